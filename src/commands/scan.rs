@@ -1,0 +1,255 @@
+//! `vendorscan scan`: targets in, report out.
+//!
+//! Enters: [`ScanArgs`]. Leaves: the rendered report, and `Outcome::Done` or an error
+//! (usage, input, or nothing scanned: the report is still written first in that case, so
+//! a CI artifact shows which page failed and why).
+
+use super::{Sink, load_db};
+use crate::cli::{CrawlArgs, ScanArgs};
+use crate::crawl::{self, CrawlConfig, fetch::FetchConfig};
+use crate::error::Error;
+use crate::exit::Outcome;
+use crate::inventory::{self, RunInfo};
+use crate::local;
+use crate::model::{PageOutcome, PageRecord};
+use crate::report;
+use crate::scope::Scope;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::time::Duration;
+use url::Url;
+
+enum Targets {
+    Urls(Vec<Url>),
+    Local(std::path::PathBuf),
+}
+
+fn parse_targets(targets: &[String]) -> Result<Targets, Error> {
+    let is_url = |t: &str| t.starts_with("http://") || t.starts_with("https://");
+    if targets.iter().all(|t| is_url(t)) {
+        let urls = targets
+            .iter()
+            .map(|t| {
+                Url::parse(t).map_err(|e| {
+                    Error::usage(format!("\"{t}\" is not a valid URL: {e}"))
+                        .with_help("write the start URL in full, e.g. https://shop.example.com/")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Targets::Urls(urls));
+    }
+    if let [one] = targets {
+        let path = Path::new(one);
+        if path.exists() {
+            return Ok(Targets::Local(path.to_path_buf()));
+        }
+        let looks_like_host =
+            !one.contains('/') && one.contains('.') && !one.ends_with(".html") && !one.ends_with(".htm");
+        let help = if looks_like_host {
+            format!("to crawl a live store, give the full URL: vendorscan scan https://{one}/")
+        } else {
+            "give a URL (https://...), an HTML file, or a folder of HTML files".to_owned()
+        };
+        return Err(Error::input(format!("{one}: no such file or folder")).with_help(help));
+    }
+    Err(Error::usage("targets mix URLs and local paths, or name several local paths")
+        .with_help("scan either one or more URLs of the same store, or one file or folder"))
+}
+
+/// `--resolve host:port:addr`, as curl writes it (an IPv6 address may be in brackets).
+pub fn parse_resolve(spec: &str) -> Result<(String, SocketAddr), Error> {
+    let bad = || {
+        Error::usage(format!("invalid --resolve \"{spec}\""))
+            .with_help("write it as HOST:PORT:ADDRESS, e.g. --resolve shop.example.com:443:127.0.0.1")
+    };
+    let mut parts = spec.splitn(3, ':');
+    let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next()) else { return Err(bad()) };
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    let addr: IpAddr = addr.trim_start_matches('[').trim_end_matches(']').parse().map_err(|_| bad())?;
+    if host.is_empty() {
+        return Err(bad());
+    }
+    Ok((host.to_ascii_lowercase(), SocketAddr::new(addr, port)))
+}
+
+fn parse_header(spec: &str) -> Result<(String, String), Error> {
+    match spec.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_owned(), value.trim().to_owned())),
+        _ => Err(Error::usage(format!("invalid --header \"{spec}\""))
+            .with_help("write it as 'Name: value', e.g. --header 'Authorization: Basic dXNlcjpwYXNz'")),
+    }
+}
+
+fn fetch_config(c: &CrawlArgs) -> Result<FetchConfig, Error> {
+    Ok(FetchConfig {
+        timeout: Duration::from_secs(c.timeout),
+        max_body: c.max_body_size.max(1),
+        max_redirects: 10,
+        user_agent: c.user_agent.clone(),
+        headers: c.headers.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?,
+        resolve: c.resolve.iter().map(|r| parse_resolve(r)).collect::<Result<_, _>>()?,
+    })
+}
+
+fn progress_bar(args: &ScanArgs) -> ProgressBar {
+    let wanted =
+        !args.quiet && !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if !wanted {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {pos}/{len} pages {wide_msg}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
+    let targets = parse_targets(&args.targets)?;
+    let site = args
+        .site
+        .as_deref()
+        .map(|s| {
+            Url::parse(s).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()).ok_or_else(
+                || {
+                    Error::usage(format!("--site \"{s}\" is not an http(s) URL"))
+                        .with_help("e.g. --site https://shop.example.com")
+                },
+            )
+        })
+        .transpose()?;
+    let fetch = fetch_config(&args.crawl)?;
+    let db = load_db(args.vendors.as_deref())?;
+    let sink = Sink::open(args.output.as_deref())?;
+    let extra: Vec<&str> = args.first_party.iter().map(String::as_str).collect();
+    if let Some(bad) = extra.iter().find(|d| crate::scope::normalize_host(d).is_none()) {
+        return Err(Error::usage(format!("--first-party \"{bad}\" is not a domain"))
+            .with_help("give a bare domain such as cdn.mystore-assets.com"));
+    }
+    let progress = progress_bar(&args);
+
+    let (pages, scope, mode, target_names) = match targets {
+        Targets::Urls(start) => {
+            let hosts: Vec<&str> = start.iter().filter_map(Url::host_str).collect();
+            let scope = Scope::new(hosts, extra.iter().copied());
+            let cfg = CrawlConfig {
+                start: start.clone(),
+                scope: scope.clone(),
+                max_pages: args.crawl.max_pages as usize,
+                max_depth: args.crawl.max_depth,
+                concurrency: args.crawl.concurrency as usize,
+                per_host: args.crawl.per_host_concurrency as usize,
+                fetch,
+                sitemaps: !args.crawl.no_sitemap,
+                robots: !args.crawl.no_robots,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::input(format!("cannot start the async runtime: {e}")))?;
+            let result = runtime.block_on(crawl::crawl(cfg, &progress))?;
+            (result.pages, scope, "crawl", start.iter().map(Url::to_string).collect::<Vec<_>>())
+        }
+        Targets::Local(root) => {
+            let scope = Scope::new(site.as_ref().and_then(Url::host_str), extra.iter().copied());
+            let files = local::html_files(&root)?;
+            progress.set_length(files.len() as u64);
+            let pages: Vec<PageRecord> = files
+                .iter()
+                .map(|f| {
+                    progress.inc(1);
+                    local::scan_file(&root, f, site.as_ref(), args.crawl.max_body_size)
+                })
+                .collect();
+            (pages, scope, "local", vec![root.display().to_string()])
+        }
+    };
+    progress.finish_and_clear();
+
+    let nothing = !pages.iter().any(|p| p.outcome == PageOutcome::Scanned);
+    let why = nothing_scanned_reason(&pages, mode, &target_names);
+    let report = inventory::build(pages, RunInfo { mode, targets: target_names, scope: &scope, complete: true }, &db);
+    let written = match &sink {
+        Sink::File(p, _) => Some(p.clone()),
+        Sink::Stdout => None,
+    };
+    sink.write_with(|w| report::render(&report, args.format, w))?;
+    if nothing {
+        return Err(why);
+    }
+    if let (Some(path), false) = (written, args.quiet) {
+        let s = &report.summary;
+        eprintln!(
+            "vendorscan: {} pages scanned, {} failed; {} vendors from {} companies, {} unknown hosts; report written to {}",
+            s.pages_scanned,
+            s.pages_failed,
+            s.vendors,
+            s.companies,
+            s.unknown_hosts,
+            path.display()
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+fn nothing_scanned_reason(pages: &[PageRecord], mode: &str, targets: &[String]) -> Error {
+    if mode == "local" {
+        let msg = match pages.first() {
+            None => format!("no .html or .htm files in {}", targets.join(", ")),
+            Some(p) => {
+                format!("no file could be scanned: {}: {}", p.url, p.error.as_deref().unwrap_or("unknown error"))
+            }
+        };
+        return Error::nothing_scanned(msg)
+            .with_help("point vendorscan at the folder your build writes HTML to (e.g. ./public or ./dist)");
+    }
+    let first = pages.iter().min_by_key(|p| p.depth);
+    let detail =
+        first.map(|p| format!("{}: {}", p.url, p.error.as_deref().unwrap_or("not scanned"))).unwrap_or_default();
+    let help = match first.and_then(|p| p.error.as_deref()) {
+        Some(e) if e.contains("robots") => {
+            "the store's robots.txt keeps crawlers out; for your own store add --no-robots"
+        }
+        Some(e) if e.contains("outside the store") => {
+            "the start URL redirects to another site; start from the URL it redirects to"
+        }
+        _ => "check the URL and that this machine can reach it; for a staging host use --resolve HOST:PORT:ADDRESS",
+    };
+    Error::nothing_scanned(format!("nothing could be scanned: {detail}")).with_help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_specs() {
+        assert_eq!(
+            parse_resolve("Shop.Test:8080:127.0.0.1").unwrap(),
+            ("shop.test".into(), "127.0.0.1:8080".parse().unwrap())
+        );
+        assert_eq!(parse_resolve("shop.test:443:[::1]").unwrap().1, "[::1]:443".parse().unwrap());
+        for bad in ["shop.test", "shop.test:x:127.0.0.1", "shop.test:80:nowhere", ":80:127.0.0.1"] {
+            let e = parse_resolve(bad).unwrap_err();
+            assert!(e.help.as_deref().unwrap().contains("HOST:PORT:ADDRESS"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn headers() {
+        assert_eq!(parse_header("X-Auth:  a:b ").unwrap(), ("X-Auth".into(), "a:b".into()));
+        assert!(parse_header("no colon").is_err());
+    }
+
+    #[test]
+    fn a_bare_domain_gets_a_hint() {
+        let Err(e) = parse_targets(&["shop.example.com".into()]) else { panic!("accepted a bare domain") };
+        assert_eq!(
+            e.help.as_deref(),
+            Some("to crawl a live store, give the full URL: vendorscan scan https://shop.example.com/")
+        );
+    }
+}

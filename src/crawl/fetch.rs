@@ -1,0 +1,129 @@
+//! HTTP: one client per run, and bodies read under a size cap.
+//!
+//! Enters: the run's network settings and a "may this redirect be followed?" test.
+//! Leaves: a configured [`reqwest::Client`], and for each request either the response
+//! head plus a capped body, or a sentence saying what went wrong.
+//!
+//! Redirects are checked hop by hop: a redirect that leaves the store stops there (the
+//! page is recorded, the other site is never contacted), a loop or more than
+//! `max_redirects` hops fails the page.
+
+use crate::error::Error;
+use futures_util::StreamExt;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION};
+use reqwest::redirect::Policy;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub timeout: Duration,
+    pub max_body: usize,
+    pub max_redirects: usize,
+    pub user_agent: String,
+    pub headers: Vec<(String, String)>,
+    /// `--resolve host:port:addr`: (host, socket address).
+    pub resolve: Vec<(String, SocketAddr)>,
+}
+
+pub type RedirectFilter = Arc<dyn Fn(&Url) -> bool + Send + Sync>;
+
+pub fn build_client(cfg: &FetchConfig, may_follow: RedirectFilter) -> Result<reqwest::Client, Error> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &cfg.headers {
+        let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::usage(format!("invalid header name \"{name}\"")).with_help("write headers as --header 'Name: value'")
+        })?;
+        let v = HeaderValue::from_str(value).map_err(|_| {
+            Error::usage(format!("invalid value for header \"{name}\""))
+                .with_help("header values must be visible ASCII")
+        })?;
+        headers.append(n, v);
+    }
+    let max = cfg.max_redirects;
+    let policy = Policy::custom(move |attempt| {
+        if attempt.previous().contains(attempt.url()) {
+            let at = attempt.url().to_string();
+            attempt.error(format!("redirect loop at {at}"))
+        } else if attempt.previous().len() > max {
+            attempt.error(format!("more than {max} redirects"))
+        } else if may_follow(attempt.url()) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    });
+    let mut builder = reqwest::Client::builder()
+        .user_agent(cfg.user_agent.clone())
+        .default_headers(headers)
+        .redirect(policy)
+        .timeout(cfg.timeout)
+        .connect_timeout(cfg.timeout.min(Duration::from_secs(10)));
+    for (host, addr) in &cfg.resolve {
+        builder = builder.resolve(host, *addr);
+    }
+    builder.build().map_err(|e| Error::usage(format!("cannot set up the HTTP client: {}", describe(&e, cfg.timeout))))
+}
+
+pub struct Head {
+    pub status: u16,
+    pub final_url: Url,
+    pub content_type: Option<String>,
+    pub location: Option<String>,
+}
+
+/// Send a GET; the body is left unread so the caller can skip what it does not need.
+pub async fn get(client: &reqwest::Client, url: &Url, timeout: Duration) -> Result<(Head, reqwest::Response), String> {
+    let resp = client.get(url.clone()).send().await.map_err(|e| describe(&e, timeout))?;
+    let header = |name| resp.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
+    let head = Head {
+        status: resp.status().as_u16(),
+        final_url: resp.url().clone(),
+        content_type: header(CONTENT_TYPE),
+        location: header(LOCATION),
+    };
+    Ok((head, resp))
+}
+
+/// Read a body up to `max` bytes (after decompression, so a gzip bomb stops at the cap).
+/// Returns the bytes and whether the body was cut.
+pub async fn read_capped(resp: reqwest::Response, max: usize, timeout: Duration) -> Result<(Vec<u8>, bool), String> {
+    let mut body = Vec::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| describe(&e, timeout))?;
+        let room = max - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
+/// A reqwest error as a sentence for the report: the kind, then the deepest cause.
+pub fn describe(e: &reqwest::Error, timeout: Duration) -> String {
+    let mut cause = String::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        cause = s.to_string();
+        source = s.source();
+    }
+    let what = if e.is_timeout() {
+        return format!("timed out after {} s", timeout.as_secs_f32());
+    } else if e.is_redirect() {
+        "redirect failed"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the response body could not be read"
+    } else if e.is_request() {
+        "the request failed"
+    } else {
+        "HTTP error"
+    };
+    if cause.is_empty() { what.to_owned() } else { format!("{what}: {cause}") }
+}

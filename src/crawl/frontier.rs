@@ -1,0 +1,98 @@
+//! The crawl frontier: which page comes next, and when the crawl is over.
+//!
+//! Enters: start URLs, sitemap URLs, and links found on pages. Leaves: (URL, depth) pairs
+//! in breadth-first order. A URL is queued at most once (after normalisation), and no more
+//! than `max_pages` URLs are ever queued, so link traps and calendar explosions cost
+//! nothing beyond the page budget.
+
+use std::collections::{HashSet, VecDeque};
+use url::Url;
+
+pub struct Frontier {
+    queue: VecDeque<(Url, u32)>,
+    seen: HashSet<String>,
+    /// How many URLs were ever accepted: the page budget is spent at enqueue time.
+    accepted: usize,
+    max_pages: usize,
+    max_depth: Option<u32>,
+}
+
+/// The form of a URL used to tell pages apart: no fragment, no empty query. The `url`
+/// crate has already lowercased the host, dropped default ports and resolved `../`.
+pub fn normalize(url: &Url) -> Url {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    if u.query() == Some("") {
+        u.set_query(None);
+    }
+    u
+}
+
+impl Frontier {
+    pub fn new(max_pages: usize, max_depth: Option<u32>) -> Self {
+        Frontier { queue: VecDeque::new(), seen: HashSet::new(), accepted: 0, max_pages, max_depth }
+    }
+
+    /// Queue a URL unless it was seen, is too deep, or the budget is spent.
+    pub fn push(&mut self, url: &Url, depth: u32) -> bool {
+        if self.accepted >= self.max_pages || self.max_depth.is_some_and(|m| depth > m) {
+            return false;
+        }
+        let url = normalize(url);
+        if !self.seen.insert(url.as_str().to_owned()) {
+            return false;
+        }
+        self.accepted += 1;
+        self.queue.push_back((url, depth));
+        true
+    }
+
+    /// Note a URL reached by redirect so it is not fetched again; false if it was known.
+    pub fn mark_seen(&mut self, url: &Url) -> bool {
+        self.seen.insert(normalize(url).as_str().to_owned())
+    }
+
+    pub fn pop(&mut self) -> Option<(Url, u32)> {
+        self.queue.pop_front()
+    }
+
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// True when the page budget stopped a URL from being queued.
+    pub fn budget_spent(&self) -> bool {
+        self.accepted >= self.max_pages
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn dedups_after_normalisation_and_keeps_bfs_order() {
+        let mut f = Frontier::new(10, None);
+        assert!(f.push(&u("https://s.example/a#top"), 0));
+        assert!(!f.push(&u("https://S.example:443/x/../a"), 1));
+        assert!(!f.push(&u("https://s.example/a?"), 1));
+        assert!(f.push(&u("https://s.example/b"), 1));
+        assert_eq!(f.pop().unwrap().0.as_str(), "https://s.example/a");
+        assert_eq!(f.pop().unwrap().0.as_str(), "https://s.example/b");
+        assert!(f.pop().is_none());
+    }
+
+    #[test]
+    fn budget_and_depth() {
+        let mut f = Frontier::new(2, Some(1));
+        assert!(!f.push(&u("https://s.example/deep"), 2));
+        assert!(f.push(&u("https://s.example/1"), 0));
+        assert!(f.push(&u("https://s.example/2"), 1));
+        assert!(!f.push(&u("https://s.example/3"), 1));
+        assert!(f.budget_spent());
+    }
+}

@@ -1,0 +1,286 @@
+//! The crawl: the store's own pages, breadth-first, over HTTP.
+//!
+//! Enters: a [`CrawlConfig`] (start URLs, scope, limits, network settings). Leaves: one
+//! [`PageRecord`] per page looked at: scanned (with its extracted resources), failed or
+//! skipped, each with the reason. The only async part of vendorscan besides the browser:
+//! everything after a body arrives is a plain function (`decode`, `extract`).
+//!
+//! Third-party URLs are recorded, never fetched: only first-party pages are requested,
+//! and a redirect off the store is not followed.
+
+pub mod fetch;
+pub mod frontier;
+pub mod robots;
+pub mod sitemap;
+
+use crate::error::Error;
+use crate::model::{PageOutcome, PageRecord};
+use crate::scope::Scope;
+use fetch::FetchConfig;
+use frontier::Frontier;
+use indicatif::ProgressBar;
+use robots::Robots;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct CrawlConfig {
+    pub start: Vec<Url>,
+    pub scope: Scope,
+    pub max_pages: usize,
+    pub max_depth: Option<u32>,
+    pub concurrency: usize,
+    pub per_host: usize,
+    pub fetch: FetchConfig,
+    pub sitemaps: bool,
+    pub robots: bool,
+}
+
+pub struct CrawlResult {
+    pub pages: Vec<PageRecord>,
+    /// The page budget (`--max-pages`) stopped the crawl before every page was queued.
+    pub budget_spent: bool,
+}
+
+/// Which URLs the crawl may request: http(s), a first-party host, and a port the store
+/// was given on (or a default port). Another port on the same host, or loopback, is a
+/// different service.
+struct CrawlScope {
+    scope: Scope,
+    ports: BTreeSet<u16>,
+}
+
+impl CrawlScope {
+    fn allows(&self, url: &Url) -> bool {
+        matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some_and(|h| self.scope.is_first_party(h))
+            && url.port_or_known_default().is_some_and(|p| self.ports.contains(&p))
+    }
+}
+
+/// Links to these are files, not pages: fetching them would only spend the page budget.
+fn looks_like_a_file(url: &Url) -> bool {
+    const EXT: &[&str] = &[
+        "7z", "avi", "css", "csv", "doc", "docx", "eot", "gif", "gz", "ico", "jpeg", "jpg", "js", "json", "m4a", "mov",
+        "mp3", "mp4", "otf", "pdf", "png", "rar", "svg", "tar", "tgz", "ttf", "txt", "wav", "webm", "webp", "woff",
+        "woff2", "xls", "xlsx", "xml", "zip",
+    ];
+    let path = url.path();
+    let last = path.rsplit('/').next().unwrap_or("");
+    last.rsplit_once('.').is_some_and(|(_, ext)| EXT.iter().any(|e| ext.eq_ignore_ascii_case(e)))
+}
+
+fn is_html(content_type: &str) -> bool {
+    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "text/html" || mime == "application/xhtml+xml"
+}
+
+struct Fetched {
+    record: PageRecord,
+    links: Vec<Url>,
+}
+
+pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar) -> Result<CrawlResult, Error> {
+    let ports: BTreeSet<u16> = cfg.start.iter().filter_map(Url::port_or_known_default).chain([80, 443]).collect();
+    let cs = Arc::new(CrawlScope { scope: cfg.scope.clone(), ports });
+    let follow = {
+        let cs = cs.clone();
+        Arc::new(move |u: &Url| cs.allows(u))
+    };
+    let client = fetch::build_client(&cfg.fetch, follow)?;
+    let timeout = cfg.fetch.timeout;
+
+    let mut frontier = Frontier::new(cfg.max_pages, cfg.max_depth);
+    for s in &cfg.start {
+        frontier.push(s, 0);
+    }
+    let mut robots: HashMap<String, Arc<Robots>> = HashMap::new();
+    let mut sitemap_roots = Vec::new();
+    for s in &cfg.start {
+        let origin = s.origin().ascii_serialization();
+        if robots.contains_key(&origin) || !(cfg.robots || cfg.sitemaps) {
+            continue;
+        }
+        progress.set_message(format!("robots.txt of {origin}"));
+        let (rules, maps) = robots::fetch_robots(&client, s, timeout).await;
+        robots.insert(origin, Arc::new(if cfg.robots { rules } else { Robots::AllowAll }));
+        sitemap_roots.extend(maps.iter().filter_map(|m| Url::parse(m).ok()));
+        sitemap_roots.extend(s.join("/sitemap.xml").ok());
+    }
+    if cfg.sitemaps {
+        sitemap_roots.retain(|u| cs.allows(u));
+        sitemap_roots.dedup();
+        progress.set_message("sitemaps");
+        for url in sitemap::collect(&client, sitemap_roots, cfg.max_pages, timeout).await {
+            if cs.allows(&url) && !looks_like_a_file(&url) {
+                frontier.push(&url, 1);
+            }
+        }
+    }
+
+    let mut host_slots: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let mut tasks: JoinSet<Fetched> = JoinSet::new();
+    let mut in_flight: HashMap<tokio::task::Id, (String, u32)> = HashMap::new();
+    let mut pages: Vec<PageRecord> = Vec::new();
+    loop {
+        while tasks.len() < cfg.concurrency.max(1) {
+            let Some((url, depth)) = frontier.pop() else { break };
+            let origin = url.origin().ascii_serialization();
+            if cfg.robots {
+                if !robots.contains_key(&origin) {
+                    let (rules, _) = robots::fetch_robots(&client, &url, timeout).await;
+                    robots.insert(origin.clone(), Arc::new(rules));
+                }
+                if let Some(why) = robots.get(&origin).and_then(|r| r.check(&url)) {
+                    pages.push(PageRecord::without_content(url.to_string(), depth, PageOutcome::Skipped, why));
+                    progress.inc(1);
+                    continue;
+                }
+            }
+            let slot = host_slots
+                .entry(url.host_str().unwrap_or("").to_owned())
+                .or_insert_with(|| Arc::new(Semaphore::new(cfg.per_host.max(1))))
+                .clone();
+            let (client, max_body) = (client.clone(), cfg.fetch.max_body);
+            let key = (url.to_string(), depth);
+            let handle = tasks.spawn(async move {
+                let _permit = slot.acquire_owned().await;
+                fetch_page(&client, url, depth, max_body, timeout).await
+            });
+            in_flight.insert(handle.id(), key);
+        }
+        progress.set_length((pages.len() + tasks.len() + frontier.queued()) as u64);
+        let Some(joined) = tasks.join_next_with_id().await else { break };
+        let mut done = match joined {
+            Ok((id, done)) => {
+                in_flight.remove(&id);
+                done
+            }
+            Err(e) => {
+                // A panic while handling one page is that page's failure, not the run's.
+                let (url, depth) = in_flight.remove(&e.id()).unwrap_or_default();
+                Fetched {
+                    record: PageRecord::without_content(
+                        url,
+                        depth,
+                        PageOutcome::Failed,
+                        format!("internal error while scanning this page: {e}"),
+                    ),
+                    links: vec![],
+                }
+            }
+        };
+        if let Some(final_url) = done.record.final_url.as_deref().and_then(|u| Url::parse(u).ok()) {
+            if !frontier.mark_seen(&final_url) {
+                let r = &mut done.record;
+                r.outcome = PageOutcome::Skipped;
+                r.error = Some(format!("redirects to {final_url}, which is scanned as its own page"));
+                r.resources.clear();
+                r.tag_ids.clear();
+                done.links.clear();
+            }
+        }
+        let depth = done.record.depth;
+        for link in &done.links {
+            if cs.allows(link) && !looks_like_a_file(link) {
+                frontier.push(link, depth + 1);
+            }
+        }
+        progress.set_message(done.record.url.clone());
+        progress.inc(1);
+        pages.push(done.record);
+    }
+    Ok(CrawlResult { pages, budget_spent: frontier.budget_spent() })
+}
+
+async fn fetch_page(
+    client: &reqwest::Client,
+    url: Url,
+    depth: u32,
+    max_body: usize,
+    timeout: std::time::Duration,
+) -> Fetched {
+    let mut record = PageRecord::without_content(url.to_string(), depth, PageOutcome::Failed, String::new());
+    record.error = None;
+    let fail = |mut record: PageRecord, outcome, why: String| {
+        record.outcome = outcome;
+        record.error = Some(why);
+        Fetched { record, links: vec![] }
+    };
+    let (head, resp) = match fetch::get(client, &url, timeout).await {
+        Ok(r) => r,
+        Err(e) => return fail(record, PageOutcome::Failed, e),
+    };
+    record.status = Some(head.status);
+    record.content_type = head.content_type.clone();
+    if head.final_url != url {
+        record.final_url = Some(head.final_url.to_string());
+    }
+    if (300..400).contains(&head.status) {
+        let to = head.location.unwrap_or_else(|| "an unnamed location".into());
+        return fail(record, PageOutcome::Skipped, format!("redirects to {to}, outside the store (not followed)"));
+    }
+    if head.status >= 400 {
+        let reason = reqwest::StatusCode::from_u16(head.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
+        return fail(record, PageOutcome::Failed, format!("HTTP {} {reason}", head.status).trim_end().to_owned());
+    }
+    if let Some(ct) = head.content_type.as_deref().filter(|ct| !is_html(ct)) {
+        return fail(record, PageOutcome::Skipped, format!("not an HTML page ({ct})"));
+    }
+    let (body, truncated) = match fetch::read_capped(resp, max_body, timeout).await {
+        Ok(b) => b,
+        Err(e) => return fail(record, PageOutcome::Failed, e),
+    };
+    record.truncated = truncated;
+    let base = head.final_url.clone();
+    let ct = head.content_type.clone();
+    let extracted = tokio::task::spawn_blocking(move || {
+        let text = crate::decode::decode_html(&body, ct.as_deref());
+        crate::extract::extract(&base, &text)
+    })
+    .await;
+    match extracted {
+        Ok(ex) => {
+            record.outcome = PageOutcome::Scanned;
+            if truncated {
+                record.error = Some(format!("larger than {} bytes: only the first part was scanned", max_body));
+            }
+            record.resources = ex.resources;
+            record.tag_ids = ex.tag_ids;
+            Fetched { record, links: ex.links }
+        }
+        Err(e) => fail(record, PageOutcome::Failed, format!("internal error while extracting: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crawl_scope_keeps_to_the_store_and_its_ports() {
+        let cs = CrawlScope { scope: Scope::new(["shop.example"], []), ports: [443, 80, 8080].into() };
+        assert!(cs.allows(&Url::parse("https://www.shop.example/a").unwrap()));
+        assert!(cs.allows(&Url::parse("http://shop.example:8080/a").unwrap()));
+        assert!(!cs.allows(&Url::parse("http://shop.example:9090/a").unwrap()));
+        assert!(!cs.allows(&Url::parse("https://other.example/").unwrap()));
+        assert!(!cs.allows(&Url::parse("file:///etc/passwd").unwrap()));
+    }
+
+    #[test]
+    fn files_are_not_pages() {
+        assert!(looks_like_a_file(&Url::parse("https://s.example/a/b.PDF").unwrap()));
+        assert!(!looks_like_a_file(&Url::parse("https://s.example/products/x.html").unwrap()));
+        assert!(!looks_like_a_file(&Url::parse("https://s.example/v1.2/").unwrap()));
+    }
+
+    #[test]
+    fn html_content_types() {
+        assert!(is_html("text/html; charset=utf-8"));
+        assert!(is_html("application/xhtml+xml"));
+        assert!(!is_html("image/png"));
+    }
+}

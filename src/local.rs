@@ -1,0 +1,126 @@
+//! Local mode: scan a built site on disk (CI before deploy). No network at all.
+//!
+//! Enters: an HTML file or a folder (walked recursively for `*.html`/`*.htm`), and the
+//! URL the site is served at (`--site`), if known. Leaves: one [`PageRecord`] per file.
+//! With `--site`, a file's URL is the site URL plus its path (`a/index.html` is `a/`), so
+//! relative references resolve as on the live site. Without it the page URL is the
+//! `file:` URL: relative references then count as first party and are left out, and
+//! absolute ones are judged by their host.
+
+use crate::decode::decode_html;
+use crate::error::Error;
+use crate::model::{PageOutcome, PageRecord};
+use std::path::{Path, PathBuf};
+use url::Url;
+use walkdir::WalkDir;
+
+fn is_html_file(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"))
+}
+
+/// The HTML files under `target`, sorted, so runs are reproducible.
+pub fn html_files(target: &Path) -> Result<Vec<PathBuf>, Error> {
+    let meta = std::fs::metadata(target).map_err(|e| {
+        Error::input(format!("cannot read {}: {e}", target.display()))
+            .with_help("give a URL (https://...), an HTML file, or a folder of HTML files")
+    })?;
+    if meta.is_file() {
+        return Ok(vec![target.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = WalkDir::new(target)
+        .follow_links(true)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && is_html_file(e.path()))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The URL a file is served at.
+pub fn page_url(root: &Path, file: &Path, site: Option<&Url>) -> Option<Url> {
+    match site {
+        Some(site) => {
+            let rel = if root.is_file() {
+                file.file_name().map(PathBuf::from)?
+            } else {
+                file.strip_prefix(root).ok()?.to_path_buf()
+            };
+            let mut path: Vec<String> =
+                rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            if path.last().is_some_and(|l| l == "index.html" || l == "index.htm") {
+                path.pop();
+                path.push(String::new());
+            }
+            let mut base = site.clone();
+            if !base.path().ends_with('/') {
+                base.set_path(&format!("{}/", base.path()));
+            }
+            base.join(&path.join("/")).ok()
+        }
+        None => Url::from_file_path(std::path::absolute(file).ok()?).ok(),
+    }
+}
+
+/// Read and extract one file. A file that cannot be read is a failed page, not an error.
+pub fn scan_file(root: &Path, file: &Path, site: Option<&Url>, max_body: usize) -> PageRecord {
+    let url = page_url(root, file, site).map(|u| u.to_string()).unwrap_or_else(|| file.display().to_string());
+    let mut record = PageRecord::without_content(url.clone(), 0, PageOutcome::Scanned, String::new());
+    record.error = None;
+    record.file = Some(file.display().to_string());
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            record.outcome = PageOutcome::Failed;
+            record.error = Some(format!("cannot read the file: {e}"));
+            return record;
+        }
+    };
+    let (bytes, truncated) = if bytes.len() > max_body { (&bytes[..max_body], true) } else { (&bytes[..], false) };
+    record.truncated = truncated;
+    if truncated {
+        record.error = Some(format!("larger than {max_body} bytes: only the first part was scanned"));
+    }
+    let text = decode_html(bytes, None);
+    let Ok(base) = Url::parse(&url) else {
+        record.outcome = PageOutcome::Failed;
+        record.error = Some("cannot form a URL for this file".into());
+        return record;
+    };
+    // Extraction must not panic; if a bug makes it, that is this page's failure, and the
+    // other files are still scanned (the crawl gets the same from its task boundary).
+    let ex = match std::panic::catch_unwind(|| crate::extract::extract(&base, &text)) {
+        Ok(ex) => ex,
+        Err(_) => {
+            record.outcome = PageOutcome::Failed;
+            record.error = Some("internal error while extracting this page (please report it)".into());
+            return record;
+        }
+    };
+    record.resources = ex.resources;
+    record.tag_ids = ex.tag_ids;
+    record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn served_urls() {
+        let site = Url::parse("https://shop.example").unwrap();
+        let root = Path::new("/no/such/site");
+        let u = |f: &str| page_url(root, &root.join(f), Some(&site)).unwrap().to_string();
+        assert_eq!(u("index.html"), "https://shop.example/");
+        assert_eq!(u("products/a b.html"), "https://shop.example/products/a%20b.html");
+        assert_eq!(u("collections/coffee/index.html"), "https://shop.example/collections/coffee/");
+        let sub = Url::parse("https://shop.example/en").unwrap();
+        assert_eq!(
+            page_url(root, &root.join("x.html"), Some(&sub)).unwrap().as_str(),
+            "https://shop.example/en/x.html"
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! The vendor database: who is behind a host.
+//!
+//! Enters: the embedded `known_vendors.json` and optionally a user's `--vendors` file.
+//! Leaves: a [`VendorDb`] whose [`VendorDb::lookup`] maps a host to the vendor and the
+//! rule that matched. The longest matching rule wins: an exact-host rule first, then
+//! domain rules from the full host down to its last label, one hash probe per label, so
+//! `evil-google.com` never matches `google.com` and a lookup costs a few probes, not a
+//! scan of every domain.
+
+mod build;
+mod check;
+mod schema;
+
+pub use build::{BuildInputs, build_from_files};
+pub use check::{Problem, check_user_file};
+pub use schema::{Basis, DataReceived, DbFile, SCHEMA_VERSION, Source, Term, Vendor};
+
+use crate::error::Error;
+use std::collections::HashMap;
+
+/// The database shipped in the binary (generated; see `docs/vendors.md`).
+pub const EMBEDDED: &str = include_str!("../../known_vendors.json");
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatchRule {
+    /// A suffix rule: the host is this domain or below it.
+    Domain(String),
+    /// An exact-host rule.
+    Host(String),
+}
+
+impl MatchRule {
+    pub fn describe(&self) -> String {
+        match self {
+            MatchRule::Domain(d) => format!("domain {d}"),
+            MatchRule::Host(h) => format!("host {h}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct VendorMatch<'a> {
+    pub vendor: &'a Vendor,
+    pub rule: &'a MatchRule,
+}
+
+#[derive(Debug, Clone)]
+pub struct VendorDb {
+    pub file: DbFile,
+    /// Rule text -> (index into `file.vendors`, the rule). Kept as one map per rule type so
+    /// an exact host can shadow a suffix rule of the same text.
+    exact: HashMap<Box<str>, (usize, MatchRule)>,
+    suffix: HashMap<Box<str>, (usize, MatchRule)>,
+    /// Ids of vendors that came from the user's file.
+    pub user_ids: Vec<String>,
+}
+
+impl VendorDb {
+    /// The embedded database. It is checked by tests at build time, so failure here is a
+    /// bug, but it still comes back as an error rather than a panic.
+    pub fn embedded() -> Result<Self, Error> {
+        let file: DbFile = serde_json::from_str(EMBEDDED)
+            .map_err(|e| Error::input(format!("the built-in vendor database is invalid: {e}")))?;
+        Ok(Self::from_file(file))
+    }
+
+    pub fn from_file(file: DbFile) -> Self {
+        let mut db = VendorDb { file, exact: HashMap::new(), suffix: HashMap::new(), user_ids: Vec::new() };
+        db.reindex();
+        db
+    }
+
+    fn reindex(&mut self) {
+        self.exact.clear();
+        self.suffix.clear();
+        for (i, v) in self.file.vendors.iter().enumerate() {
+            for d in &v.domains {
+                self.suffix.insert(d.as_str().into(), (i, MatchRule::Domain(d.clone())));
+            }
+            for h in &v.hosts {
+                self.exact.insert(h.as_str().into(), (i, MatchRule::Host(h.clone())));
+            }
+        }
+    }
+
+    /// Merge a user's vendor file over this one: entries with a known id replace the
+    /// built-in entry, new ids are added, and the user's domain rules win over built-in
+    /// rules for the same domain (the user knows their own stack).
+    pub fn merge_user(&mut self, user: DbFile) {
+        let mut user_rules: Vec<&str> = Vec::new();
+        for v in &user.vendors {
+            user_rules.extend(v.domains.iter().map(String::as_str));
+            user_rules.extend(v.hosts.iter().map(String::as_str));
+        }
+        let user_rules: std::collections::HashSet<String> = user_rules.into_iter().map(str::to_owned).collect();
+        for v in &mut self.file.vendors {
+            v.domains.retain(|d| !user_rules.contains(d));
+            v.hosts.retain(|h| !user_rules.contains(h));
+        }
+        for v in user.vendors {
+            self.user_ids.push(v.id.clone());
+            match self.file.vendors.iter_mut().find(|b| b.id == v.id) {
+                Some(existing) => *existing = v,
+                None => self.file.vendors.push(v),
+            }
+        }
+        self.file.vendors.sort_by(|a, b| a.id.cmp(&b.id));
+        self.reindex();
+    }
+
+    /// The vendor behind a host (already lowercase ASCII, as `url` gives it; a trailing
+    /// dot is ignored).
+    pub fn lookup(&self, host: &str) -> Option<VendorMatch<'_>> {
+        let host = host.strip_suffix('.').unwrap_or(host);
+        if let Some((i, rule)) = self.exact.get(host) {
+            return Some(VendorMatch { vendor: &self.file.vendors[*i], rule });
+        }
+        let mut rest = host;
+        loop {
+            if let Some((i, rule)) = self.suffix.get(rest) {
+                return Some(VendorMatch { vendor: &self.file.vendors[*i], rule });
+            }
+            rest = rest.split_once('.')?.1;
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Vendor> {
+        self.file.vendors.iter().find(|v| v.id == id)
+    }
+
+    pub fn vendors(&self) -> &[Vendor] {
+        &self.file.vendors
+    }
+
+    /// Human description of a category id (falls back to the id).
+    pub fn category_ids(&self) -> impl Iterator<Item = &str> {
+        self.file.categories.iter().map(|t| t.id.as_str())
+    }
+
+    pub fn data_kind_ids(&self) -> impl Iterator<Item = &str> {
+        self.file.data_kinds.iter().map(|t| t.id.as_str())
+    }
+}
+
+/// Read and validate a user's vendor file; every problem is listed in the error.
+pub fn load_user_file(path: &std::path::Path, builtin: &VendorDb) -> Result<DbFile, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(format!("cannot read vendor file {}: {e}", path.display())))?;
+    check_user_file(&text, builtin).map_err(|problems| {
+        let shown: Vec<String> = problems.iter().take(10).map(|p| format!("{}:{p}", path.display())).collect();
+        let more = problems.len().saturating_sub(10);
+        let mut msg = format!("invalid vendor file {}:\n  {}", path.display(), shown.join("\n  "));
+        if more > 0 {
+            msg.push_str(&format!("\n  ... and {more} more"));
+        }
+        Error::input(msg).with_help(format!(
+            "run `vendorscan vendors check {}` for the full list; the format is in docs/vendors.md",
+            path.display()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vendor(id: &str, domains: &[&str], hosts: &[&str]) -> Vendor {
+        Vendor {
+            id: id.into(),
+            name: id.into(),
+            company: id.into(),
+            parent: None,
+            categories: vec!["other".into()],
+            domains: domains.iter().map(|s| s.to_string()).collect(),
+            hosts: hosts.iter().map(|s| s.to_string()).collect(),
+            homepage: None,
+            privacy_policy: None,
+            country: None,
+            data_received: vec![],
+            sources: vec![],
+        }
+    }
+
+    fn db(vendors: Vec<Vendor>) -> VendorDb {
+        VendorDb::from_file(DbFile {
+            schema_version: 1,
+            db_version: String::new(),
+            sources: vec![],
+            categories: vec![],
+            data_kinds: vec![],
+            vendors,
+        })
+    }
+
+    fn id_of<'a>(db: &'a VendorDb, host: &str) -> Option<&'a str> {
+        db.lookup(host).map(|m| m.vendor.id.as_str())
+    }
+
+    #[test]
+    fn longest_suffix_on_label_boundary_wins() {
+        let db = db(vec![
+            vendor("google", &["google.com"], &[]),
+            vendor("maps", &["maps.google.com"], &[]),
+            vendor("one-distribution", &[], &["d1234.cloudfront.net"]),
+        ]);
+        assert_eq!(id_of(&db, "google.com"), Some("google"));
+        assert_eq!(id_of(&db, "www.google.com"), Some("google"));
+        assert_eq!(id_of(&db, "a.maps.google.com"), Some("maps"));
+        assert_eq!(id_of(&db, "evil-google.com"), None);
+        assert_eq!(id_of(&db, "google.com.evil.net"), None);
+        assert_eq!(id_of(&db, "google.com."), Some("google"));
+        assert_eq!(id_of(&db, "d1234.cloudfront.net"), Some("one-distribution"));
+        assert_eq!(id_of(&db, "x.d1234.cloudfront.net"), None, "exact host rules do not cover subdomains");
+        assert_eq!(id_of(&db, "d9999.cloudfront.net"), None);
+        assert_eq!(id_of(&db, "127.0.0.1"), None);
+        assert_eq!(id_of(&db, ""), None);
+        let m = db.lookup("x.maps.google.com").unwrap();
+        assert_eq!(m.rule, &MatchRule::Domain("maps.google.com".into()));
+    }
+
+    #[test]
+    fn user_entries_override_and_add() {
+        let mut base = db(vec![vendor("acme", &["acme.com"], &[]), vendor("other", &["cdn.example.net"], &[])]);
+        let mut replaced = vendor("acme", &["acme-cdn.com"], &[]);
+        replaced.name = "Acme (ours)".into();
+        let user = DbFile {
+            schema_version: 1,
+            db_version: String::new(),
+            sources: vec![],
+            categories: vec![],
+            data_kinds: vec![],
+            vendors: vec![replaced, vendor("agency", &["cdn.example.net"], &[])],
+        };
+        base.merge_user(user);
+        assert_eq!(base.lookup("x.acme-cdn.com").unwrap().vendor.name, "Acme (ours)");
+        assert_eq!(id_of(&base, "acme.com"), None, "the replaced entry's old domains are gone");
+        assert_eq!(id_of(&base, "cdn.example.net"), Some("agency"));
+    }
+
+    #[test]
+    fn embedded_database_loads() {
+        let db = VendorDb::embedded().expect("embedded db parses");
+        assert!(db.vendors().len() > 100);
+        assert_eq!(db.file.schema_version, SCHEMA_VERSION);
+    }
+}

@@ -1,0 +1,230 @@
+//! Test support: a real HTTP server on 127.0.0.1:0 and a runner for the real binary.
+//!
+//! The server is deliberately small and hand-written (std threads, HTTP/1.1,
+//! `Connection: close`): tests need to see every request it got (to prove third parties
+//! are never fetched) and, for hostile cases, to misbehave in ways a framework would not.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn with_type(status: u16, content_type: &str, body: &[u8]) -> Self {
+        Response { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.to_vec() }
+    }
+    pub fn redirect(status: u16, location: &str) -> Self {
+        Response { status, headers: vec![("Location".into(), location.into())], body: vec![] }
+    }
+}
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub host: String,
+    pub path: String,
+    pub user_agent: String,
+    pub headers: Vec<(String, String)>,
+}
+
+pub struct Server {
+    pub addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Server {
+    /// Serve fixed routes (path with query -> response). `{{ORIGIN}}` in a body becomes
+    /// `http://shop.test:PORT`, the name tests map to this server with `--resolve`.
+    pub fn start(routes: HashMap<String, Response>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let origin = format!("http://shop.test:{}", addr.port());
+        let port = addr.port().to_string();
+        let routes: Arc<HashMap<String, Response>> = Arc::new(
+            routes
+                .into_iter()
+                .map(|(k, mut v)| {
+                    if let Ok(text) = String::from_utf8(v.body.clone()) {
+                        v.body = text.replace("{{ORIGIN}}", &origin).replace("{{PORT}}", &port).into_bytes();
+                    }
+                    for h in &mut v.headers {
+                        h.1 = h.1.replace("{{ORIGIN}}", &origin);
+                    }
+                    (k, v)
+                })
+                .collect(),
+        );
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (routes, seen) = (routes.clone(), seen2.clone());
+                thread::spawn(move || handle(stream, &routes, &seen));
+            }
+        });
+        Server { addr, seen }
+    }
+
+    /// Serve a fixture folder (every file at its path, `index.html` also at its folder),
+    /// plus extra routes (redirects, errors, odd content types).
+    pub fn site_with(dir: &Path, extra: HashMap<String, Response>) -> Server {
+        let mut routes = HashMap::new();
+        for entry in walk(dir) {
+            let rel = entry.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+            let body = std::fs::read(&entry).unwrap();
+            let ct = match entry.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html; charset=utf-8",
+                Some("xml") => "application/xml",
+                Some("txt") => "text/plain",
+                Some("json") => "application/json",
+                _ => "application/octet-stream",
+            };
+            let resp = Response::with_type(200, ct, &body);
+            if let Some(folder) = rel.strip_suffix("index.html") {
+                routes.insert(format!("/{folder}"), resp.clone());
+            }
+            routes.insert(format!("/{rel}"), resp);
+        }
+        routes.extend(extra);
+        Server::start(routes)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `http://shop.test:PORT`
+    pub fn origin(&self) -> String {
+        format!("http://shop.test:{}", self.port())
+    }
+
+    /// The `--resolve` value mapping a host name to this server.
+    pub fn resolve(&self, host: &str) -> String {
+        format!("{host}:{}:127.0.0.1", self.port())
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+fn handle(mut stream: TcpStream, routes: &HashMap<String, Response>, seen: &Mutex<Vec<Seen>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" || line == "\n" {
+            break;
+        }
+        if let Some((k, v)) = line.trim_end().split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let get = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    seen.lock().unwrap().push(Seen {
+        host: get("host"),
+        path: path.clone(),
+        user_agent: get("user-agent"),
+        headers: headers.clone(),
+    });
+    let resp =
+        routes.get(&path).cloned().unwrap_or_else(|| Response::with_type(404, "text/html", b"<h1>Not found</h1>"));
+    let mut head =
+        format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", resp.status, resp.body.len());
+    for (k, v) in &resp.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&resp.body);
+    let _ = stream.flush();
+    // Drain what the client may still send so the close is clean.
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(1)));
+    let _ = reader.read(&mut [0u8; 64]);
+}
+
+/// The repository root (fixtures and the demo store live there).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Run the real binary with a scrubbed environment (no CI, colours or proxies leaking in).
+pub fn vendorscan(args: &[&str]) -> Output {
+    vendorscan_with_stdin(args, "")
+}
+
+pub fn vendorscan_with_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vendorscan"));
+    cmd.args(args).current_dir(root()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for var in [
+        "CI",
+        "NO_COLOR",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "GITHUB_STEP_SUMMARY",
+    ] {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd.spawn().expect("run vendorscan");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Run a scan with JSON output and parse it; panics with stderr on a non-zero exit.
+pub fn scan_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["scan", "-f", "json", "--quiet"];
+    all.extend_from_slice(args);
+    let out = vendorscan(&all);
+    assert_eq!(out.status.code(), Some(0), "vendorscan {all:?} failed: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+/// Vendor ids in a JSON report.
+pub fn vendor_ids(report: &serde_json::Value) -> Vec<String> {
+    report["vendors"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect()
+}
+
+pub fn page<'a>(report: &'a serde_json::Value, url: &str) -> &'a serde_json::Value {
+    report["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["url"] == url)
+        .unwrap_or_else(|| panic!("no page {url} in {}", report["pages"]))
+}

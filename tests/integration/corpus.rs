@@ -1,0 +1,60 @@
+//! The real-pages corpus (../shared/corpus/real-pages): every page scans, yields
+//! resources, and agrees with an independent, naive reading of its `<script src>` tags.
+
+use crate::common::*;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+fn corpus() -> PathBuf {
+    root().join("../shared/corpus/real-pages")
+}
+
+/// (file, url) from SOURCES.tsv.
+fn sources() -> Vec<(String, String)> {
+    let tsv = std::fs::read_to_string(corpus().join("SOURCES.tsv"))
+        .expect("the real-pages corpus is beside the repository (../shared)");
+    tsv.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut cols = l.split('\t');
+            Some((cols.next()?.to_owned(), cols.next()?.to_owned()))
+        })
+        .collect()
+}
+
+/// Hosts of absolute `<script src>` URLs, found with a regex: a second opinion.
+fn naive_script_hosts(html: &str) -> BTreeSet<String> {
+    let re = regex::Regex::new(r#"(?is)<script\b[^>]*?\ssrc\s*=\s*["']?(?:https?:)?//([a-z0-9-]+(?:\.[a-z0-9-]+)+)"#)
+        .unwrap();
+    re.captures_iter(html).map(|c| c[1].to_ascii_lowercase()).collect()
+}
+
+#[test]
+fn every_real_page_scans_and_agrees_with_a_naive_reading() {
+    let list = sources();
+    assert!(list.len() >= 40, "corpus has {} pages", list.len());
+    let mut matched = 0usize;
+    let mut third = 0usize;
+    for (file, url) in &list {
+        let path = corpus().join("pages").join(file);
+        let r = scan_json(&[path.to_str().unwrap(), "--site", url]);
+        assert_eq!(r["pages"][0]["outcome"], "scanned", "{file}");
+        let resources = r["resources"].as_array().unwrap();
+        assert!(!resources.is_empty(), "{file}: no resources");
+        // Any kind counts: `document.write("<script src=...>")` is an inline-script URL to us.
+        let ours: BTreeSet<String> = resources.iter().map(|x| x["host"].as_str().unwrap().to_owned()).collect();
+        let html = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        for host in naive_script_hosts(&html) {
+            // The regex also reads inside HTML comments, which load nothing.
+            let commented = html.split("<!--").skip(1).any(|c| c.split("-->").next().unwrap_or("").contains(&host));
+            assert!(ours.contains(&host) || commented, "{file}: <script src> host {host} missing from the report");
+        }
+        let summary = &r["summary"];
+        third += summary["third_party_hosts"].as_u64().unwrap() as usize;
+        matched += summary["third_party_hosts"].as_u64().unwrap() as usize
+            - summary["unknown_hosts"].as_u64().unwrap() as usize;
+    }
+    // A floor, not a target: the share of third-party hosts named is reported in the
+    // closing note; this only catches a database or matching regression.
+    assert!(matched * 100 / third.max(1) >= 60, "only {matched} of {third} third-party hosts named");
+}

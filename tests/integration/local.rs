@@ -1,0 +1,154 @@
+//! Local mode: the bundled demo store and other files on disk, no network.
+
+use crate::common::*;
+
+fn demo() -> serde_json::Value {
+    scan_json(&["examples/demo-store", "--site", "https://demo-store.example"])
+}
+
+fn vendor<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["vendors"].as_array().unwrap().iter().find(|v| v["id"] == id).unwrap_or_else(|| panic!("no vendor {id}"))
+}
+
+#[test]
+fn demo_store_names_every_vendor_it_embeds() {
+    let r = demo();
+    let ids = vendor_ids(&r);
+    for expected in [
+        "cloudinary",
+        "cookiebot",
+        "google-analytics",
+        "google-fonts",
+        "google-tag-manager",
+        "hotjar",
+        "imgix",
+        "jsdelivr",
+        "klarna",
+        "klaviyo",
+        "meta-pixel",
+        "paypal",
+        "pinterest-tag",
+        "searchspring",
+        "signifyd",
+        "stripe",
+        "tiktok-pixel",
+        "trustpilot",
+        "vimeo",
+        "yotpo",
+        "youtube",
+        "zendesk",
+    ] {
+        assert!(ids.iter().any(|i| i == expected), "{expected} missing from {ids:?}");
+    }
+    let unknown: Vec<&str> =
+        r["unknown_hosts"].as_array().unwrap().iter().map(|u| u["host"].as_str().unwrap()).collect();
+    assert_eq!(unknown, vec!["widgets.acme-loyalty.example", "images.unsplash.com"]);
+    assert_eq!(r["summary"]["pages_scanned"], 11);
+    assert_eq!(r["mode"], "local");
+}
+
+#[test]
+fn demo_store_pages_and_evidence() {
+    let r = demo();
+    let checkout = "https://demo-store.example/checkout/";
+    let stripe = vendor(&r, "stripe");
+    assert_eq!(stripe["pages"], serde_json::json!([checkout]));
+    assert!(
+        vendor(&r, "hotjar")["pages"].as_array().unwrap().iter().any(|p| p == checkout),
+        "session replay on checkout"
+    );
+    assert_eq!(vendor(&r, "google-tag-manager")["tag_ids"][0]["value"], "GTM-N7WDQ3K");
+    assert_eq!(vendor(&r, "paypal")["kinds"], serde_json::json!(["script", "form-action"]));
+    // Evidence points into the file, at the line where the tag is written.
+    let res = r["resources"].as_array().unwrap();
+    let sdk = res.iter().find(|x| x["url"].as_str().unwrap().starts_with("https://www.paypal.com/sdk/js")).unwrap();
+    let file = std::fs::read_to_string(root().join("examples/demo-store/checkout/index.html")).unwrap();
+    let line = file.lines().nth(sdk["line"].as_u64().unwrap() as usize - 1).unwrap();
+    assert!(line.contains("paypal.com/sdk/js"), "line {} is {line:?}", sdk["line"]);
+    let page = page(&r, checkout);
+    assert!(page["file"].as_str().unwrap().ends_with("checkout/index.html"));
+    // The companies roll-up counts each owner once.
+    let companies: Vec<&str> = r["companies"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(companies.iter().filter(|c| **c == "Google").count(), 1);
+    assert_eq!(r["summary"]["companies"].as_u64().unwrap() as usize, companies.len());
+}
+
+#[test]
+fn without_site_relative_urls_are_first_party_and_absolute_ones_judged_by_host() {
+    let r = scan_json(&["examples/demo-store"]);
+    assert!(r["first_party"].as_array().unwrap().is_empty());
+    assert!(vendor_ids(&r).iter().any(|i| i == "stripe"));
+    let res = r["resources"].as_array().unwrap();
+    assert!(res.iter().all(|x| x["url"].as_str().unwrap().starts_with("http")), "file: URLs are never resources");
+    assert!(r["pages"][0]["url"].as_str().unwrap().starts_with("file:///"));
+    // The store's own CDN counts as third party until --site or --first-party says otherwise.
+    assert!(r["unknown_hosts"].as_array().unwrap().iter().any(|u| u["host"] == "cdn.demo-store.example"));
+    let r = scan_json(&["examples/demo-store", "--first-party", "demo-store.example"]);
+    assert!(!r["unknown_hosts"].as_array().unwrap().iter().any(|u| u["host"] == "cdn.demo-store.example"));
+}
+
+#[test]
+fn a_single_file() {
+    let r = scan_json(&["examples/demo-store/checkout/index.html", "--site", "https://demo-store.example/checkout/"]);
+    assert_eq!(r["pages"].as_array().unwrap().len(), 1);
+    // index.html is served as its folder, as on the live site.
+    assert_eq!(r["pages"][0]["url"], "https://demo-store.example/checkout/");
+    assert!(vendor_ids(&r).iter().any(|i| i == "stripe"));
+}
+
+#[test]
+fn user_vendor_file_names_the_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ours.json");
+    std::fs::write(
+        &file,
+        r#"{"schema_version": 1, "vendors": [{"id": "acme-loyalty", "name": "Acme Loyalty", "company": "Acme Inc.",
+  "categories": ["other"], "domains": ["acme-loyalty.example"]}]}"#,
+    )
+    .unwrap();
+    let r = scan_json(&[
+        "examples/demo-store",
+        "--site",
+        "https://demo-store.example",
+        "--vendors",
+        file.to_str().unwrap(),
+    ]);
+    assert!(vendor_ids(&r).iter().any(|i| i == "acme-loyalty"));
+    assert!(!r["unknown_hosts"].as_array().unwrap().iter().any(|u| u["host"] == "widgets.acme-loyalty.example"));
+}
+
+#[test]
+fn table_report_fits_100_columns_and_groups_by_company() {
+    let out = vendorscan(&["scan", "examples/demo-store", "--site", "https://demo-store.example"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.contains("vendors from"), "{text}");
+    assert!(text.contains("\nGoogle (Alphabet)\n"), "{text}");
+    assert!(text.contains("Unknown third-party hosts (2)"), "{text}");
+    assert!(text.contains("GTM-N7WDQ3K"));
+    for line in text.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+}
+
+#[test]
+fn output_file_and_summary_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let out = vendorscan(&[
+        "scan",
+        "examples/demo-store",
+        "--site",
+        "https://demo-store.example",
+        "-f",
+        "json",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty(), "the report goes to the file only");
+    assert!(stderr(&out).contains("11 pages scanned"), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["tool"]["name"], "vendorscan");
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real binary against real servers on loopback and real files.
+
+mod common;
+
+mod cli;
+mod corpus;
+mod crawl;
+mod local;
