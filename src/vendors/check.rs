@@ -198,6 +198,23 @@ mod tests {
         assert!(problems[0].message.contains("EOF"), "{}", problems[0].message);
     }
 
+    /// The shipped database passes the same checks as a user's file, against its own
+    /// vocabularies: unique kebab ids, known categories and data kinds, valid lowercase
+    /// hosts, no domain or host claimed twice.
+    #[test]
+    fn shipped_database_is_valid() {
+        let db = builtin();
+        let categories: HashSet<&str> = db.category_ids().collect();
+        let kinds: HashSet<&str> = db.data_kind_ids().collect();
+        assert!(categories.contains("session-replay") && kinds.contains("payment-card"));
+        let problems = validate(&db.file, &categories, &kinds);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(
+            !db.file.sources.is_empty()
+                && db.file.sources[0].attribution.as_deref().unwrap_or("").contains("Patrick Hulce")
+        );
+    }
+
     #[test]
     fn host_rules() {
         assert!(valid_rule_host("static.klaviyo.com"));

@@ -170,3 +170,55 @@ fn two_runs_give_identical_json() {
     let b = scan_basic(&server, &[]);
     assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &Default::default()).unwrap();
+    out
+}
+
+#[test]
+fn compressed_pages_and_sitemap_indexes() {
+    let server = Server::start_with(|origin| {
+        let mut routes = HashMap::new();
+        let home = b"<html><body><a href=\"/br.html\">br</a><script src=\"https://static.klaviyo.com/onsite/js/klaviyo.js\"></script></body></html>";
+        let mut gz = Response::with_type(200, "text/html", &gzip(home));
+        gz.headers.push(("Content-Encoding".into(), "gzip".into()));
+        routes.insert("/".into(), gz);
+        let mut br = Response::with_type(
+            200,
+            "text/html",
+            &brotli(b"<html><script src=\"https://js.stripe.com/v3/\"></script></html>"),
+        );
+        br.headers.push(("Content-Encoding".into(), "br".into()));
+        routes.insert("/br.html".into(), br);
+        let robots = format!("User-agent: *\nAllow: /\nSitemap: {origin}/sitemap-index.xml\n");
+        routes.insert("/robots.txt".into(), Response::with_type(200, "text/plain", robots.as_bytes()));
+        // An index that lists itself, and a gzipped sitemap served without Content-Encoding.
+        let index = format!(
+            "<sitemapindex><sitemap><loc>{origin}/sitemap-index.xml</loc></sitemap><sitemap><loc>{origin}/products.xml.gz</loc></sitemap></sitemapindex>"
+        );
+        routes.insert("/sitemap-index.xml".into(), Response::with_type(200, "application/xml", index.as_bytes()));
+        let urlset = format!("<urlset><url><loc>{origin}/only-in-sitemap.html</loc></url></urlset>");
+        routes
+            .insert("/products.xml.gz".into(), Response::with_type(200, "application/gzip", &gzip(urlset.as_bytes())));
+        let hidden = b"<script src=\"https://static.hotjar.com/c/hotjar-1.js\"></script>";
+        routes.insert("/only-in-sitemap.html".into(), Response::with_type(200, "text/html", hidden));
+        routes
+    });
+    let origin = format!("{}/", server.origin());
+    let report = scan_json(&[&origin, "--resolve", &server.resolve("shop.test")]);
+    let ids = vendor_ids(&report);
+    for id in ["klaviyo", "stripe", "hotjar"] {
+        assert!(ids.iter().any(|i| i == id), "{id} missing: {ids:?} pages {}", report["pages"]);
+    }
+    let index_fetches = server.seen().iter().filter(|s| s.path == "/sitemap-index.xml").count();
+    assert_eq!(index_fetches, 1, "a self-listing index is read once");
+}

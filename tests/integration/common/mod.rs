@@ -43,15 +43,22 @@ pub struct Server {
 }
 
 impl Server {
-    /// Serve fixed routes (path with query -> response). `{{ORIGIN}}` in a body becomes
-    /// `http://shop.test:PORT`, the name tests map to this server with `--resolve`.
+    /// Serve fixed routes (path with query -> response). `{{ORIGIN}}` and `{{PORT}}` in a
+    /// text body or header become `http://shop.test:PORT` (the name tests map to this
+    /// server with `--resolve`) and the port.
     pub fn start(routes: HashMap<String, Response>) -> Server {
+        Server::start_with(move |_| routes)
+    }
+
+    /// Bind first, then build the routes knowing the origin (for bodies that cannot carry
+    /// a placeholder, such as compressed ones).
+    pub fn start_with(make: impl FnOnce(&str) -> HashMap<String, Response>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
         let origin = format!("http://shop.test:{}", addr.port());
         let port = addr.port().to_string();
         let routes: Arc<HashMap<String, Response>> = Arc::new(
-            routes
+            make(&origin)
                 .into_iter()
                 .map(|(k, mut v)| {
                     if let Ok(text) = String::from_utf8(v.body.clone()) {
