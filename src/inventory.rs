@@ -5,6 +5,8 @@
 //! (`schema_version` 1, documented in `docs/json-report.md`). Everything is sorted here,
 //! once, so two runs over the same site give the same bytes.
 
+use crate::baseline::Changes;
+use crate::checks::Finding;
 use crate::model::{PageOutcome, PageRecord, RawResource, ResourceKind};
 use crate::scope::{Scope, registrable_domain};
 use crate::vendors::{VendorDb, VendorMatch};
@@ -43,6 +45,25 @@ pub struct Report {
     pub companies: Vec<CompanyOut>,
     pub unknown_hosts: Vec<UnknownHost>,
     pub resources: Vec<ResourceOut>,
+    /// The policy the run was checked against; absent when no policy was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyOut>,
+    /// What the checks found (policy and baseline); sorted, most severe first.
+    pub findings: Vec<Finding>,
+    /// The comparison with `--baseline`; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Changes>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyOut {
+    /// The policy file, if one was read.
+    pub file: Option<String>,
+    /// The least severe finding that fails the run: `error`, `warning` or `never`.
+    pub fail_on: String,
+    pub passed: bool,
+    pub errors: usize,
+    pub warnings: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,6 +99,9 @@ pub struct PageOut {
     pub error: Option<String>,
     pub truncated: bool,
     pub resources: usize,
+    /// In PCI DSS scope: matched `[payment-pages] paths`, or has card-number or password
+    /// inputs (when `detect` is on).
+    pub payment_page: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -153,6 +177,17 @@ pub struct ResourceOut {
     pub raw: String,
     pub in_noscript: bool,
     pub attributes: BTreeMap<String, String>,
+    /// Digest of the script body (`--hash-scripts`, third-party scripts on payment pages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<ContentHash>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ContentHash {
+    /// Hex SHA-256 of the body as served (after HTTP decompression).
+    pub sha256: String,
+    /// The SRI value for an `integrity` attribute (`sha384-...`).
+    pub sri: String,
 }
 
 /// What the run was pointed at, for the report header.
@@ -161,6 +196,10 @@ pub struct RunInfo<'a> {
     pub targets: Vec<String>,
     pub scope: &'a Scope,
     pub complete: bool,
+    /// `[payment-pages] paths` from the policy.
+    pub payment_paths: Option<globset::GlobSet>,
+    /// Treat pages with card-number or password inputs as payment pages.
+    pub detect_payment_pages: bool,
 }
 
 #[derive(Default)]
@@ -234,6 +273,7 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
                 raw: res.evidence.raw.clone(),
                 in_noscript: res.evidence.in_noscript,
                 attributes: res.evidence.attrs.clone(),
+                content: None,
             });
         }
         // A tag ID names the account that receives the data. It also names the vendor when
@@ -257,6 +297,8 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
             error: page.error,
             truncated: page.truncated,
             resources: page.resources.len(),
+            payment_page: page.sensitive_inputs && info.detect_payment_pages
+                || info.payment_paths.as_ref().is_some_and(|g| g.is_match(page_path(&page_url))),
         });
     }
 
@@ -336,5 +378,21 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
         companies,
         unknown_hosts,
         resources,
+        policy: None,
+        findings: Vec::new(),
+        changes: None,
+    }
+}
+
+/// The path of a page URL, as policy patterns see it (`/checkout/`); the whole string
+/// when it is not a URL.
+pub fn page_path(page: &str) -> &str {
+    match page.find("://") {
+        Some(i) => {
+            let rest = &page[i + 3..];
+            let path = rest.find('/').map_or("/", |j| &rest[j..]);
+            path.split(['?', '#']).next().unwrap_or(path)
+        }
+        None => page,
     }
 }

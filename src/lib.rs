@@ -7,6 +7,8 @@
 //! over owned data. A problem with one page is recorded on that page; only run-level
 //! problems are [`Error`]s, and [`exit::exit_code`] alone maps a run's result to a code.
 
+pub mod baseline;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod crawl;
@@ -17,6 +19,7 @@ pub mod extract;
 pub mod inventory;
 pub mod local;
 pub mod model;
+pub mod policy;
 pub mod report;
 pub mod scope;
 pub mod vendors;

@@ -163,6 +163,8 @@ pub struct PageRecord {
     pub truncated: bool,
     pub resources: Vec<RawResource>,
     pub tag_ids: Vec<TagId>,
+    /// The page has a card-number or password input.
+    pub sensitive_inputs: bool,
 }
 
 impl PageRecord {
@@ -180,6 +182,7 @@ impl PageRecord {
             truncated: false,
             resources: Vec::new(),
             tag_ids: Vec::new(),
+            sensitive_inputs: false,
         }
     }
 }

@@ -171,7 +171,18 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
 
     let nothing = !pages.iter().any(|p| p.outcome == PageOutcome::Scanned);
     let why = nothing_scanned_reason(&pages, mode, &target_names);
-    let report = inventory::build(pages, RunInfo { mode, targets: target_names, scope: &scope, complete: true }, &db);
+    let report = inventory::build(
+        pages,
+        RunInfo {
+            mode,
+            targets: target_names,
+            scope: &scope,
+            complete: true,
+            payment_paths: None,
+            detect_payment_pages: true,
+        },
+        &db,
+    );
     let written = match &sink {
         Sink::File(p, _) => Some(p.clone()),
         Sink::Stdout => None,

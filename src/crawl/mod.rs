@@ -250,6 +250,7 @@ async fn fetch_page(
             }
             record.resources = ex.resources;
             record.tag_ids = ex.tag_ids;
+            record.sensitive_inputs = ex.has_sensitive_inputs;
             Fetched { record, links: ex.links }
         }
         Err(e) => fail(record, PageOutcome::Failed, format!("internal error while extracting: {e}")),

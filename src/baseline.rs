@@ -1,0 +1,205 @@
+//! Change detection: this run against an earlier JSON report.
+//!
+//! Enters: two reports (the baseline read from disk, the current one as built). Leaves:
+//! [`Changes`]: vendors and third-party hosts added and removed, third-party scripts added
+//! to or removed from pages, and scripts whose `integrity` or content hash changed (same
+//! URL, different bytes: PCI DSS 11.6.1). `vendorscan diff OLD NEW` prints the same.
+
+use crate::error::Error;
+use crate::inventory::{ContentHash, Report};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The parts of a JSON report (schema 1) a comparison needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportView {
+    pub schema_version: u32,
+    #[serde(default)]
+    pub vendors: Vec<VendorView>,
+    #[serde(default)]
+    pub unknown_hosts: Vec<HostView>,
+    #[serde(default)]
+    pub resources: Vec<ResourceView>,
+    #[serde(default)]
+    pub pages: Vec<PageView>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VendorView {
+    pub id: String,
+    #[serde(default)]
+    pub first_party: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HostView {
+    pub host: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PageView {
+    pub url: String,
+    #[serde(default)]
+    pub payment_page: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ResourceView {
+    pub url: String,
+    pub host: String,
+    pub kind: String,
+    pub page: String,
+    pub party: String,
+    #[serde(default)]
+    pub vendor: Option<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub content: Option<ContentHash>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Changes {
+    /// The baseline file compared with.
+    pub baseline: String,
+    pub new_vendors: Vec<String>,
+    pub removed_vendors: Vec<String>,
+    /// Third-party hosts (known or not).
+    pub new_hosts: Vec<String>,
+    pub removed_hosts: Vec<String>,
+    pub new_scripts: Vec<ScriptRef>,
+    pub removed_scripts: Vec<ScriptRef>,
+    pub changed_scripts: Vec<ScriptChange>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.new_vendors.is_empty()
+            && self.removed_vendors.is_empty()
+            && self.new_hosts.is_empty()
+            && self.removed_hosts.is_empty()
+            && self.new_scripts.is_empty()
+            && self.removed_scripts.is_empty()
+            && self.changed_scripts.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ScriptRef {
+    pub page: String,
+    pub url: String,
+    pub vendor: Option<String>,
+    pub payment_page: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ScriptChange {
+    pub page: String,
+    pub url: String,
+    pub vendor: Option<String>,
+    pub payment_page: bool,
+    /// `integrity` (the attribute changed) or `content` (the body's hash changed).
+    pub what: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+/// Read an earlier JSON report.
+pub fn load(path: &Path) -> Result<ReportView, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::input(format!("cannot read baseline {}: {e}", path.display())))?;
+    let view: ReportView = serde_json::from_str(&text).map_err(|e| {
+        Error::input(format!("{} is not a vendorscan JSON report: {e}", path.display()))
+            .with_help("a baseline is the output of `vendorscan scan ... -f json -o FILE`")
+    })?;
+    if view.schema_version != crate::inventory::REPORT_SCHEMA_VERSION {
+        return Err(Error::input(format!(
+            "{} has schema_version {}, this vendorscan reads {}",
+            path.display(),
+            view.schema_version,
+            crate::inventory::REPORT_SCHEMA_VERSION
+        ))
+        .with_help("make a new baseline with this version of vendorscan"));
+    }
+    Ok(view)
+}
+
+/// The current report seen as a baseline would be (one code path for both sides).
+pub fn view_of(report: &Report) -> ReportView {
+    let value = serde_json::to_value(report).expect("a report serialises");
+    serde_json::from_value(value).expect("a report reads back as a view")
+}
+
+type ScriptInfo<'a> = (Option<&'a String>, Option<&'a String>, Option<&'a ContentHash>, bool);
+
+fn third_party_scripts(v: &ReportView) -> BTreeMap<(&str, &str), ScriptInfo<'_>> {
+    let payment: BTreeSet<&str> = v.pages.iter().filter(|p| p.payment_page).map(|p| p.url.as_str()).collect();
+    v.resources
+        .iter()
+        .filter(|r| r.party == "third" && r.kind == "script")
+        .map(|r| {
+            (
+                (r.page.as_str(), r.url.as_str()),
+                (
+                    r.vendor.as_ref(),
+                    r.attributes.get("integrity"),
+                    r.content.as_ref(),
+                    payment.contains(r.page.as_str()),
+                ),
+            )
+        })
+        .collect()
+}
+
+pub fn compare(baseline_name: &str, old: &ReportView, new: &ReportView) -> Changes {
+    let vendors = |v: &ReportView| -> BTreeSet<String> {
+        v.vendors.iter().filter(|x| !x.first_party).map(|x| x.id.clone()).collect()
+    };
+    let hosts = |v: &ReportView| -> BTreeSet<String> {
+        v.resources.iter().filter(|r| r.party == "third").map(|r| r.host.clone()).collect()
+    };
+    let (ov, nv) = (vendors(old), vendors(new));
+    let (oh, nh) = (hosts(old), hosts(new));
+    let (os, ns) = (third_party_scripts(old), third_party_scripts(new));
+    let script_ref = |(page, url): &(&str, &str), info: &ScriptInfo| ScriptRef {
+        page: (*page).to_owned(),
+        url: (*url).to_owned(),
+        vendor: info.0.cloned(),
+        payment_page: info.3,
+    };
+    let mut changed = Vec::new();
+    for (key, new_info) in &ns {
+        let Some(old_info) = os.get(key) else { continue };
+        let base = |what, before: String, after: String| ScriptChange {
+            page: key.0.to_owned(),
+            url: key.1.to_owned(),
+            vendor: new_info.0.cloned(),
+            payment_page: new_info.3,
+            what,
+            before,
+            after,
+        };
+        if old_info.1 != new_info.1 {
+            let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(none)".into());
+            changed.push(base("integrity", show(old_info.1), show(new_info.1)));
+        }
+        // Only comparable when both runs hashed the script.
+        if let (Some(a), Some(b)) = (old_info.2, new_info.2) {
+            if a.sha256 != b.sha256 {
+                changed.push(base("content", a.sha256.clone(), b.sha256.clone()));
+            }
+        }
+    }
+    changed.sort();
+    Changes {
+        baseline: baseline_name.to_owned(),
+        new_vendors: nv.difference(&ov).cloned().collect(),
+        removed_vendors: ov.difference(&nv).cloned().collect(),
+        new_hosts: nh.difference(&oh).cloned().collect(),
+        removed_hosts: oh.difference(&nh).cloned().collect(),
+        new_scripts: ns.iter().filter(|(k, _)| !os.contains_key(*k)).map(|(k, i)| script_ref(k, i)).collect(),
+        removed_scripts: os.iter().filter(|(k, _)| !ns.contains_key(*k)).map(|(k, i)| script_ref(k, i)).collect(),
+        changed_scripts: changed,
+    }
+}

@@ -1,0 +1,451 @@
+//! The policy file (`vendorscan.toml`): the store's reviewed inventory of third parties.
+//!
+//! Enters: TOML text and the vendor database (to check vendor ids and categories).
+//! Leaves: a validated [`Policy`], or one input error listing every problem with its line.
+//! Every entry keeps its index and line so a finding can say which entry decided it, as
+//! cargo-deny does. Unknown keys are errors: a typo must never silently weaken a gate.
+
+use crate::error::Error;
+use crate::scope::host_in_domain;
+use crate::vendors::{Vendor, VendorDb};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file looked for in the working directory when `--policy` is not given.
+pub const DEFAULT_FILE: &str = "vendorscan.toml";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+impl FailOn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Never => "never",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownMode {
+    Allow,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Vendor(String),
+    Host(String),
+    Category(String),
+    Company(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// `allow` or `deny`.
+    pub table: &'static str,
+    pub index: usize,
+    pub line: usize,
+    pub target: Target,
+    pub reason: String,
+    pub owner: Option<String>,
+    /// (year, month, day)
+    pub expires: Option<(u16, u8, u8)>,
+    pub pages: Option<GlobSet>,
+    pub page_patterns: Vec<String>,
+}
+
+impl Entry {
+    /// `allow[2] vendor = "stripe" (vendorscan.toml:12)`
+    pub fn label(&self, file: Option<&Path>) -> String {
+        let (key, value) = match &self.target {
+            Target::Vendor(v) => ("vendor", v),
+            Target::Host(v) => ("host", v),
+            Target::Category(v) => ("category", v),
+            Target::Company(v) => ("company", v),
+        };
+        let file = file.map_or_else(|| DEFAULT_FILE.to_owned(), |f| f.display().to_string());
+        format!("{}[{}] {key} = \"{value}\" ({file}:{})", self.table, self.index, self.line)
+    }
+
+    /// Does the entry name this vendor (or, for unknown hosts, this host)?
+    pub fn matches(&self, vendor: Option<&Vendor>, host: Option<&str>) -> bool {
+        match &self.target {
+            Target::Vendor(id) => vendor.is_some_and(|v| &v.id == id),
+            Target::Category(c) => vendor.is_some_and(|v| v.categories.contains(c)),
+            Target::Company(c) => vendor.is_some_and(|v| {
+                v.company.eq_ignore_ascii_case(c) || v.parent.as_ref().is_some_and(|p| p.eq_ignore_ascii_case(c))
+            }),
+            Target::Host(h) => host.is_some_and(|x| host_in_domain(x, h)),
+        }
+    }
+
+    pub fn covers_page(&self, path: &str) -> bool {
+        self.pages.as_ref().is_none_or(|g| g.is_match(path))
+    }
+
+    pub fn expired(&self, today: (u16, u8, u8)) -> bool {
+        self.expires.is_some_and(|e| e < today)
+    }
+
+    /// A reason a reviewer actually wrote (not the `policy init` placeholder).
+    pub fn justified(&self) -> bool {
+        let r = self.reason.trim();
+        !r.is_empty() && !r.to_ascii_uppercase().starts_with("TODO")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PaymentPages {
+    pub paths: Option<GlobSet>,
+    pub detect: bool,
+    pub require_integrity: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub file: Option<PathBuf>,
+    pub fail_on: FailOn,
+    pub unknown: UnknownMode,
+    pub allow: Vec<Entry>,
+    pub deny: Vec<Entry>,
+    pub payment: PaymentPages,
+}
+
+impl Default for Policy {
+    /// No policy file: nothing is approved or denied, pages with card or password inputs
+    /// are payment pages; only baseline findings can arise.
+    fn default() -> Self {
+        Policy {
+            file: None,
+            fail_on: FailOn::Error,
+            unknown: UnknownMode::Allow,
+            allow: vec![],
+            deny: vec![],
+            payment: PaymentPages { paths: None, detect: true, require_integrity: false },
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPolicy {
+    fail_on: Option<toml::Spanned<String>>,
+    unknown: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    allow: Vec<toml::Spanned<RawEntry>>,
+    #[serde(default)]
+    deny: Vec<toml::Spanned<RawEntry>>,
+    payment_pages: Option<toml::Spanned<RawPayment>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawEntry {
+    vendor: Option<String>,
+    host: Option<String>,
+    category: Option<String>,
+    company: Option<String>,
+    reason: Option<String>,
+    owner: Option<String>,
+    expires: Option<toml::value::Datetime>,
+    pages: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPayment {
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default = "yes")]
+    detect: bool,
+    #[serde(default = "yes")]
+    require_integrity: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+fn globs(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        // `/checkout/**` should also cover `/checkout` itself.
+        let glob = Glob::new(p).map_err(|e| format!("bad page pattern \"{p}\": {e}"))?;
+        b.add(glob);
+        if let Some(base) = p.strip_suffix("/**") {
+            b.add(Glob::new(if base.is_empty() { "/" } else { base }).map_err(|e| e.to_string())?);
+        }
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+/// Find the policy: `--policy FILE`, else `vendorscan.toml` in the working directory.
+pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
+    match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => Path::new(DEFAULT_FILE).is_file().then(|| PathBuf::from(DEFAULT_FILE)),
+    }
+}
+
+pub fn load(path: &Path, db: &VendorDb) -> Result<Policy, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::input(format!("cannot read policy {}: {e}", path.display()))
+            .with_help("create one with `vendorscan policy init URL`, or pass --policy FILE")
+    })?;
+    parse(&text, Some(path), db)
+}
+
+pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, Error> {
+    let name = file.map_or_else(|| DEFAULT_FILE.to_owned(), |f| f.display().to_string());
+    let help = "every key is described in docs/policy.md and examples/vendorscan.toml";
+    let raw: RawPolicy = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| format!(":{}", line_at(text, s.start))).unwrap_or_default();
+        Error::input(format!("invalid policy {name}{line}: {}", e.message().trim())).with_help(help)
+    })?;
+    let mut problems: Vec<String> = Vec::new();
+    let mut policy = Policy { file: file.map(Path::to_path_buf), ..Policy::default() };
+    policy.unknown = UnknownMode::Error;
+    policy.payment.require_integrity = true;
+    if let Some(f) = &raw.fail_on {
+        policy.fail_on = match f.get_ref().as_str() {
+            "error" => FailOn::Error,
+            "warning" => FailOn::Warning,
+            "never" => FailOn::Never,
+            other => {
+                problems.push(format!(
+                    "{name}:{}: fail-on = \"{other}\": use \"error\", \"warning\" or \"never\"",
+                    line_at(text, f.span().start)
+                ));
+                FailOn::Error
+            }
+        };
+    }
+    if let Some(u) = &raw.unknown {
+        policy.unknown = match u.get_ref().as_str() {
+            "allow" => UnknownMode::Allow,
+            "warn" => UnknownMode::Warn,
+            "error" => UnknownMode::Error,
+            other => {
+                problems.push(format!(
+                    "{name}:{}: unknown = \"{other}\": use \"allow\", \"warn\" or \"error\"",
+                    line_at(text, u.span().start)
+                ));
+                UnknownMode::Error
+            }
+        };
+    }
+    let categories: Vec<&str> = db.category_ids().collect();
+    for (table, list) in [("allow", &raw.allow), ("deny", &raw.deny)] {
+        for (index, spanned) in list.iter().enumerate() {
+            let line = line_at(text, spanned.span().start);
+            let e = spanned.get_ref();
+            let at = format!("{name}:{line}: {table}[{index}]");
+            let targets: Vec<Target> = [
+                e.vendor.clone().map(Target::Vendor),
+                e.host.clone().map(|h| Target::Host(h.trim().trim_end_matches('.').to_ascii_lowercase())),
+                e.category.clone().map(Target::Category),
+                e.company.clone().map(Target::Company),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let target = match targets.as_slice() {
+                [one] => one.clone(),
+                [] => {
+                    problems.push(format!("{at}: say what it is about with one of vendor, host, category or company"));
+                    continue;
+                }
+                _ => {
+                    problems.push(format!(
+                        "{at}: give only one of vendor, host, category or company (split it into several entries)"
+                    ));
+                    continue;
+                }
+            };
+            match &target {
+                Target::Vendor(id) if db.get(id).is_none() => {
+                    problems.push(format!("{at}: vendor \"{id}\" is not in the vendor database (see `vendorscan vendors lookup HOST` or `vendors list`)"))
+                }
+                Target::Category(c) if !categories.contains(&c.as_str()) => {
+                    problems.push(format!("{at}: unknown category \"{c}\" (known: {})", categories.join(", ")))
+                }
+                Target::Host(h) if crate::scope::normalize_host(h).as_deref() != Some(h.as_str()) => {
+                    problems.push(format!("{at}: host \"{h}\" is not a host name"))
+                }
+                _ => {}
+            }
+            let reason = e.reason.clone().unwrap_or_default();
+            if reason.trim().is_empty() {
+                problems.push(format!("{at}: reason is required: say why this third party is (or is not) allowed"));
+            }
+            let expires = match &e.expires {
+                None => None,
+                Some(dt) => match (dt.date, dt.time) {
+                    (Some(d), None) => Some((d.year, d.month, d.day)),
+                    _ => {
+                        problems.push(format!("{at}: expires must be a date such as 2027-06-30"));
+                        None
+                    }
+                },
+            };
+            let page_patterns = e.pages.clone().unwrap_or_default();
+            let pages = match &e.pages {
+                None => None,
+                Some(p) => match globs(p) {
+                    Ok(g) => Some(g),
+                    Err(msg) => {
+                        problems.push(format!("{at}: {msg}"));
+                        None
+                    }
+                },
+            };
+            let entry =
+                Entry { table, index, line, target, reason, owner: e.owner.clone(), expires, pages, page_patterns };
+            if table == "allow" { policy.allow.push(entry) } else { policy.deny.push(entry) }
+        }
+    }
+    if let Some(p) = &raw.payment_pages {
+        let pp = p.get_ref();
+        policy.payment.detect = pp.detect;
+        policy.payment.require_integrity = pp.require_integrity;
+        if !pp.paths.is_empty() {
+            match globs(&pp.paths) {
+                Ok(g) => policy.payment.paths = Some(g),
+                Err(msg) => problems.push(format!("{name}:{}: payment-pages: {msg}", line_at(text, p.span().start))),
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(policy)
+    } else {
+        Err(Error::input(format!("invalid policy {name}:\n  {}", problems.join("\n  "))).with_help(help))
+    }
+}
+
+/// Today's date in UTC as (year, month, day), from the system clock.
+pub fn today() -> (u16, u8, u8) {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    civil_from_days((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (u16, u8, u8) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y as u16, m, d)
+}
+
+/// Parse `YYYY-MM-DD` (the hidden `--today` flag, for tests and reproducible runs).
+pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
+    let mut it = s.split('-');
+    let (y, m, d) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
+    (it.next().is_none() && (1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> VendorDb {
+        VendorDb::embedded().unwrap()
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_415), (2025, 11, 23));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(parse_date("2027-06-30"), Some((2027, 6, 30)));
+        assert_eq!(parse_date("2027-13-01"), None);
+    }
+
+    #[test]
+    fn parses_a_full_policy() {
+        let text = r#"
+fail-on = "warning"
+unknown = "warn"
+
+[[allow]]
+vendor = "stripe"
+reason = "Card payments"
+owner = "payments-team"
+expires = 2027-06-30
+pages = ["/checkout/**"]
+
+[[allow]]
+host = "cdn.partner-widget.io"
+reason = "Loyalty widget"
+
+[[deny]]
+category = "session-replay"
+pages = ["/checkout/**", "/account/**"]
+reason = "No session recording where card or account data is typed"
+
+[payment-pages]
+paths = ["/checkout/**", "/cart"]
+detect = false
+"#;
+        let p = parse(text, None, &db()).unwrap();
+        assert_eq!(p.fail_on, FailOn::Warning);
+        assert_eq!(p.unknown, UnknownMode::Warn);
+        assert_eq!(p.allow.len(), 2);
+        assert_eq!(p.allow[0].line, 5);
+        assert_eq!(p.allow[0].expires, Some((2027, 6, 30)));
+        assert!(p.allow[0].covers_page("/checkout/"));
+        assert!(p.allow[0].covers_page("/checkout"));
+        assert!(p.allow[0].covers_page("/checkout/pay/step2"));
+        assert!(!p.allow[0].covers_page("/cart"));
+        assert_eq!(p.allow[0].label(None), "allow[0] vendor = \"stripe\" (vendorscan.toml:5)");
+        assert!(p.allow[1].matches(None, Some("eu.cdn.partner-widget.io")));
+        assert!(!p.allow[1].matches(None, Some("cdn.partner-widget.io.evil.com")));
+        let replay = db().lookup("static.hotjar.com").unwrap().vendor.clone();
+        assert!(p.deny[0].matches(Some(&replay), Some("static.hotjar.com")));
+        assert!(!p.payment.detect && p.payment.require_integrity);
+        assert!(p.payment.paths.unwrap().is_match("/cart"));
+    }
+
+    #[test]
+    fn rejects_what_would_weaken_the_gate() {
+        let err = |t: &str| parse(t, None, &db()).unwrap_err().message;
+        assert!(
+            err("fail-on = \"error\"\nunkown = \"allow\"").contains("vendorscan.toml:2: unknown field `unkown`"),
+            "{}",
+            err("fail-on = \"error\"\nunkown = \"allow\"")
+        );
+        let e = err(
+            "[[allow]]\nvendor = \"stripe\"\n\n[[allow]]\nvendor = \"no-such-vendor\"\nreason = \"x\"\n[[deny]]\nreason = \"x\"\n",
+        );
+        assert!(e.contains("vendorscan.toml:1: allow[0]: reason is required"), "{e}");
+        assert!(
+            e.contains("vendorscan.toml:4: allow[1]: vendor \"no-such-vendor\" is not in the vendor database"),
+            "{e}"
+        );
+        assert!(e.contains("deny[0]: say what it is about"), "{e}");
+        let e =
+            err("[[allow]]\nvendor = \"stripe\"\nhost = \"x.com\"\nreason = \"r\"\nexpires = 2027-01-01T10:00:00\n");
+        assert!(e.contains("give only one of"), "{e}");
+        let e = err("fail-on = \"sometimes\"\n[[deny]]\ncategory = \"spyware\"\nreason = \"r\"\npages = [\"/a/[\"]\n");
+        assert!(e.contains("fail-on = \"sometimes\""), "{e}");
+        assert!(e.contains("unknown category \"spyware\""), "{e}");
+        assert!(e.contains("bad page pattern"), "{e}");
+    }
+}
