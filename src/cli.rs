@@ -30,10 +30,78 @@ pub enum Command {
     /// Look up, list and check vendor data.
     #[command(subcommand)]
     Vendors(VendorsCommand),
+    /// Compare two JSON reports: new and removed vendors, hosts and scripts.
+    Diff(DiffArgs),
+    /// Write and manage the policy file (vendorscan.toml).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report (`scan -f json` output).
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The later report.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    #[arg(short = 'f', long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Scan TARGET and write a starting vendorscan.toml that approves what is there today,
+    /// one entry per vendor with reason = "TODO", for the team to review.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Where to write the policy.
+    #[arg(short = 'o', long, value_name = "FILE", default_value = "vendorscan.toml")]
+    pub output: PathBuf,
+
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Report format.
+    #[arg(short = 'f', long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
+
+    /// Print nothing on stderr but errors (no progress bar, no summary line).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// No progress bar (it is shown only when stderr is a terminal and CI is not set).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// What to scan: shared by `scan` and `policy init`.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
     /// The store's start URL(s) (https://...), or one HTML file or folder of a built site.
     #[arg(required = true, value_name = "TARGET")]
     pub targets: Vec<String>,
@@ -48,28 +116,37 @@ pub struct ScanArgs {
     #[arg(long = "first-party", value_name = "DOMAIN")]
     pub first_party: Vec<String>,
 
-    /// Report format.
-    #[arg(short = 'f', long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-
-    /// Write the report to FILE instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
     /// A vendor file merged over the built-in database (adds vendors, replaces same ids).
     #[arg(long, value_name = "FILE")]
     pub vendors: Option<PathBuf>,
 
     #[command(flatten)]
     pub crawl: CrawlArgs,
+}
 
-    /// Print nothing on stderr but errors (no progress bar, no summary line).
-    #[arg(short, long)]
-    pub quiet: bool,
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Deploy gate")]
+pub struct GateArgs {
+    /// The policy file (default: vendorscan.toml in the working directory, if present).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 
-    /// No progress bar (it is shown only when stderr is a terminal and CI is not set).
+    /// An earlier JSON report to compare with: new and removed vendors, hosts and scripts.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Any third party not in the baseline fails the run, whatever the policy allows.
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
+
+    /// Fetch third-party scripts on payment pages and record their SHA-256 and SRI
+    /// (sha384) digests, so a baseline can show "same URL, different content".
     #[arg(long)]
-    pub no_progress: bool,
+    pub hash_scripts: bool,
+
+    /// Evaluate expiry dates as of this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE", hide = true)]
+    pub today: Option<String>,
 }
 
 #[derive(Debug, Args)]

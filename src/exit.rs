@@ -3,7 +3,7 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0    | the run did its job (scan done, lookup answered) |
-//! | 1    | reserved: policy violated (the deploy gate) |
+//! | 1    | policy violated: a finding at or above `fail-on` (the deploy gate) |
 //! | 2    | usage or input error: bad flag or value, unreadable or invalid file |
 //! | 3    | nothing could be scanned: unreachable start URL, folder without HTML |
 //! | 130  | reserved: interrupted |
@@ -16,11 +16,14 @@ use crate::error::{Error, ErrorKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Done,
+    /// The scan finished and its findings fail the policy.
+    PolicyViolated,
 }
 
 pub fn exit_code(result: &Result<Outcome, Error>) -> u8 {
     match result {
         Ok(Outcome::Done) => 0,
+        Ok(Outcome::PolicyViolated) => 1,
         Err(e) => match e.kind {
             ErrorKind::Usage | ErrorKind::Input => 2,
             ErrorKind::NothingScanned => 3,
@@ -35,6 +38,7 @@ mod tests {
     #[test]
     fn one_row_per_code() {
         assert_eq!(exit_code(&Ok(Outcome::Done)), 0);
+        assert_eq!(exit_code(&Ok(Outcome::PolicyViolated)), 1);
         assert_eq!(exit_code(&Err(Error::usage("x"))), 2);
         assert_eq!(exit_code(&Err(Error::input("x"))), 2);
         assert_eq!(exit_code(&Err(Error::nothing_scanned("x"))), 3);

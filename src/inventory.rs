@@ -138,6 +138,21 @@ pub struct VendorOut {
     pub resources: usize,
     /// True when the resources are all first party (e.g. the store runs on this platform's domain).
     pub first_party: bool,
+    /// The policy entry that approves this vendor (absent without a policy or approval).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approval {
+    /// e.g. `allow[0] vendor = "stripe" (vendorscan.toml:5)`
+    pub entry: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// `YYYY-MM-DD`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -180,6 +195,9 @@ pub struct ResourceOut {
     /// Digest of the script body (`--hash-scripts`, third-party scripts on payment pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<ContentHash>,
+    /// Why `--hash-scripts` could not fetch the script.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -274,6 +292,7 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
                 in_noscript: res.evidence.in_noscript,
                 attributes: res.evidence.attrs.clone(),
                 content: None,
+                content_error: None,
             });
         }
         // A tag ID names the account that receives the data. It also names the vendor when
@@ -325,6 +344,7 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
                 tag_ids: acc.tag_ids.into_iter().collect(),
                 resources: acc.resources,
                 first_party: !acc.third_party,
+                approval: None,
             })
         })
         .collect();

@@ -32,5 +32,7 @@ pub fn run(cli: cli::Cli) -> Result<Outcome, Error> {
     match cli.command {
         cli::Command::Scan(args) => commands::scan::run(args),
         cli::Command::Vendors(cmd) => commands::vendors::run(cmd),
+        cli::Command::Diff(args) => commands::diff::run(args),
+        cli::Command::Policy(cli::PolicyCommand::Init(args)) => commands::init::run(args),
     }
 }

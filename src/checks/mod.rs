@@ -89,3 +89,322 @@ pub fn sort(findings: &mut [Finding]) {
         ))
     });
 }
+
+use crate::baseline::Changes;
+use crate::inventory::{Approval, Report, page_path};
+use crate::policy::{Entry, FailOn, Policy, UnknownMode};
+use crate::vendors::{Vendor, VendorDb};
+use std::collections::{BTreeMap, HashMap};
+
+/// What the checks decided for a run.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// Vendor id -> the allow entry that approves it (first match in file order).
+    pub approvals: BTreeMap<String, Approval>,
+}
+
+/// Aggregates page-level decisions into one finding per (rule, subject, deciding entry).
+#[derive(Default)]
+struct Collector {
+    map: BTreeMap<(&'static str, String, Option<String>), Finding>,
+}
+
+impl Collector {
+    fn add(
+        &mut self,
+        rule: &rules::Rule,
+        subject: &Subject,
+        decided_by: Option<String>,
+        loc: Location,
+        severity: Option<Severity>,
+    ) {
+        let key = (rule.id, subject.key(), decided_by.clone());
+        let f = self.map.entry(key).or_insert_with(|| {
+            let mut f = Finding::new(rule, String::new());
+            f.vendor = subject.vendor.map(|v| v.id.clone());
+            f.host = subject.host.clone();
+            f.decided_by = decided_by;
+            if let Some(s) = severity {
+                f.severity = s;
+            }
+            f
+        });
+        f.locations.push(loc);
+    }
+}
+
+/// A vendor, or an unknown host, as the policy sees it.
+struct Subject<'a> {
+    vendor: Option<&'a Vendor>,
+    host: Option<String>,
+}
+
+impl Subject<'_> {
+    fn key(&self) -> String {
+        self.vendor.map(|v| v.id.clone()).or_else(|| self.host.clone()).unwrap_or_default()
+    }
+
+    fn describe(&self) -> String {
+        match self.vendor {
+            Some(v) => format!("{} ({}, {})", v.name, v.company, v.categories.join("/")),
+            None => format!("{} (unknown third party)", self.host.as_deref().unwrap_or("?")),
+        }
+    }
+}
+
+fn date(d: (u16, u8, u8)) -> String {
+    format!("{:04}-{:02}-{:02}", d.0, d.1, d.2)
+}
+
+fn pages_phrase(n: usize) -> String {
+    if n == 1 { "1 page".into() } else { format!("{n} pages") }
+}
+
+/// Evaluate the policy (and the baseline changes, if any) over a built report.
+pub fn evaluate(
+    report: &Report,
+    policy: &Policy,
+    db: &VendorDb,
+    today: (u16, u8, u8),
+    fail_on_new: bool,
+) -> Evaluation {
+    let file = policy.file.as_deref();
+    let label = |e: &Entry| e.label(file);
+    // Where each (subject, page) was seen: first resource by line, and the page's file.
+    let page_file: HashMap<&str, Option<&String>> =
+        report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.file.as_ref())).collect();
+    let payment: HashMap<&str, bool> =
+        report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.payment_page)).collect();
+    let mut first_seen: HashMap<(String, &str), (u32, &str)> = HashMap::new();
+    for r in report.resources.iter().filter(|r| r.party == crate::inventory::Party::Third) {
+        let key = (r.vendor.clone().unwrap_or_else(|| r.host.clone()), r.page.as_str());
+        let e = first_seen.entry(key).or_insert((r.line, r.url.as_str()));
+        if r.line < e.0 {
+            *e = (r.line, r.url.as_str());
+        }
+    }
+    let location = |subject: &str, page: &str| {
+        let seen = first_seen.get(&(subject.to_owned(), page));
+        Location {
+            page: page.to_owned(),
+            file: page_file.get(page).copied().flatten().cloned(),
+            line: seen.map(|s| s.0),
+            url: seen.map(|s| s.1.to_owned()),
+        }
+    };
+
+    let mut out = Collector::default();
+    let mut used = vec![false; policy.allow.len()];
+    let mut approvals = BTreeMap::new();
+    let mut subjects: Vec<(Subject, &Vec<String>)> = Vec::new();
+    for v in report.vendors.iter().filter(|v| !v.first_party) {
+        let host = v.hosts.first().map(|h| h.host.clone());
+        if let Some(vendor) = db.get(&v.id) {
+            subjects.push((Subject { vendor: Some(vendor), host }, &v.pages));
+        }
+    }
+    for u in &report.unknown_hosts {
+        subjects.push((Subject { vendor: None, host: Some(u.host.clone()) }, &u.pages));
+    }
+
+    for (subject, pages) in &subjects {
+        let host = subject.host.as_deref();
+        let matching: Vec<(usize, &Entry)> =
+            policy.allow.iter().enumerate().filter(|(_, e)| e.matches(subject.vendor, host)).collect();
+        for (i, _) in &matching {
+            used[*i] = true;
+        }
+        for page in pages.iter() {
+            let path = page_path(page);
+            let loc = location(&subject.key(), page);
+            for deny in policy.deny.iter().filter(|e| e.matches(subject.vendor, host) && e.covers_page(path)) {
+                let rule = if matches!(deny.target, crate::policy::Target::Category(_)) {
+                    &rules::DENIED_CATEGORY
+                } else {
+                    &rules::DENIED_VENDOR
+                };
+                out.add(rule, subject, Some(label(deny)), loc.clone(), None);
+            }
+            let on_page: Vec<&Entry> = matching.iter().map(|(_, e)| *e).filter(|e| e.covers_page(path)).collect();
+            let valid = on_page.iter().find(|e| !e.expired(today));
+            match (valid, on_page.first()) {
+                (Some(e), _) => {
+                    if let Some(v) = subject.vendor {
+                        approvals.entry(v.id.clone()).or_insert_with(|| Approval {
+                            entry: label(e),
+                            reason: e.reason.clone(),
+                            owner: e.owner.clone(),
+                            expires: e.expires.map(date),
+                        });
+                    }
+                }
+                (None, Some(expired)) => {
+                    out.add(&rules::APPROVAL_EXPIRED, subject, Some(label(expired)), loc.clone(), None)
+                }
+                (None, None) => match subject.vendor {
+                    Some(_) if policy.file.is_some() => {
+                        let why = matching.first().map(|(_, e)| label(e));
+                        out.add(&rules::UNAPPROVED_VENDOR, subject, why, loc.clone(), None)
+                    }
+                    Some(_) => {}
+                    None => match policy.unknown {
+                        UnknownMode::Allow => {}
+                        UnknownMode::Warn => {
+                            out.add(&rules::UNKNOWN_THIRD_PARTY, subject, None, loc.clone(), Some(Severity::Warning))
+                        }
+                        UnknownMode::Error => out.add(&rules::UNKNOWN_THIRD_PARTY, subject, None, loc.clone(), None),
+                    },
+                },
+            }
+            // PCI DSS 6.4.3: scripts on payment pages need SRI or a justified approval.
+            if policy.payment.require_integrity && payment.get(page.as_str()).copied().unwrap_or(false) {
+                let justified = on_page.iter().any(|e| !e.expired(today) && e.justified());
+                if !justified {
+                    for r in report.resources.iter().filter(|r| {
+                        &r.page == page
+                            && r.kind == crate::model::ResourceKind::Script
+                            && r.party == crate::inventory::Party::Third
+                            && r.vendor.clone().unwrap_or_else(|| r.host.clone()) == subject.key()
+                            && !r.attributes.contains_key("integrity")
+                    }) {
+                        let loc = Location { line: Some(r.line), url: Some(r.url.clone()), ..loc.clone() };
+                        out.add(&rules::MISSING_INTEGRITY, subject, None, loc, None);
+                    }
+                }
+            }
+        }
+    }
+    for (i, e) in policy.allow.iter().enumerate().filter(|(i, _)| !used[*i]) {
+        let _ = i;
+        let mut f = Finding::new(&rules::STALE_APPROVAL, format!("{} matched nothing in this scan", label(e)));
+        f.decided_by = Some(label(e));
+        out.map.insert((rules::STALE_APPROVAL.id, format!("allow[{}]", e.index), None), f);
+    }
+    if let Some(changes) = &report.changes {
+        baseline_findings(&mut out, changes, report, db, fail_on_new);
+    }
+
+    let mut findings: Vec<Finding> = out
+        .map
+        .into_values()
+        .map(|mut f| {
+            if f.message.is_empty() {
+                f.message = message(&f, db);
+            }
+            f
+        })
+        .collect();
+    sort(&mut findings);
+    Evaluation { findings, approvals }
+}
+
+fn message(f: &Finding, db: &VendorDb) -> String {
+    let subject = Subject { vendor: f.vendor.as_deref().and_then(|id| db.get(id)), host: f.host.clone() };
+    let mut pages: Vec<&str> = f.locations.iter().map(|l| l.page.as_str()).collect();
+    pages.dedup();
+    let n = pages_phrase(pages.len());
+    let who = subject.describe();
+    match f.rule {
+        "unapproved-vendor" => match &f.decided_by {
+            Some(entry) => format!("{who} receives visitor data on {n} outside the pages approved by {entry}"),
+            None => format!("{who} receives visitor data on {n} and no [[allow]] entry approves it"),
+        },
+        "unknown-third-party" => {
+            format!("{who} receives visitor data on {n}; no vendor entry or [[allow]] host names it")
+        }
+        "denied-vendor" | "denied-category" => {
+            format!("{who} is on {n} where {} forbids it", f.decided_by.as_deref().unwrap_or("a deny entry"))
+        }
+        "approval-expired" => {
+            format!("{who} is on {n}, but its approval {} has expired", f.decided_by.as_deref().unwrap_or(""))
+        }
+        "missing-integrity" => {
+            format!(
+                "{who} loads a script on payment page(s) without integrity= and without a justified [[allow]] entry ({n})"
+            )
+        }
+        _ => format!("{who} on {n}"),
+    }
+}
+
+fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Report, db: &VendorDb, fail_on_new: bool) {
+    let new_severity = if fail_on_new { Some(Severity::Error) } else { None };
+    let loc = |page: &str, url: Option<&str>| Location {
+        page: page.to_owned(),
+        file: None,
+        line: None,
+        url: url.map(str::to_owned),
+    };
+    for id in &changes.new_vendors {
+        let Some(v) = report.vendors.iter().find(|v| &v.id == id) else { continue };
+        let vendor = db.get(id);
+        let subject = Subject { vendor, host: None };
+        for page in &v.pages {
+            out.add(
+                &rules::NEW_THIRD_PARTY,
+                &subject,
+                Some(format!("baseline {}", changes.baseline)),
+                loc(page, None),
+                new_severity,
+            );
+        }
+    }
+    for host in &changes.new_hosts {
+        // Hosts of a known vendor are reported through the vendor (new or not).
+        if db.lookup(host).is_some() {
+            continue;
+        }
+        let subject = Subject { vendor: None, host: Some(host.clone()) };
+        for r in report.resources.iter().filter(|r| &r.host == host) {
+            out.add(
+                &rules::NEW_THIRD_PARTY,
+                &subject,
+                Some(format!("baseline {}", changes.baseline)),
+                loc(&r.page, Some(&r.url)),
+                new_severity,
+            );
+        }
+    }
+    for s in changes.new_scripts.iter().filter(|s| s.payment_page) {
+        let subject = Subject { vendor: s.vendor.as_deref().and_then(|id| db.get(id)), host: Some(host_of(&s.url)) };
+        let mut f = Finding::new(
+            &rules::NEW_PAYMENT_SCRIPT,
+            format!("{} is a new script on payment page {} since {}", s.url, s.page, changes.baseline),
+        );
+        f.vendor = s.vendor.clone();
+        f.host = subject.host.clone();
+        f.locations.push(loc(&s.page, Some(&s.url)));
+        out.map.insert((rules::NEW_PAYMENT_SCRIPT.id, format!("{} {}", s.page, s.url), None), f);
+    }
+    for c in &changes.changed_scripts {
+        let mut f = Finding::new(
+            &rules::SCRIPT_CHANGED,
+            format!(
+                "{} on {} changed its {}: {} -> {} (since {})",
+                c.url, c.page, c.what, c.before, c.after, changes.baseline
+            ),
+        );
+        if !c.payment_page {
+            f.severity = Severity::Warning;
+        }
+        f.vendor = c.vendor.clone();
+        f.host = Some(host_of(&c.url));
+        f.locations.push(loc(&c.page, Some(&c.url)));
+        out.map.insert((rules::SCRIPT_CHANGED.id, format!("{} {} {}", c.page, c.url, c.what), None), f);
+    }
+}
+
+fn host_of(url: &str) -> String {
+    url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Does this set of findings fail the run?
+pub fn fails(findings: &[Finding], fail_on: FailOn) -> bool {
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Never => return false,
+    };
+    findings.iter().any(|f| f.severity >= threshold)
+}

@@ -3,6 +3,8 @@
 //! Enters: a [`crate::cli::Command`]. Leaves: an [`crate::exit::Outcome`] or a run-level
 //! [`crate::error::Error`]; reports go to the chosen writer.
 
+pub mod diff;
+pub mod init;
 pub mod scan;
 pub mod vendors;
 
@@ -10,6 +12,17 @@ use crate::error::Error;
 use crate::vendors::{VendorDb, load_user_file};
 use std::io::Write;
 use std::path::Path;
+
+/// A line on stderr. Unlike `eprintln!`, a closed stderr (`... 2>&1 | head`) is not a
+/// panic: the message is simply not seen.
+pub fn note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// A line on stdout, with the same tolerance for a reader that went away.
+pub fn say(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
 
 /// The built-in database, with the user's file merged over it when given.
 pub fn load_db(user: Option<&Path>) -> Result<VendorDb, Error> {

@@ -23,7 +23,7 @@ pub fn run(cmd: VendorsCommand) -> Result<Outcome, Error> {
             let text = build_from_files(&BuildInputs { seed_dir: seed, overlay })?;
             std::fs::write(&output, text)
                 .map_err(|e| Error::input(format!("cannot write {}: {e}", output.display())))?;
-            eprintln!("wrote {}", output.display());
+            super::note(&format!("wrote {}", output.display()));
             Ok(Outcome::Done)
         }
     }
@@ -138,12 +138,12 @@ fn check(path: &std::path::Path) -> Result<Outcome, Error> {
     let builtin = VendorDb::embedded()?;
     match check_user_file(&text, &builtin) {
         Ok(file) => {
-            println!("{}: {} vendors, no problems", path.display(), file.vendors.len());
+            super::say(&format!("{}: {} vendors, no problems", path.display(), file.vendors.len()));
             Ok(Outcome::Done)
         }
         Err(problems) => {
             for p in &problems {
-                println!("{}:{p}", path.display());
+                super::say(&format!("{}:{p}", path.display()));
             }
             Err(Error::input(format!("{} has {} problem(s)", path.display(), problems.len()))
                 .with_help("fix the lines above; the format is in docs/vendors.md"))

@@ -127,3 +127,50 @@ pub fn describe(e: &reqwest::Error, timeout: Duration) -> String {
     };
     if cause.is_empty() { what.to_owned() } else { format!("{what}: {cause}") }
 }
+
+/// Scripts are small; a "script" beyond this is not what a payment page should load.
+const MAX_SCRIPT_BYTES: usize = 20 * 1024 * 1024;
+
+/// `--hash-scripts`: fetch each script (the only time third-party URLs are requested) and
+/// return its hex SHA-256 and its SRI value (`sha384-<base64>`), or why it failed.
+pub async fn hash_scripts(
+    cfg: &FetchConfig,
+    urls: Vec<Url>,
+) -> Result<std::collections::BTreeMap<String, Result<(String, String), String>>, Error> {
+    use base64::Engine;
+    use sha2::{Digest, Sha256, Sha384};
+    // Third-party scripts redirect among their own hosts (CDN, versioned paths): follow,
+    // within the hop limit.
+    let client = build_client(cfg, Arc::new(|_: &Url| true))?;
+    let slots = Arc::new(tokio::sync::Semaphore::new(4));
+    let mut tasks = tokio::task::JoinSet::new();
+    for url in urls {
+        let (client, slots, timeout) = (client.clone(), slots.clone(), cfg.timeout);
+        let max = cfg.max_body.min(MAX_SCRIPT_BYTES);
+        tasks.spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            let result = async {
+                let (head, resp) = get(&client, &url, timeout).await?;
+                if !(200..300).contains(&head.status) {
+                    return Err(format!("HTTP {}", head.status));
+                }
+                let (body, cut) = read_capped(resp, max, timeout).await?;
+                if cut {
+                    return Err(format!("larger than {max} bytes"));
+                }
+                let sha256: String = Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect();
+                let sri = format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(Sha384::digest(&body)));
+                Ok((sha256, sri))
+            }
+            .await;
+            (url.to_string(), result)
+        });
+    }
+    let mut out = std::collections::BTreeMap::new();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok((url, result)) = done {
+            out.insert(url, result);
+        }
+    }
+    Ok(out)
+}

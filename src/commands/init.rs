@@ -1,0 +1,127 @@
+//! `vendorscan policy init TARGET`: a starting policy that approves what is there today.
+//!
+//! Enters: the same target and crawl flags as `scan`. Leaves: a `vendorscan.toml` with one
+//! `[[allow]]` entry per vendor (grouped by category, `reason = "TODO"`) and per unknown
+//! host: the inventory a team then reviews. The file passes as written, so the gate can
+//! be switched on at once and tightened entry by entry.
+
+use super::{load_db, scan};
+use crate::cli::InitArgs;
+use crate::error::Error;
+use crate::exit::Outcome;
+use crate::inventory::Report;
+use crate::policy::{self, Policy};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+pub fn run(args: InitArgs) -> Result<Outcome, Error> {
+    if args.output.exists() && !args.force {
+        return Err(Error::input(format!("{} already exists", args.output.display()))
+            .with_help("review and edit the existing policy, or pass --force to replace it"));
+    }
+    let db = load_db(args.target.vendors.as_deref())?;
+    let progress = scan::progress_bar(args.quiet);
+    let collected = scan::collect(&args.target, db, &Policy::default().payment, &progress)?;
+    if let Some(why) = collected.nothing_scanned {
+        return Err(why);
+    }
+    let text = render(&collected.report, policy::today());
+    // Re-read what we wrote: a policy init that the gate rejects would be a bug.
+    policy::parse(&text, Some(&args.output), &collected.db)?;
+    std::fs::write(&args.output, &text)
+        .map_err(|e| Error::input(format!("cannot write {}: {e}", args.output.display())))?;
+    if !args.quiet {
+        let r = &collected.report;
+        super::note(&format!(
+            "wrote {}: {} vendors and {} unknown hosts approved as found on {} pages; review every reason = \"TODO\"",
+            args.output.display(),
+            r.summary.vendors,
+            r.summary.unknown_hosts,
+            r.summary.pages_scanned
+        ));
+    }
+    Ok(Outcome::Done)
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+fn pages(n: usize) -> String {
+    if n == 1 { "1 page".into() } else { format!("{n} pages") }
+}
+
+/// The policy text for a report.
+pub fn render(r: &Report, today: (u16, u8, u8)) -> String {
+    let mut t = String::new();
+    let (y, m, d) = today;
+    let _ = writeln!(t, "# vendorscan policy: the third parties this store approves, and why.");
+    let _ = writeln!(
+        t,
+        "# Written by `vendorscan policy init` on {y:04}-{m:02}-{d:02} from {} ({}).",
+        r.targets.join(", "),
+        pages(r.summary.pages_scanned)
+    );
+    let _ = writeln!(t, "# Review every entry: replace reason = \"TODO\" with why the store uses the vendor,");
+    let _ = writeln!(t, "# set an owner, limit it to the pages it belongs on, and delete what should not be there.");
+    let _ = writeln!(t, "# Every key is described in docs/policy.md.\n");
+    let _ = writeln!(t, "fail-on = \"error\"   # error | warning | never");
+    let _ = writeln!(
+        t,
+        "unknown = \"error\"   # a third party in no vendor entry and no [[allow]] host: allow | warn | error\n"
+    );
+    let mut by_category: BTreeMap<&str, Vec<&crate::inventory::VendorOut>> = BTreeMap::new();
+    for v in r.vendors.iter().filter(|v| !v.first_party) {
+        by_category.entry(v.categories.first().map_or("other", String::as_str)).or_default().push(v);
+    }
+    for (category, vendors) in by_category {
+        let _ = writeln!(t, "# --- {category} ---");
+        for v in vendors {
+            let _ = writeln!(t, "[[allow]]");
+            let _ = writeln!(
+                t,
+                "vendor = \"{}\"   # {} ({}); {}",
+                v.id,
+                one_line(&v.name),
+                one_line(&v.company),
+                pages(v.pages.len())
+            );
+            let _ = writeln!(t, "reason = \"TODO\"");
+            let _ = writeln!(t, "# owner = \"\"");
+            // A year from today (28 Feb for 29 Feb, so the date stays valid when uncommented).
+            let _ = writeln!(t, "# expires = {:04}-{m:02}-{:02}", y + 1, if (m, d) == (2, 29) { 28 } else { d });
+            let _ = writeln!(t, "# pages = [\"/**\"]\n");
+        }
+    }
+    if !r.unknown_hosts.is_empty() {
+        let _ = writeln!(t, "# --- third-party hosts not in the vendor database: find out who runs them ---");
+        for u in &r.unknown_hosts {
+            let kinds: Vec<&str> = u.kinds.iter().map(|k| k.as_str()).collect();
+            let _ = writeln!(t, "[[allow]]");
+            let _ = writeln!(t, "host = \"{}\"   # {}: {}", u.host, pages(u.pages.len()), kinds.join(", "));
+            let _ = writeln!(t, "reason = \"TODO\"\n");
+        }
+    }
+    let payment: Vec<&str> = r.pages.iter().filter(|p| p.payment_page).map(|p| p.url.as_str()).collect();
+    let unsigned = r.resources.iter().any(|x| {
+        x.kind == crate::model::ResourceKind::Script
+            && x.party == crate::inventory::Party::Third
+            && !x.attributes.contains_key("integrity")
+            && payment.contains(&x.page.as_str())
+    });
+    let _ = writeln!(t, "# PCI DSS 6.4.3: pages where scripts must be inventoried and justified.");
+    if !payment.is_empty() {
+        let _ = writeln!(t, "# Detected by their card-number or password inputs: {}", payment.join(", "));
+    }
+    let _ = writeln!(t, "[payment-pages]");
+    let _ = writeln!(t, "paths = []   # e.g. [\"/checkout/**\", \"/cart\"]");
+    let _ = writeln!(t, "detect = true   # also pages with card-number or password inputs");
+    if unsigned {
+        let _ = writeln!(t, "# Third-party scripts on payment pages have no integrity= today: write real reasons for");
+        let _ = writeln!(t, "# their vendors above, then turn this on.");
+        let _ = writeln!(t, "require-integrity = false");
+    } else {
+        let _ = writeln!(t, "require-integrity = true");
+    }
+    t
+}
