@@ -168,6 +168,11 @@ pub struct CrawlArgs {
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
     pub per_host_concurrency: u32,
 
+    /// Wait at least this many milliseconds between requests to the same host (politeness
+    /// for a production store; a server's Retry-After also pauses its host).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub delay: u64,
+
     /// Give up on a request after this many seconds (the whole request, body included).
     #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,

@@ -25,6 +25,10 @@ pub fn run(args: InitArgs) -> Result<Outcome, Error> {
     if let Some(why) = collected.nothing_scanned {
         return Err(why);
     }
+    if collected.interrupted {
+        return Err(Error::nothing_scanned("interrupted: no policy written from a partial scan")
+            .with_help("run `vendorscan policy init` again and let it finish"));
+    }
     let text = render(&collected.report, policy::today());
     // Re-read what we wrote: a policy init that the gate rejects would be a bug.
     policy::parse(&text, Some(&args.output), &collected.db)?;

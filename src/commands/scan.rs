@@ -7,7 +7,7 @@
 //! then crawl or read files, build the inventory, hash payment scripts, compare with the
 //! baseline, evaluate the policy, render.
 
-use super::{Sink, load_db};
+use super::{Sink, load_db, note};
 use crate::baseline;
 use crate::checks::{self, Severity};
 use crate::cli::{CrawlArgs, ScanArgs, TargetArgs};
@@ -117,6 +117,8 @@ pub fn progress_bar(quiet: bool) -> ProgressBar {
 /// (kept aside so the report is still written first).
 pub struct Collected {
     pub report: inventory::Report,
+    /// Ctrl-C or SIGTERM stopped the crawl; the report covers the pages scanned so far.
+    pub interrupted: bool,
     pub db: VendorDb,
     pub nothing_scanned: Option<Error>,
     pub fetch: FetchConfig,
@@ -148,6 +150,7 @@ pub fn collect(
         return Err(Error::usage(format!("--first-party \"{bad}\" is not a domain"))
             .with_help("give a bare domain such as cdn.mystore-assets.com"));
     }
+    let mut interrupted = false;
     let (pages, scope, mode, target_names) = match targets {
         Targets::Urls(start) => {
             let hosts: Vec<&str> = start.iter().filter_map(Url::host_str).collect();
@@ -162,8 +165,10 @@ pub fn collect(
                 fetch: fetch.clone(),
                 sitemaps: !t.crawl.no_sitemap,
                 robots: !t.crawl.no_robots,
+                delay: Duration::from_millis(t.crawl.delay),
             };
             let result = runtime()?.block_on(crawl::crawl(cfg, progress))?;
+            interrupted = result.interrupted;
             (result.pages, scope, "crawl", start.iter().map(Url::to_string).collect::<Vec<_>>())
         }
         Targets::Local(root) => {
@@ -181,18 +186,18 @@ pub fn collect(
         }
     };
     progress.finish_and_clear();
-    let nothing = !pages.iter().any(|p| p.outcome == PageOutcome::Scanned);
+    let nothing = !interrupted && !pages.iter().any(|p| p.outcome == PageOutcome::Scanned);
     let why = nothing.then(|| nothing_scanned_reason(&pages, mode, &target_names));
     let info = RunInfo {
         mode,
         targets: target_names,
         scope: &scope,
-        complete: true,
+        complete: !interrupted,
         payment_paths: payment.paths.clone(),
         detect_payment_pages: payment.detect,
     };
     let report = inventory::build(pages, info, &db);
-    Ok(Collected { report, db, nothing_scanned: why, fetch })
+    Ok(Collected { report, interrupted, db, nothing_scanned: why, fetch })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
@@ -221,8 +226,9 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     let sink = Sink::open(args.output.as_deref())?;
     let progress = progress_bar(args.quiet || args.no_progress);
 
-    let Collected { mut report, db, nothing_scanned, fetch } = collect(&args.target, db, &policy.payment, &progress)?;
-    if gate.hash_scripts {
+    let Collected { mut report, interrupted, db, nothing_scanned, fetch } =
+        collect(&args.target, db, &policy.payment, &progress)?;
+    if gate.hash_scripts && !interrupted {
         hash_payment_scripts(&mut report, &fetch)?;
     }
     if let Some((name, old)) = &baseline {
@@ -272,8 +278,12 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
             line.push_str(&format!("; report written to {}", path.display()));
         }
         if written.is_some() || report.policy.is_some() {
-            super::note(&line);
+            note(&line);
         }
+    }
+    if interrupted {
+        note("vendorscan: interrupted; the report covers only the pages scanned so far (marked incomplete)");
+        return Ok(Outcome::Interrupted);
     }
     Ok(if failed { Outcome::PolicyViolated } else { Outcome::Done })
 }

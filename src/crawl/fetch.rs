@@ -10,7 +10,7 @@
 
 use crate::error::Error;
 use futures_util::StreamExt;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::redirect::Policy;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -72,6 +72,7 @@ pub struct Head {
     pub final_url: Url,
     pub content_type: Option<String>,
     pub location: Option<String>,
+    pub retry_after: Option<String>,
 }
 
 /// Send a GET; the body is left unread so the caller can skip what it does not need.
@@ -83,6 +84,7 @@ pub async fn get(client: &reqwest::Client, url: &Url, timeout: Duration) -> Resu
         final_url: resp.url().clone(),
         content_type: header(CONTENT_TYPE),
         location: header(LOCATION),
+        retry_after: header(RETRY_AFTER),
     };
     Ok((head, resp))
 }

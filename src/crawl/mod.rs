@@ -22,6 +22,7 @@ use indicatif::ProgressBar;
 use robots::Robots;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
@@ -37,12 +38,76 @@ pub struct CrawlConfig {
     pub fetch: FetchConfig,
     pub sitemaps: bool,
     pub robots: bool,
+    /// Minimum time between the starts of two requests to the same host.
+    pub delay: Duration,
+}
+
+/// Politeness towards one host: how many requests may run at once, and when the next may
+/// start (`--delay`, and a server's `Retry-After`, which holds back the whole host).
+struct HostGate {
+    slots: Arc<Semaphore>,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+    delay: Duration,
+}
+
+impl HostGate {
+    fn new(per_host: usize, delay: Duration) -> Self {
+        HostGate {
+            slots: Arc::new(Semaphore::new(per_host.max(1))),
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+            delay,
+        }
+    }
+
+    /// Wait for this host's turn, and book the next one `delay` later.
+    async fn turn(&self) {
+        let mut next = self.next.lock().await;
+        let now = tokio::time::Instant::now();
+        if *next > now {
+            tokio::time::sleep_until(*next).await;
+        }
+        *next = tokio::time::Instant::now() + self.delay;
+    }
+
+    /// The server asked every client to wait: nobody starts a request to it before then.
+    async fn hold_until(&self, wait: Duration) {
+        let mut next = self.next.lock().await;
+        let until = tokio::time::Instant::now() + wait;
+        if *next < until {
+            *next = until;
+        }
+    }
 }
 
 pub struct CrawlResult {
     pub pages: Vec<PageRecord>,
     /// The page budget (`--max-pages`) stopped the crawl before every page was queued.
     pub budget_spent: bool,
+    /// Ctrl-C or SIGTERM stopped the crawl; `pages` holds what was scanned until then.
+    pub interrupted: bool,
+}
+
+/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what CI runners send on cancel).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Which URLs the crawl may request: http(s), a first-party host, and a port the store
@@ -78,6 +143,9 @@ fn is_html(content_type: &str) -> bool {
     mime == "text/html" || mime == "application/xhtml+xml"
 }
 
+/// The longest `Retry-After` we wait for before retrying a 429/503 page once.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+
 struct Fetched {
     record: PageRecord,
     links: Vec<Url>,
@@ -97,34 +165,47 @@ pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar) -> Result<CrawlResu
     for s in &cfg.start {
         frontier.push(s, 0);
     }
+    let stop = stop_signal();
+    tokio::pin!(stop);
     let mut robots: HashMap<String, Arc<Robots>> = HashMap::new();
-    let mut sitemap_roots = Vec::new();
-    for s in &cfg.start {
-        let origin = s.origin().ascii_serialization();
-        if robots.contains_key(&origin) || !(cfg.robots || cfg.sitemaps) {
-            continue;
+    // robots.txt and sitemaps come first (they seed the frontier); a stop signal here ends
+    // the run as cleanly as one during the crawl.
+    let prelude = async {
+        let mut sitemap_roots = Vec::new();
+        for s in &cfg.start {
+            let origin = s.origin().ascii_serialization();
+            if robots.contains_key(&origin) || !(cfg.robots || cfg.sitemaps) {
+                continue;
+            }
+            progress.set_message(format!("robots.txt of {origin}"));
+            let (rules, maps) = robots::fetch_robots(&client, s, timeout).await;
+            robots.insert(origin, Arc::new(if cfg.robots { rules } else { Robots::AllowAll }));
+            sitemap_roots.extend(maps.iter().filter_map(|m| Url::parse(m).ok()));
+            sitemap_roots.extend(s.join("/sitemap.xml").ok());
         }
-        progress.set_message(format!("robots.txt of {origin}"));
-        let (rules, maps) = robots::fetch_robots(&client, s, timeout).await;
-        robots.insert(origin, Arc::new(if cfg.robots { rules } else { Robots::AllowAll }));
-        sitemap_roots.extend(maps.iter().filter_map(|m| Url::parse(m).ok()));
-        sitemap_roots.extend(s.join("/sitemap.xml").ok());
-    }
-    if cfg.sitemaps {
+        if !cfg.sitemaps {
+            return Vec::new();
+        }
         sitemap_roots.retain(|u| cs.allows(u));
         sitemap_roots.dedup();
         progress.set_message("sitemaps");
-        for url in sitemap::collect(&client, sitemap_roots, cfg.max_pages, timeout).await {
-            if cs.allows(&url) && !looks_like_a_file(&url) {
-                frontier.push(&url, 1);
-            }
+        sitemap::collect(&client, sitemap_roots, cfg.max_pages, timeout).await
+    };
+    let from_sitemaps = tokio::select! {
+        urls = prelude => urls,
+        _ = &mut stop => return Ok(CrawlResult { pages: vec![], budget_spent: false, interrupted: true }),
+    };
+    for url in from_sitemaps {
+        if cs.allows(&url) && !looks_like_a_file(&url) {
+            frontier.push(&url, 1);
         }
     }
 
-    let mut host_slots: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let mut hosts: HashMap<String, Arc<HostGate>> = HashMap::new();
     let mut tasks: JoinSet<Fetched> = JoinSet::new();
     let mut in_flight: HashMap<tokio::task::Id, (String, u32)> = HashMap::new();
     let mut pages: Vec<PageRecord> = Vec::new();
+    let mut interrupted = false;
     loop {
         while tasks.len() < cfg.concurrency.max(1) {
             let Some((url, depth)) = frontier.pop() else { break };
@@ -140,20 +221,27 @@ pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar) -> Result<CrawlResu
                     continue;
                 }
             }
-            let slot = host_slots
+            let gate = hosts
                 .entry(url.host_str().unwrap_or("").to_owned())
-                .or_insert_with(|| Arc::new(Semaphore::new(cfg.per_host.max(1))))
+                .or_insert_with(|| Arc::new(HostGate::new(cfg.per_host, cfg.delay)))
                 .clone();
             let (client, max_body) = (client.clone(), cfg.fetch.max_body);
             let key = (url.to_string(), depth);
             let handle = tasks.spawn(async move {
-                let _permit = slot.acquire_owned().await;
-                fetch_page(&client, url, depth, max_body, timeout).await
+                let _permit = gate.slots.clone().acquire_owned().await;
+                fetch_page(&client, &gate, url, depth, max_body, timeout).await
             });
             in_flight.insert(handle.id(), key);
         }
         progress.set_length((pages.len() + tasks.len() + frontier.queued()) as u64);
-        let Some(joined) = tasks.join_next_with_id().await else { break };
+        let joined = tokio::select! {
+            joined = tasks.join_next_with_id() => joined,
+            _ = &mut stop => {
+                interrupted = true;
+                break;
+            }
+        };
+        let Some(joined) = joined else { break };
         let mut done = match joined {
             Ok((id, done)) => {
                 in_flight.remove(&id);
@@ -193,11 +281,15 @@ pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar) -> Result<CrawlResu
         progress.inc(1);
         pages.push(done.record);
     }
-    Ok(CrawlResult { pages, budget_spent: frontier.budget_spent() })
+    // Requests still under way are dropped (aborted with the JoinSet); what was scanned
+    // stays in the report.
+    tasks.abort_all();
+    Ok(CrawlResult { pages, budget_spent: frontier.budget_spent(), interrupted })
 }
 
 async fn fetch_page(
     client: &reqwest::Client,
+    gate: &HostGate,
     url: Url,
     depth: u32,
     max_body: usize,
@@ -210,9 +302,24 @@ async fn fetch_page(
         record.error = Some(why);
         Fetched { record, links: vec![] }
     };
-    let (head, resp) = match fetch::get(client, &url, timeout).await {
-        Ok(r) => r,
-        Err(e) => return fail(record, PageOutcome::Failed, e),
+    let mut retried = false;
+    let (head, resp) = loop {
+        gate.turn().await;
+        let (head, resp) = match fetch::get(client, &url, timeout).await {
+            Ok(r) => r,
+            Err(e) => return fail(record, PageOutcome::Failed, e),
+        };
+        // A busy store says when to come back; honour a short wait once (for every request
+        // to that host), then give up on the page rather than hold the crawl.
+        let wait = head.retry_after.as_deref().and_then(|v| v.trim().parse::<u64>().ok()).map(Duration::from_secs);
+        match wait {
+            Some(w) if matches!(head.status, 429 | 503) && !retried && w <= MAX_RETRY_WAIT => {
+                retried = true;
+                drop(resp);
+                gate.hold_until(w).await;
+            }
+            _ => break (head, resp),
+        }
     };
     record.status = Some(head.status);
     record.content_type = head.content_type.clone();
@@ -225,7 +332,14 @@ async fn fetch_page(
     }
     if head.status >= 400 {
         let reason = reqwest::StatusCode::from_u16(head.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
-        return fail(record, PageOutcome::Failed, format!("HTTP {} {reason}", head.status).trim_end().to_owned());
+        let mut why = format!("HTTP {} {reason}", head.status).trim_end().to_owned();
+        if let (true, Some(after)) = (matches!(head.status, 429 | 503), &head.retry_after) {
+            why.push_str(&format!(
+                " (Retry-After: {after}; retried {})",
+                if retried { "once" } else { "not: too long a wait" }
+            ));
+        }
+        return fail(record, PageOutcome::Failed, why);
     }
     if let Some(ct) = head.content_type.as_deref().filter(|ct| !is_html(ct)) {
         return fail(record, PageOutcome::Skipped, format!("not an HTML page ({ct})"));

@@ -1,25 +1,140 @@
 //! Renderers: the [`Report`] into bytes.
 //!
-//! Enters: a finished [`Report`] (already sorted). Leaves: text written to any
-//! `io::Write`. Renderers decide nothing: what is in the report is decided in `inventory`.
+//! Enters: a finished [`Report`] (already sorted, findings already decided). Leaves: text
+//! written to any `io::Write`. Renderers decide nothing: what is in the report is decided
+//! in `inventory` and `checks`; each renderer only chooses how to show it. All output is
+//! deterministic (no timestamps, sorted input), so it can be snapshot-tested and diffed.
 
+mod csv;
+mod github;
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 mod table;
 
+pub use github::github_step_summary;
+
+use crate::checks::{Finding, Severity};
 use crate::inventory::Report;
 use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Vendors grouped by company, unknown hosts, failed pages; for people.
+    /// Findings, changes, vendors grouped by company, unknown hosts, failed pages; for people.
     Table,
     /// The full inventory, versioned (`schema_version`); for machines and diffs.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning (upload-sarif) and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding location.
+    Github,
+    /// A Markdown summary for a pull-request comment or a job summary.
+    Markdown,
+    /// JUnit XML, for GitLab's and Jenkins' test reports.
+    Junit,
+    /// The inventory as CSV (RFC 4180), one row per vendor and unknown host.
+    Csv,
 }
 
 pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Table => table::render(report, out),
         Format::Json => json::render(report, out),
+        Format::Sarif => sarif::render(report, out),
+        Format::Github => github::render(report, out),
+        Format::Markdown => markdown::render(report, out),
+        Format::Junit => junit::render(report, out),
+        Format::Csv => csv::render(report, out),
+    }
+}
+
+/// The vendor id, or the host for unknown third parties, that a finding is about.
+fn subject(f: &Finding) -> Option<&str> {
+    f.vendor.as_deref().or(f.host.as_deref())
+}
+
+/// The vendor's display name, when the report lists it.
+fn vendor_name<'a>(report: &'a Report, id: &str) -> Option<&'a str> {
+    report.vendors.iter().find(|v| v.id == id).map(|v| v.name.as_str())
+}
+
+/// The least severe finding that fails the run: from the policy, `error` without one,
+/// `None` for `fail-on = "never"`.
+fn fail_threshold(report: &Report) -> Option<Severity> {
+    match report.policy.as_ref().map(|p| p.fail_on.as_str()) {
+        Some("never") => None,
+        Some("warning") => Some(Severity::Warning),
+        _ => Some(Severity::Error),
+    }
+}
+
+/// Does this finding fail the run (at or above the policy's `fail-on`)?
+fn fails(report: &Report, f: &Finding) -> bool {
+    fail_threshold(report).is_some_and(|t| f.severity >= t)
+}
+
+/// The policy file and line named at the end of a `decided_by` label, as in
+/// `allow[2] vendor = "x" (vendorscan.toml:9)`. Lets findings without a page location
+/// (`stale-approval`) point at the policy entry instead.
+fn entry_location(decided_by: &str) -> Option<(String, u32)> {
+    let inner = decided_by.strip_suffix(')')?;
+    let inner = &inner[inner.rfind(" (")? + 2..];
+    let (file, line) = inner.rsplit_once(':')?;
+    let line: u32 = line.parse().ok()?;
+    (!file.is_empty() && line > 0).then(|| (file.to_owned(), line))
+}
+
+/// A local file as CI tools want it: relative to the current directory when it is under
+/// it, with forward slashes and no leading `./`. Absolute paths elsewhere stay absolute.
+fn repo_path(file: &str) -> String {
+    let path = Path::new(file);
+    let rel: PathBuf = if path.is_absolute() {
+        relative_to_cwd(path).unwrap_or_else(|| path.to_path_buf())
+    } else {
+        path.components().filter(|c| !matches!(c, Component::CurDir)).collect()
+    };
+    let text = rel.to_string_lossy().into_owned();
+    if std::path::MAIN_SEPARATOR == '\\' { text.replace('\\', "/") } else { text }
+}
+
+fn relative_to_cwd(path: &Path) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    if let Ok(rel) = path.strip_prefix(&cwd) {
+        return Some(rel.to_path_buf());
+    }
+    // The same folder reached through a symlink (e.g. /tmp on macOS).
+    let (cwd, path) = (cwd.canonicalize().ok()?, path.canonicalize().ok()?);
+    path.strip_prefix(cwd).ok().map(Path::to_path_buf)
+}
+
+/// `n thing` / `n things`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_locations() {
+        assert_eq!(entry_location("allow[2] vendor = \"x\" (vendorscan.toml:9)"), Some(("vendorscan.toml".into(), 9)));
+        assert_eq!(
+            entry_location("deny[0] host = \"a (b)\" (conf/policy.toml:14)"),
+            Some(("conf/policy.toml".into(), 14))
+        );
+        assert_eq!(entry_location("baseline base.json"), None);
+        assert_eq!(entry_location("allow[0] (x)"), None);
+    }
+
+    #[test]
+    fn repo_paths() {
+        assert_eq!(repo_path("./public/a.html"), "public/a.html");
+        assert_eq!(repo_path("public/a b.html"), "public/a b.html");
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(repo_path(&cwd.join("site/x.html").to_string_lossy()), "site/x.html");
+        assert_eq!(repo_path("/definitely/not/here.html"), "/definitely/not/here.html");
     }
 }

@@ -1,14 +1,157 @@
-//! The human report: vendors grouped by company, then unknown hosts, then problem pages.
-//! Fits a 100-column terminal: long lists wrap under their label.
+//! The human report: the policy verdict and findings, the changes since the baseline,
+//! then vendors grouped by company, unknown hosts and problem pages.
+//! Fits a 100-column terminal: long lists and messages wrap under their label, and a
+//! single word too long for a line (a long URL) is cut with `…`.
 
+use super::{plural, repo_path};
+use crate::baseline::Changes;
+use crate::checks::{Finding, Location};
 use crate::inventory::{Report, VendorOut};
 use crate::model::PageOutcome;
 use std::io::{self, Write};
 
 const WIDTH: usize = 100;
+/// Locations listed per finding; the JSON report has them all.
+const LOCATIONS_PER_FINDING: usize = 5;
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+/// `s` cut to `max` characters, with `…` at the end when cut.
+fn fit(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut cut: String = s.chars().take(max.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// Write `label` then `text` word-wrapped to WIDTH, continuation lines under the text.
+fn paragraph(out: &mut dyn Write, indent: usize, label: &str, text: &str) -> io::Result<()> {
+    let pad = " ".repeat(indent);
+    let hang = " ".repeat(indent + label.chars().count());
+    let room = WIDTH.saturating_sub(hang.len()).max(20);
+    let mut line = format!("{pad}{label}");
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let word = fit(word, room);
+        let len = line.chars().count();
+        if !empty && len + 1 + word.chars().count() > WIDTH {
+            writeln!(out, "{line}")?;
+            line = hang.clone();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(&word);
+        empty = false;
+    }
+    writeln!(out, "{line}")
+}
+
+fn location_text(l: &Location) -> String {
+    let mut s = l.page.clone();
+    match (&l.file, l.line) {
+        (Some(file), Some(line)) => s.push_str(&format!(" ({}:{line})", repo_path(file))),
+        (Some(file), None) => s.push_str(&format!(" ({})", repo_path(file))),
+        (None, Some(line)) => s.push_str(&format!(" (line {line})")),
+        (None, None) => {}
+    }
+    s
+}
+
+fn finding_lines(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+    let who = match (&f.vendor, &f.host) {
+        (Some(v), Some(h)) => format!(" · {v} ({h})"),
+        (Some(v), None) => format!(" · {v}"),
+        (None, Some(h)) => format!(" · {h}"),
+        (None, None) => String::new(),
+    };
+    writeln!(out, "{}", fit(&format!("  {:<8}{}{who}", f.severity.as_str(), f.rule), WIDTH))?;
+    paragraph(out, 4, "", &f.message)?;
+    for l in f.locations.iter().take(LOCATIONS_PER_FINDING) {
+        writeln!(out, "{}", fit(&format!("    at {}", location_text(l)), WIDTH))?;
+        if let Some(url) = &l.url {
+            writeln!(out, "{}", fit(&format!("       {url}"), WIDTH))?;
+        }
+    }
+    if f.locations.len() > LOCATIONS_PER_FINDING {
+        let more = f.locations.len() - LOCATIONS_PER_FINDING;
+        writeln!(out, "    … and {} (all of them are in -f json)", plural(more, "more location", "more locations"))?;
+    }
+    if let Some(d) = &f.decided_by {
+        paragraph(out, 4, "decided by: ", d)?;
+    }
+    Ok(())
+}
+
+fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if let Some(p) = &r.policy {
+        let file = p.file.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
+        let verdict = if p.passed { "passed" } else { "FAILED" };
+        let line = format!(
+            "Policy{file}: {verdict} · {}, {} (fails on {})",
+            plural(p.errors, "error", "errors"),
+            plural(p.warnings, "warning", "warnings"),
+            p.fail_on
+        );
+        writeln!(out)?;
+        writeln!(out, "{}", fit(&line, WIDTH))?;
+    }
+    if r.findings.is_empty() {
+        if r.policy.is_some() {
+            writeln!(out)?;
+            writeln!(out, "Findings: none")?;
+        }
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Findings ({}):", r.findings.len())?;
+    for f in &r.findings {
+        finding_lines(out, f)?;
+    }
+    Ok(())
+}
+
+fn changes(r: &Report, c: &Changes, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    if c.is_empty() {
+        return paragraph(out, 0, "", &format!("Changes since baseline {}: none", c.baseline));
+    }
+    paragraph(out, 0, "", &format!("Changes since baseline {}:", c.baseline))?;
+    let named = |ids: &[String]| -> Vec<String> {
+        ids.iter()
+            .map(|id| match super::vendor_name(r, id) {
+                Some(name) => format!("{name} ({id})"),
+                None => id.clone(),
+            })
+            .collect()
+    };
+    wrapped(out, 2, "new vendors: ", &named(&c.new_vendors))?;
+    wrapped(out, 2, "removed vendors: ", &named(&c.removed_vendors))?;
+    wrapped(out, 2, "new hosts: ", &c.new_hosts)?;
+    wrapped(out, 2, "removed hosts: ", &c.removed_hosts)?;
+    let payment = |p: bool| if p { " [payment page]" } else { "" };
+    for (title, scripts) in [("new scripts", &c.new_scripts), ("removed scripts", &c.removed_scripts)] {
+        if scripts.is_empty() {
+            continue;
+        }
+        writeln!(out, "  {title} ({}):", scripts.len())?;
+        for s in scripts {
+            writeln!(out, "{}", fit(&format!("    {}", s.url), WIDTH))?;
+            writeln!(out, "{}", fit(&format!("      on {}{}", s.page, payment(s.payment_page)), WIDTH))?;
+        }
+    }
+    if !c.changed_scripts.is_empty() {
+        writeln!(out, "  changed scripts ({}):", c.changed_scripts.len())?;
+        for s in &c.changed_scripts {
+            writeln!(out, "{}", fit(&format!("    {}", s.url), WIDTH))?;
+            writeln!(out, "{}", fit(&format!("      on {}{}", s.page, payment(s.payment_page)), WIDTH))?;
+            writeln!(out, "{}", fit(&format!("      {} before: {}", s.what, s.before), WIDTH))?;
+            writeln!(out, "{}", fit(&format!("      {} after:  {}", s.what, s.after), WIDTH))?;
+        }
+    }
+    Ok(())
 }
 
 /// Write `label` then `items` joined by ", ", wrapped to WIDTH with a hanging indent.
@@ -75,6 +218,10 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     if !r.complete {
         writeln!(out, "INCOMPLETE: the run was stopped before it finished; this covers the pages scanned so far.")?;
+    }
+    findings(r, out)?;
+    if let Some(c) = &r.changes {
+        changes(r, c, out)?;
     }
     writeln!(out)?;
     writeln!(

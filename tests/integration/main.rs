@@ -5,4 +5,7 @@ mod common;
 mod cli;
 mod corpus;
 mod crawl;
+mod formats;
+mod gate;
+mod hostile;
 mod local;

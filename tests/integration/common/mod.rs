@@ -17,14 +17,49 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    pub behaviour: Behaviour,
+}
+
+/// Ways a server misbehaves on purpose (the hostile-web tests). Every loop here is
+/// bounded in count and time, so a test that fails cannot leave a server running on.
+#[derive(Clone, Debug, Default)]
+pub enum Behaviour {
+    #[default]
+    Normal,
+    /// Headers promising a large body, then one byte a second.
+    Drip,
+    /// No length, then body bytes as fast as the client reads, up to `u64` bytes.
+    Endless(u64),
+    /// Tell the test the request arrived, then send nothing for a minute.
+    Hold(std::sync::mpsc::Sender<String>),
+    /// Send half of the promised body, then close the connection.
+    CloseMidBody,
+    /// An HTTP/1.0 answer with no Content-Length, delimited by closing the connection.
+    Http10,
+    /// Answer the first `n` requests with `status` (and its headers), then normally.
+    FailFirst(Arc<std::sync::atomic::AtomicUsize>, usize, u16),
 }
 
 impl Response {
     pub fn with_type(status: u16, content_type: &str, body: &[u8]) -> Self {
-        Response { status, headers: vec![("Content-Type".into(), content_type.into())], body: body.to_vec() }
+        Response {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.to_vec(),
+            behaviour: Behaviour::Normal,
+        }
+    }
+    pub fn behaving(mut self, behaviour: Behaviour) -> Self {
+        self.behaviour = behaviour;
+        self
     }
     pub fn redirect(status: u16, location: &str) -> Self {
-        Response { status, headers: vec![("Location".into(), location.into())], body: vec![] }
+        Response {
+            status,
+            headers: vec![("Location".into(), location.into())],
+            body: vec![],
+            behaviour: Behaviour::Normal,
+        }
     }
 }
 
@@ -35,11 +70,16 @@ pub struct Seen {
     pub path: String,
     pub user_agent: String,
     pub headers: Vec<(String, String)>,
+    /// The request line as received (a TLS handshake shows up as bytes that are not one).
+    pub request_line: String,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 pub struct Server {
     pub addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
+    routes: Arc<Mutex<HashMap<String, Response>>>,
 }
 
 impl Server {
@@ -57,7 +97,7 @@ impl Server {
         let addr = listener.local_addr().unwrap();
         let origin = format!("http://shop.test:{}", addr.port());
         let port = addr.port().to_string();
-        let routes: Arc<HashMap<String, Response>> = Arc::new(
+        let routes: Arc<Mutex<HashMap<String, Response>>> = Arc::new(Mutex::new(
             make(&origin)
                 .into_iter()
                 .map(|(k, mut v)| {
@@ -70,16 +110,16 @@ impl Server {
                     (k, v)
                 })
                 .collect(),
-        );
+        ));
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let seen2 = seen.clone();
+        let (seen2, routes2) = (seen.clone(), routes.clone());
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (routes, seen) = (routes.clone(), seen2.clone());
+                let (routes, seen) = (routes2.clone(), seen2.clone());
                 thread::spawn(move || handle(stream, &routes, &seen));
             }
         });
-        Server { addr, seen }
+        Server { addr, seen, routes }
     }
 
     /// Serve a fixture folder (every file at its path, `index.html` also at its folder),
@@ -120,6 +160,11 @@ impl Server {
         format!("{host}:{}:127.0.0.1", self.port())
     }
 
+    /// Replace what a path serves (e.g. a vendor script that changed between two runs).
+    pub fn set(&self, path: &str, response: Response) {
+        self.routes.lock().unwrap().insert(path.to_owned(), response);
+    }
+
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
@@ -134,12 +179,13 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn handle(mut stream: TcpStream, routes: &HashMap<String, Response>, seen: &Mutex<Vec<Seen>>) {
+fn handle(mut stream: TcpStream, routes: &Mutex<HashMap<String, Response>>, seen: &Mutex<Vec<Seen>>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
+    let mut raw = Vec::new();
+    if reader.read_until(b'\n', &mut raw).is_err() {
         return;
     }
+    let request_line = String::from_utf8_lossy(&raw).trim_end().to_owned();
     let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
     let mut headers = Vec::new();
     loop {
@@ -157,17 +203,64 @@ fn handle(mut stream: TcpStream, routes: &HashMap<String, Response>, seen: &Mute
         path: path.clone(),
         user_agent: get("user-agent"),
         headers: headers.clone(),
+        request_line: request_line.clone(),
+        at: std::time::Instant::now(),
     });
-    let resp =
-        routes.get(&path).cloned().unwrap_or_else(|| Response::with_type(404, "text/html", b"<h1>Not found</h1>"));
-    let mut head =
-        format!("HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n", resp.status, resp.body.len());
+    let mut resp = routes
+        .lock()
+        .unwrap()
+        .get(&path)
+        .cloned()
+        .unwrap_or_else(|| Response::with_type(404, "text/html", b"<h1>Not found</h1>"));
+    if let Behaviour::FailFirst(count, n, status) = &resp.behaviour {
+        if count.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= *n {
+            resp.headers.retain(|(k, _)| k != "Retry-After");
+        } else {
+            resp.status = *status;
+            resp.body = b"<h1>busy</h1>".to_vec();
+        }
+    }
+    let proto = if matches!(resp.behaviour, Behaviour::Http10) { "HTTP/1.0" } else { "HTTP/1.1" };
+    let mut head = format!("{proto} {} X\r\nConnection: close\r\n", resp.status);
+    match resp.behaviour {
+        Behaviour::Endless(_) | Behaviour::Http10 => {}
+        Behaviour::Drip | Behaviour::CloseMidBody => {
+            head.push_str(&format!("Content-Length: {}\r\n", resp.body.len() * 2 + 1_000_000))
+        }
+        _ => head.push_str(&format!("Content-Length: {}\r\n", resp.body.len())),
+    }
     for (k, v) in &resp.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
+    if let Behaviour::Hold(tx) = &resp.behaviour {
+        let _ = tx.send(path.clone());
+        // Bounded: a minute at most, then the connection is closed.
+        thread::sleep(std::time::Duration::from_secs(60));
+        return;
+    }
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&resp.body);
+    match resp.behaviour {
+        Behaviour::Drip => {
+            for _ in 0..120 {
+                thread::sleep(std::time::Duration::from_secs(1));
+                if stream.write_all(b" ").and_then(|_| stream.flush()).is_err() {
+                    return;
+                }
+            }
+        }
+        Behaviour::Endless(limit) => {
+            let chunk = vec![b'x'; 64 * 1024];
+            let mut sent = 0u64;
+            while sent < limit && stream.write_all(&chunk).is_ok() {
+                sent += chunk.len() as u64;
+            }
+            return;
+        }
+        Behaviour::CloseMidBody => return,
+        _ => {}
+    }
     let _ = stream.flush();
     // Drain what the client may still send so the close is clean.
     let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(1)));

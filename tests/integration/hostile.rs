@@ -1,0 +1,333 @@
+//! A hostile web: servers that misbehave on purpose. Each case checks that the run
+//! finishes within its limits, records the failure with a clear reason, keeps every
+//! result it already had, and exits with the documented code.
+
+use crate::common::*;
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+const HOME: &str = "<html><head><script src=\"https://static.klaviyo.com/onsite/js/klaviyo.js\"></script></head><body>LINKS</body></html>";
+
+/// A store whose home page links to `paths` and carries a known vendor, so every test
+/// can check that the good page's result survives the bad one.
+fn store(paths: &[&str], extra: HashMap<String, Response>) -> Server {
+    let links: String = paths.iter().map(|p| format!("<a href=\"{p}\">x</a>")).collect();
+    let mut routes = extra;
+    routes.insert("/".into(), Response::with_type(200, "text/html", HOME.replace("LINKS", &links).as_bytes()));
+    Server::start(routes)
+}
+
+fn scan(server: &Server, extra: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let origin = format!("{}/", server.origin());
+    let resolve = server.resolve("shop.test");
+    let mut args = vec!["scan", origin.as_str(), "--resolve", &resolve, "-f", "json", "--quiet", "--no-sitemap"];
+    args.extend_from_slice(extra);
+    let out = vendorscan(&args);
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code(), report, stderr(&out))
+}
+
+fn page_of<'a>(server: &Server, report: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    page(report, &format!("{}{path}", server.origin()))
+}
+
+fn home_kept(report: &serde_json::Value) {
+    assert!(vendor_ids(report).iter().any(|v| v == "klaviyo"), "the good page's result was lost: {report}");
+}
+
+#[test]
+fn slow_drip_times_out() {
+    let server = store(
+        &["/drip"],
+        HashMap::from([("/drip".into(), Response::with_type(200, "text/html", b"<html>").behaving(Behaviour::Drip))]),
+    );
+    let (code, report, _) = scan(&server, &["--timeout", "2"]);
+    assert_eq!(code, Some(0));
+    let drip = page_of(&server, &report, "/drip");
+    assert_eq!(drip["outcome"], "failed");
+    assert!(drip["error"].as_str().unwrap().contains("timed out after 2 s"), "{drip}");
+    home_kept(&report);
+}
+
+#[test]
+fn endless_body_stops_at_the_size_cap_and_keeps_what_it_read() {
+    let body = b"<html><script src=\"https://js.stripe.com/v3/\"></script>".to_vec();
+    let endless = Response::with_type(200, "text/html", &body).behaving(Behaviour::Endless(1 << 30));
+    let server = store(&["/endless"], HashMap::from([("/endless".into(), endless)]));
+    let (code, report, _) = scan(&server, &["--max-body-size", "1000000"]);
+    assert_eq!(code, Some(0));
+    let p = page_of(&server, &report, "/endless");
+    assert_eq!((p["outcome"].as_str(), p["truncated"].as_bool()), (Some("scanned"), Some(true)), "{p}");
+    assert!(p["error"].as_str().unwrap().contains("only the first part was scanned"));
+    assert!(vendor_ids(&report).iter().any(|v| v == "stripe"), "what came before the cut is kept");
+    home_kept(&report);
+}
+
+#[test]
+fn gzip_bomb_stops_at_the_size_cap() {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(b"<html><script src=\"https://js.stripe.com/v3/\"></script>").unwrap();
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..256 {
+        enc.write_all(&zeros).unwrap(); // 256 MiB of spaces, a few hundred KB compressed
+    }
+    let mut bomb = Response::with_type(200, "text/html", &enc.finish().unwrap());
+    bomb.headers.push(("Content-Encoding".into(), "gzip".into()));
+    let server = store(&["/bomb"], HashMap::from([("/bomb".into(), bomb)]));
+    let (code, report, _) = scan(&server, &["--max-body-size", "2000000"]);
+    assert_eq!(code, Some(0));
+    let p = page_of(&server, &report, "/bomb");
+    assert_eq!(p["truncated"], true, "{p}");
+    home_kept(&report);
+}
+
+#[test]
+fn long_redirect_chains_fail() {
+    let mut routes = HashMap::new();
+    for i in 0..15 {
+        routes.insert(format!("/r{i}"), Response::redirect(302, &format!("/r{}", i + 1)));
+    }
+    let server = store(&["/r0"], routes);
+    let (code, report, _) = scan(&server, &[]);
+    assert_eq!(code, Some(0));
+    let p = page_of(&server, &report, "/r0");
+    assert_eq!(p["outcome"], "failed");
+    assert!(p["error"].as_str().unwrap().contains("more than 10 redirects"), "{p}");
+    home_kept(&report);
+}
+
+#[test]
+fn link_traps_and_query_explosions_end_at_the_page_budget() {
+    let server = Server::start_with(|_| {
+        let mut routes = HashMap::new();
+        // Every calendar page links to 30 new ones; only the budget ends this.
+        let mut home = String::from("<html><script src=\"https://static.klaviyo.com/onsite/js/klaviyo.js\"></script>");
+        for d in 0..2000 {
+            home.push_str(&format!("<a href=\"/calendar?day={d}&view=month\">d</a><a href=\"/trap/{d}/\">t</a>"));
+        }
+        routes.insert("/".into(), Response::with_type(200, "text/html", home.as_bytes()));
+        routes
+    });
+    let (code, report, _) = scan(&server, &["--max-pages", "25"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(report["pages"].as_array().unwrap().len(), 25);
+    assert!(server.seen().len() <= 26, "no fetch beyond the budget (plus robots.txt): {}", server.seen().len());
+    home_kept(&report);
+}
+
+#[test]
+fn a_page_with_100000_links_is_handled() {
+    let server = Server::start_with(|_| {
+        let mut home = String::from("<html><script src=\"https://static.klaviyo.com/onsite/js/klaviyo.js\"></script>");
+        for i in 0..100_000 {
+            home.push_str(&format!("<a href=\"/p/{i}\">{i}</a>\n"));
+        }
+        HashMap::from([("/".into(), Response::with_type(200, "text/html", home.as_bytes()))])
+    });
+    let (code, report, _) = scan(&server, &["--max-pages", "10"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(report["pages"].as_array().unwrap().len(), 10);
+    home_kept(&report);
+}
+
+#[test]
+fn invalid_utf8_nul_bytes_and_binary_served_as_html() {
+    let mut junk = b"<html>\x00\xff\xfe<script src=\"https://js.stripe.com/v3/\"></script>\xc3\x28".to_vec();
+    junk.extend((0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    let server = store(
+        &["/junk", "/binary"],
+        HashMap::from([
+            ("/junk".into(), Response::with_type(200, "text/html", &junk)),
+            ("/binary".into(), Response::with_type(200, "text/html; charset=utf-8", &junk[8..])),
+        ]),
+    );
+    let (code, report, _) = scan(&server, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(page_of(&server, &report, "/junk")["outcome"], "scanned");
+    assert_eq!(page_of(&server, &report, "/binary")["outcome"], "scanned");
+    assert!(vendor_ids(&report).iter().any(|v| v == "stripe"));
+    home_kept(&report);
+}
+
+#[test]
+fn a_connection_closed_mid_body_fails_that_page_only() {
+    let server = store(
+        &["/cut"],
+        HashMap::from([(
+            "/cut".into(),
+            Response::with_type(200, "text/html", b"<html><body>half").behaving(Behaviour::CloseMidBody),
+        )]),
+    );
+    let (code, report, _) = scan(&server, &[]);
+    assert_eq!(code, Some(0));
+    let p = page_of(&server, &report, "/cut");
+    assert_eq!(p["outcome"], "failed");
+    assert!(p["error"].as_str().unwrap().contains("body could not be read"), "{p}");
+    home_kept(&report);
+}
+
+#[test]
+fn http_1_0_without_length() {
+    let old =
+        Response::with_type(200, "text/html", b"<html><script src=\"https://js.stripe.com/v3/\"></script></html>")
+            .behaving(Behaviour::Http10);
+    let server = store(&["/old"], HashMap::from([("/old".into(), old)]));
+    let (code, report, _) = scan(&server, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(page_of(&server, &report, "/old")["outcome"], "scanned");
+    assert!(vendor_ids(&report).iter().any(|v| v == "stripe"));
+}
+
+#[test]
+fn retry_after_on_429_and_503_is_honoured_once() {
+    let busy = |status| {
+        let mut r =
+            Response::with_type(200, "text/html", b"<html><script src=\"https://js.stripe.com/v3/\"></script></html>");
+        r.headers.push(("Retry-After".into(), "1".into()));
+        r.behaving(Behaviour::FailFirst(Arc::new(AtomicUsize::new(0)), 1, status))
+    };
+    let mut always = Response::with_type(503, "text/html", b"down");
+    always.headers.push(("Retry-After".into(), "3600".into()));
+    let server = store(
+        &["/busy429", "/busy503", "/down"],
+        HashMap::from([("/busy429".into(), busy(429)), ("/busy503".into(), busy(503)), ("/down".into(), always)]),
+    );
+    let (code, report, _) = scan(&server, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(page_of(&server, &report, "/busy429")["outcome"], "scanned");
+    assert_eq!(page_of(&server, &report, "/busy503")["outcome"], "scanned");
+    let down = page_of(&server, &report, "/down");
+    assert_eq!(down["outcome"], "failed");
+    assert!(down["error"].as_str().unwrap().contains("Retry-After: 3600; retried not"), "{down}");
+    let hits = server.seen().iter().filter(|s| s.path == "/busy429").count();
+    assert_eq!(hits, 2, "one retry, no more");
+}
+
+#[test]
+fn malformed_robots_and_a_self_listing_sitemap_index() {
+    let server = Server::start_with(|origin| {
+        let mut routes = HashMap::new();
+        routes.insert("/".into(), Response::with_type(200, "text/html", HOME.replace("LINKS", "").as_bytes()));
+        routes.insert(
+            "/robots.txt".into(),
+            Response::with_type(
+                200,
+                "text/plain",
+                b"\x00\xffUser-agent *\nDisallow\n\n\nSitemap: ::::\nSitemap: {{ORIGIN}}/sitemap.xml\n",
+            ),
+        );
+        let index = format!(
+            "<sitemapindex><sitemap><loc>{origin}/sitemap.xml</loc></sitemap><sitemap><loc>{origin}/sitemap.xml</loc></sitemap>"
+        );
+        routes.insert("/sitemap.xml".into(), Response::with_type(200, "application/xml", index.as_bytes()));
+        routes
+    });
+    let origin = format!("{}/", server.origin());
+    let out = vendorscan(&["scan", &origin, "--resolve", &server.resolve("shop.test"), "-f", "json", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    home_kept(&report);
+    assert_eq!(server.seen().iter().filter(|s| s.path == "/sitemap.xml").count(), 1);
+}
+
+#[test]
+fn tls_handshake_failure_is_clear_and_never_falls_back_to_http() {
+    let server = store(&[], HashMap::new());
+    let url = format!("https://shop.test:{}/", server.port());
+    let out = vendorscan(&["scan", &url, "--resolve", &server.resolve("shop.test"), "-f", "json", "--timeout", "5"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("nothing could be scanned") && err.contains("could not connect"), "{err}");
+    assert!(
+        server.seen().iter().all(|s| !s.request_line.starts_with("GET")),
+        "a plain-HTTP request was sent: {:?}",
+        server.seen()
+    );
+}
+
+#[test]
+fn odd_urls_do_not_break_the_crawl() {
+    let long = format!("/long/{}", "a".repeat(10_000));
+    let port = "{{PORT}}";
+    let links = [
+        long.as_str(),
+        "http://user:secret@shop.test:{{PORT}}/userinfo",
+        "http://shop.test:99999/bad-port",
+        "http://[::1/broken",
+        "/%zz/%00",
+        "javascript:alert(1)",
+        "data:text/html,<script>",
+        "file:///etc/passwd",
+    ];
+    let _ = port;
+    let server =
+        store(&links, HashMap::from([(long.clone(), Response::with_type(200, "text/html", b"<html>long</html>"))]));
+    let (code, report, _) = scan(&server, &[]);
+    assert_eq!(code, Some(0));
+    home_kept(&report);
+    assert_eq!(page_of(&server, &report, &long)["outcome"], "scanned");
+    for s in server.seen() {
+        assert!(!s.path.contains("passwd") && !s.path.contains("alert"), "{s:?}");
+    }
+}
+
+#[test]
+fn ctrl_c_writes_a_partial_report_and_exits_130() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = store(
+        &["/slow"],
+        HashMap::from([("/slow".into(), Response::with_type(200, "text/html", b"").behaving(Behaviour::Hold(tx)))]),
+    );
+    let origin = format!("{}/", server.origin());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vendorscan"))
+        .args([
+            "scan",
+            &origin,
+            "--resolve",
+            &server.resolve("shop.test"),
+            "-f",
+            "json",
+            "--no-sitemap",
+            "--concurrency",
+            "1",
+        ])
+        .env_remove("CI")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The home page is scanned by the time /slow is requested (one page at a time).
+    let path = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the crawl reached /slow");
+    assert_eq!(path, "/slow");
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report is written");
+    assert_eq!(report["complete"], false);
+    home_kept(&report);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+}
+
+/// `--delay` spaces the requests to one host, whatever the concurrency.
+#[test]
+fn delay_spaces_requests_to_a_host() {
+    let pages: Vec<String> = (0..4).map(|i| format!("/p{i}")).collect();
+    let refs: Vec<&str> = pages.iter().map(String::as_str).collect();
+    let routes = pages.iter().map(|p| (p.clone(), Response::with_type(200, "text/html", b"<html></html>"))).collect();
+    let server = store(&refs, routes);
+    let (code, report, _) = scan(&server, &["--delay", "300", "--concurrency", "4", "--no-robots"]);
+    assert_eq!(code, Some(0));
+    home_kept(&report);
+    let mut times: Vec<std::time::Instant> = server.seen().iter().map(|s| s.at).collect();
+    times.sort();
+    assert_eq!(times.len(), 5);
+    for w in times.windows(2) {
+        let gap = w[1] - w[0];
+        // A lower bound only (politeness), never an upper one: a busy machine can only add.
+        assert!(gap >= std::time::Duration::from_millis(295), "requests {gap:?} apart");
+    }
+}
