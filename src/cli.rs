@@ -87,6 +87,11 @@ pub struct ScanArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write the report in FORMAT to FILE (repeatable), so one scan feeds every CI
+    /// step: --save sarif:vendorscan.sarif --save markdown:comment.md --save json:report.json
+    #[arg(long = "save", value_name = "FORMAT:FILE", value_parser = parse_save)]
+    pub save: Vec<(Format, PathBuf)>,
+
     #[command(flatten)]
     pub gate: GateArgs,
 
@@ -252,4 +257,21 @@ pub enum VendorsCommand {
         #[arg(short = 'o', long, default_value = "known_vendors.json")]
         output: PathBuf,
     },
+}
+
+/// `FORMAT:FILE` for `--save`.
+fn parse_save(s: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = s.split_once(':').ok_or("write it as FORMAT:FILE, e.g. sarif:vendorscan.sarif")?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        format!("unknown format \"{format}\" (one of {})", names.join(", "))
+    })?;
+    if file.is_empty() {
+        return Err("the file name is missing after the colon".into());
+    }
+    Ok((format, PathBuf::from(file)))
 }

@@ -224,6 +224,8 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     let baseline =
         gate.baseline.as_deref().map(|p| baseline::load(p).map(|v| (p.display().to_string(), v))).transpose()?;
     let sink = Sink::open(args.output.as_deref())?;
+    let saves: Vec<(report::Format, Sink)> =
+        args.save.iter().map(|(f, p)| Sink::open(Some(p)).map(|s| (*f, s))).collect::<Result<_, _>>()?;
     let progress = progress_bar(args.quiet || args.no_progress);
 
     let Collected { mut report, interrupted, db, nothing_scanned, fetch } =
@@ -256,6 +258,9 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
         Sink::Stdout => None,
     };
     sink.write_with(|w| report::render(&report, args.format, w))?;
+    for (format, sink) in saves {
+        sink.write_with(|w| report::render(&report, format, w))?;
+    }
     write_step_summary(&report, args.format)?;
     if let Some(why) = nothing_scanned {
         return Err(why);
@@ -288,10 +293,21 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     Ok(if failed { Outcome::PolicyViolated } else { Outcome::Done })
 }
 
-/// `--format github` in GitHub Actions: also write the Markdown job summary.
-// RESTORE-WHEN-GITHUB-FORMAT-LANDS
-fn write_step_summary(_report: &inventory::Report, _format: report::Format) -> Result<(), Error> {
-    Ok(())
+/// `--format github` in GitHub Actions: also append the Markdown job summary to the file
+/// `$GITHUB_STEP_SUMMARY` names.
+fn write_step_summary(report: &inventory::Report, format: report::Format) -> Result<(), Error> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else { return Ok(()) };
+    if format != report::Format::Github {
+        return Ok(());
+    }
+    use std::io::Write;
+    let text = report::github_step_summary(report);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| Error::input(format!("cannot write the job summary to {}: {e}", Path::new(&path).display())))
 }
 
 /// Fetch third-party scripts on payment pages and record their digests. A script that

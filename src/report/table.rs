@@ -49,15 +49,40 @@ fn paragraph(out: &mut dyn Write, indent: usize, label: &str, text: &str) -> io:
     writeln!(out, "{line}")
 }
 
-fn location_text(l: &Location) -> String {
-    let mut s = l.page.clone();
-    match (&l.file, l.line) {
-        (Some(file), Some(line)) => s.push_str(&format!(" ({}:{line})", repo_path(file))),
-        (Some(file), None) => s.push_str(&format!(" ({})", repo_path(file))),
-        (None, Some(line)) => s.push_str(&format!(" (line {line})")),
-        (None, None) => {}
+/// `s` cut to its last `max` characters, with `…` in front when cut (keeps a file's name
+/// and line, the part a developer needs).
+fn fit_left(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        s.to_owned()
+    } else {
+        let tail: String = s.chars().skip(n + 1 - max.max(1)).collect();
+        format!("…{tail}")
     }
-    s
+}
+
+/// `at FILE:LINE · PAGE` (local files) or `at PAGE (line N)`: the place to edit first, and
+/// the page, shortened if needed, after it.
+fn location_text(l: &Location, room: usize) -> String {
+    let place = match (&l.file, l.line) {
+        (Some(file), Some(line)) => Some(format!("{}:{line}", repo_path(file))),
+        (Some(file), None) => Some(repo_path(file)),
+        (None, _) => None,
+    };
+    match place {
+        Some(place) => {
+            let place = fit_left(&place, room);
+            let left = room.saturating_sub(place.chars().count() + 3);
+            if left < 12 { place } else { format!("{place} · {}", fit(&l.page, left)) }
+        }
+        None => match l.line {
+            Some(line) => {
+                let suffix = format!(" (line {line})");
+                format!("{}{suffix}", fit(&l.page, room.saturating_sub(suffix.len())))
+            }
+            None => fit(&l.page, room),
+        },
+    }
 }
 
 fn finding_lines(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
@@ -70,7 +95,7 @@ fn finding_lines(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
     writeln!(out, "{}", fit(&format!("  {:<8}{}{who}", f.severity.as_str(), f.rule), WIDTH))?;
     paragraph(out, 4, "", &f.message)?;
     for l in f.locations.iter().take(LOCATIONS_PER_FINDING) {
-        writeln!(out, "{}", fit(&format!("    at {}", location_text(l)), WIDTH))?;
+        writeln!(out, "    at {}", location_text(l, WIDTH - 7))?;
         if let Some(url) = &l.url {
             writeln!(out, "{}", fit(&format!("       {url}"), WIDTH))?;
         }
@@ -290,4 +315,27 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod location_tests {
+    use super::*;
+
+    #[test]
+    fn long_locations_keep_file_and_line() {
+        let l = Location {
+            page: format!("https://shop.example/{}", "p".repeat(200)),
+            file: Some(format!("{}/checkout/index.html", "deep/".repeat(40))),
+            line: Some(58),
+            url: None,
+        };
+        let text = location_text(&l, 93);
+        assert!(text.chars().count() <= 93, "{text}");
+        assert!(text.starts_with('…') && text.ends_with("checkout/index.html:58"), "{text}");
+        let short = Location { file: Some("site/a.html".into()), ..l.clone() };
+        let text = location_text(&short, 93);
+        assert!(text.starts_with("site/a.html:58 · https://shop.example/ppp") && text.ends_with('…'), "{text}");
+        let crawl = Location { file: None, ..l };
+        assert!(location_text(&crawl, 93).ends_with("(line 58)"));
+    }
 }

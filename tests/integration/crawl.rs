@@ -102,6 +102,7 @@ fn third_parties_and_other_ports_are_never_fetched() {
         assert_eq!(s.host, format!("shop.test:{port}"), "fetched a non-store host: {s:?}");
         assert!(!s.path.starts_with("/private/"), "ignored robots.txt: {s:?}");
         assert!(!s.path.ends_with(".pdf"), "fetched a file as a page: {s:?}");
+        assert!(s.request_line.starts_with("GET "), "vendorscan only ever reads: {s:?}");
     }
     let paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(paths.iter().filter(|p| **p == "/").count(), 1, "the home page is fetched once: {paths:?}");

@@ -267,8 +267,9 @@ fn table_snapshot_and_width() {
     let pos = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s:?} missing:\n{text}"));
     assert!(pos("Findings (6):") < pos("Changes since baseline base.json:"));
     assert!(pos("Changes since baseline base.json:") < pos("vendors from"));
-    assert!(text.contains("at https://shop.example/checkout/ (site/checkout/index.html:3)"), "{text}");
-    assert!(text.contains("at https://shop.example/ (site/index.html:4)"), "relative to the working directory");
+    // The file and line come first (where to edit), relative to the working directory.
+    assert!(text.contains("at site/checkout/index.html:3 · https://shop.example/checkout/"), "{text}");
+    assert!(text.contains("at site/index.html:4 · https://shop.example/"), "{text}");
     assert!(text.contains("decided by: deny[0] category = \"session-replay\" (vendorscan.toml:14)"));
     assert!(text.contains("Policy vendorscan.toml: FAILED · 3 errors, 2 warnings (fails on error)"));
 }

@@ -427,3 +427,35 @@ fn example_policy_documents_every_key() {
     ]);
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "the example parses: {}", stderr(&out));
 }
+
+#[test]
+fn one_scan_saves_every_ci_format_and_the_github_step_summary() {
+    let dir = store();
+    let site = dir.path().join("site");
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, APPROVE_ALL.replace("vendor = \"hotjar\"", "vendor = \"criteo\"")).unwrap();
+    let (sarif, md, csv, summary) =
+        (dir.path().join("v.sarif"), dir.path().join("c.md"), dir.path().join("i.csv"), dir.path().join("summary.md"));
+    let save = |f: &str, p: &Path| format!("{f}:{}", p.display());
+    let (s1, s2, s3) = (save("sarif", &sarif), save("markdown", &md), save("csv", &csv));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vendorscan"))
+        .args(["scan", site.to_str().unwrap(), "--site", "https://shop.example", "--policy", policy.to_str().unwrap()])
+        .args(["-f", "github", "--save", &s1, "--save", &s2, "--save", &s3, "--quiet"])
+        .env_remove("CI")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "hotjar is unapproved");
+    let annotations = String::from_utf8_lossy(&out.stdout);
+    assert!(annotations.lines().any(|l| l.starts_with("::error ") && l.contains("unapproved-vendor")), "{annotations}");
+    let sarif: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(sarif["runs"][0]["results"].as_array().unwrap().iter().any(|r| r["ruleId"] == "unapproved-vendor"));
+    assert!(std::fs::read_to_string(&md).unwrap().contains("unapproved-vendor"));
+    assert!(std::fs::read_to_string(&csv).unwrap().lines().any(|l| l.starts_with("hotjar,")));
+    assert!(std::fs::read_to_string(&summary).unwrap().contains("unapproved-vendor"), "job summary written");
+
+    let bad = vendorscan(&["scan", site.to_str().unwrap(), "--save", "pdf:x.pdf"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("unknown format \"pdf\""), "{}", stderr(&bad));
+}

@@ -70,7 +70,7 @@ pub struct Seen {
     pub path: String,
     pub user_agent: String,
     pub headers: Vec<(String, String)>,
-    /// The request line as received (a TLS handshake shows up as bytes that are not one).
+    /// The request line as received (`GET /path HTTP/1.1`).
     pub request_line: String,
     /// When the request arrived.
     pub at: std::time::Instant,
