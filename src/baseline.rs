@@ -15,6 +15,7 @@ use std::path::Path;
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReportView {
     pub schema_version: u32,
+    pub tool: ToolView,
     #[serde(default)]
     pub vendors: Vec<VendorView>,
     #[serde(default)]
@@ -23,6 +24,11 @@ pub struct ReportView {
     pub resources: Vec<ResourceView>,
     #[serde(default)]
     pub pages: Vec<PageView>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ToolView {
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -41,6 +47,8 @@ pub struct HostView {
 pub struct PageView {
     pub url: String,
     #[serde(default)]
+    pub final_url: Option<String>,
+    #[serde(default)]
     pub payment_page: bool,
 }
 
@@ -57,6 +65,8 @@ pub struct ResourceView {
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]
     pub content: Option<ContentHash>,
+    #[serde(default)]
+    pub content_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -113,6 +123,14 @@ pub fn load(path: &Path) -> Result<ReportView, Error> {
         Error::input(format!("{} is not a vendorscan JSON report: {e}", path.display()))
             .with_help("a baseline is the output of `vendorscan scan ... -f json -o FILE`")
     })?;
+    if view.tool.name != env!("CARGO_PKG_NAME") {
+        return Err(Error::input(format!(
+            "{} is not a vendorscan report (tool.name is \"{}\")",
+            path.display(),
+            view.tool.name
+        ))
+        .with_help("a baseline is the output of `vendorscan scan ... -f json -o FILE`"));
+    }
     if view.schema_version != crate::inventory::REPORT_SCHEMA_VERSION {
         return Err(Error::input(format!(
             "{} has schema_version {}, this vendorscan reads {}",
@@ -131,10 +149,13 @@ pub fn view_of(report: &Report) -> ReportView {
     serde_json::from_value(value).expect("a report reads back as a view")
 }
 
-type ScriptInfo<'a> = (Option<&'a String>, Option<&'a String>, Option<&'a ContentHash>, bool);
+/// (vendor, integrity, content digest, content error, on a payment page)
+type ScriptInfo<'a> = (Option<&'a String>, Option<&'a String>, Option<&'a ContentHash>, Option<&'a String>, bool);
 
 fn third_party_scripts(v: &ReportView) -> BTreeMap<(&str, &str), ScriptInfo<'_>> {
-    let payment: BTreeSet<&str> = v.pages.iter().filter(|p| p.payment_page).map(|p| p.url.as_str()).collect();
+    // Resources name their page by its final URL (after redirects).
+    let payment: BTreeSet<&str> =
+        v.pages.iter().filter(|p| p.payment_page).map(|p| p.final_url.as_deref().unwrap_or(&p.url)).collect();
     v.resources
         .iter()
         .filter(|r| r.party == "third" && r.kind == "script")
@@ -145,6 +166,7 @@ fn third_party_scripts(v: &ReportView) -> BTreeMap<(&str, &str), ScriptInfo<'_>>
                     r.vendor.as_ref(),
                     r.attributes.get("integrity"),
                     r.content.as_ref(),
+                    r.content_error.as_ref(),
                     payment.contains(r.page.as_str()),
                 ),
             )
@@ -166,7 +188,7 @@ pub fn compare(baseline_name: &str, old: &ReportView, new: &ReportView) -> Chang
         page: (*page).to_owned(),
         url: (*url).to_owned(),
         vendor: info.0.cloned(),
-        payment_page: info.3,
+        payment_page: info.4,
     };
     let mut changed = Vec::new();
     for (key, new_info) in &ns {
@@ -175,7 +197,7 @@ pub fn compare(baseline_name: &str, old: &ReportView, new: &ReportView) -> Chang
             page: key.0.to_owned(),
             url: key.1.to_owned(),
             vendor: new_info.0.cloned(),
-            payment_page: new_info.3,
+            payment_page: new_info.4,
             what,
             before,
             after,
@@ -184,11 +206,16 @@ pub fn compare(baseline_name: &str, old: &ReportView, new: &ReportView) -> Chang
             let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(none)".into());
             changed.push(base("integrity", show(old_info.1), show(new_info.1)));
         }
-        // Only comparable when both runs hashed the script.
-        if let (Some(a), Some(b)) = (old_info.2, new_info.2) {
-            if a.sha256 != b.sha256 {
-                changed.push(base("content", a.sha256.clone(), b.sha256.clone()));
+        // Comparable when both runs hashed the script. A script that had a digest and now
+        // cannot be fetched is a change too: a skimmer may serve the scanner an error.
+        match (old_info.2, new_info.2, new_info.3) {
+            (Some(a), Some(b), _) if a.sha256 != b.sha256 => {
+                changed.push(base("content", a.sha256.clone(), b.sha256.clone()))
             }
+            (Some(a), None, Some(err)) => {
+                changed.push(base("content", a.sha256.clone(), format!("(could not be fetched: {err})")))
+            }
+            _ => {}
         }
     }
     changed.sort();

@@ -99,8 +99,8 @@ pub struct PageOut {
     pub error: Option<String>,
     pub truncated: bool,
     pub resources: usize,
-    /// In PCI DSS scope: matched `[payment-pages] paths`, or has card-number or password
-    /// inputs (when `detect` is on).
+    /// In PCI DSS scope: matched `[payment-pages] paths`, or has card fields (card number,
+    /// CVC, expiry; when `detect` is on).
     pub payment_page: bool,
 }
 
@@ -216,7 +216,7 @@ pub struct RunInfo<'a> {
     pub complete: bool,
     /// `[payment-pages] paths` from the policy.
     pub payment_paths: Option<globset::GlobSet>,
-    /// Treat pages with card-number or password inputs as payment pages.
+    /// Treat pages with card inputs as payment pages.
     pub detect_payment_pages: bool,
 }
 

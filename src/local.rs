@@ -71,15 +71,19 @@ pub fn scan_file(root: &Path, file: &Path, site: Option<&Url>, max_body: usize) 
     let mut record = PageRecord::without_content(url.clone(), 0, PageOutcome::Scanned, String::new());
     record.error = None;
     record.file = Some(file.display().to_string());
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            record.outcome = PageOutcome::Failed;
-            record.error = Some(format!("cannot read the file: {e}"));
-            return record;
-        }
-    };
-    let (bytes, truncated) = if bytes.len() > max_body { (&bytes[..max_body], true) } else { (&bytes[..], false) };
+    // Read at most one byte past the cap: enough to know the file was cut, without
+    // loading a huge file into memory.
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(file).and_then(|f| f.take(max_body as u64 + 1).read_to_end(&mut bytes));
+    if let Err(e) = read {
+        record.outcome = PageOutcome::Failed;
+        record.error = Some(format!("cannot read the file: {e}"));
+        return record;
+    }
+    let truncated = bytes.len() > max_body;
+    bytes.truncate(max_body);
+    let bytes = &bytes[..];
     record.truncated = truncated;
     if truncated {
         record.error = Some(format!("larger than {max_body} bytes: only the first part was scanned"));

@@ -163,7 +163,7 @@ pub struct PageRecord {
     pub truncated: bool,
     pub resources: Vec<RawResource>,
     pub tag_ids: Vec<TagId>,
-    /// The page has a card-number or password input.
+    /// The page has a card input (card number, CVC, expiry, name on card).
     pub sensitive_inputs: bool,
 }
 

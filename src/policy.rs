@@ -8,7 +8,7 @@
 use crate::error::Error;
 use crate::scope::host_in_domain;
 use crate::vendors::{Vendor, VendorDb};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -75,15 +75,16 @@ impl Entry {
         format!("{}[{}] {key} = \"{value}\" ({file}:{})", self.table, self.index, self.line)
     }
 
-    /// Does the entry name this vendor (or, for unknown hosts, this host)?
-    pub fn matches(&self, vendor: Option<&Vendor>, host: Option<&str>) -> bool {
+    /// Does the entry name this vendor, or one of the hosts it was seen on (for a known
+    /// vendor: the hosts on the page in question)?
+    pub fn matches(&self, vendor: Option<&Vendor>, hosts: &[&str]) -> bool {
         match &self.target {
             Target::Vendor(id) => vendor.is_some_and(|v| &v.id == id),
             Target::Category(c) => vendor.is_some_and(|v| v.categories.contains(c)),
             Target::Company(c) => vendor.is_some_and(|v| {
                 v.company.eq_ignore_ascii_case(c) || v.parent.as_ref().is_some_and(|p| p.eq_ignore_ascii_case(c))
             }),
-            Target::Host(h) => host.is_some_and(|x| host_in_domain(x, h)),
+            Target::Host(h) => hosts.iter().any(|x| host_in_domain(x, h)),
         }
     }
 
@@ -120,7 +121,7 @@ pub struct Policy {
 }
 
 impl Default for Policy {
-    /// No policy file: nothing is approved or denied, pages with card or password inputs
+    /// No policy file: nothing is approved or denied, pages with card inputs
     /// are payment pages; only baseline findings can arise.
     fn default() -> Self {
         Policy {
@@ -179,13 +180,22 @@ fn line_at(text: &str, offset: usize) -> usize {
 }
 
 fn globs(patterns: &[String]) -> Result<GlobSet, String> {
+    if patterns.is_empty() {
+        return Err("an empty list matches no page; leave the key out to mean every page".into());
+    }
     let mut b = GlobSetBuilder::new();
+    let glob = |p: &str| {
+        // `*` stays within one path segment, `**` crosses them (as docs/policy.md says).
+        GlobBuilder::new(p).literal_separator(true).build().map_err(|e| format!("bad page pattern \"{p}\": {e}"))
+    };
     for p in patterns {
+        if !p.starts_with('/') {
+            return Err(format!("page pattern \"{p}\" must start with / (it is matched against the URL path)"));
+        }
+        b.add(glob(p)?);
         // `/checkout/**` should also cover `/checkout` itself.
-        let glob = Glob::new(p).map_err(|e| format!("bad page pattern \"{p}\": {e}"))?;
-        b.add(glob);
         if let Some(base) = p.strip_suffix("/**") {
-            b.add(Glob::new(if base.is_empty() { "/" } else { base }).map_err(|e| e.to_string())?);
+            b.add(glob(if base.is_empty() { "/" } else { base })?);
         }
     }
     b.build().map_err(|e| e.to_string())
@@ -283,6 +293,13 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                 }
                 Target::Host(h) if crate::scope::normalize_host(h).as_deref() != Some(h.as_str()) => {
                     problems.push(format!("{at}: host \"{h}\" is not a host name"))
+                }
+                Target::Company(c)
+                    if !db.vendors().iter().any(|v| {
+                        v.company.eq_ignore_ascii_case(c) || v.parent.as_ref().is_some_and(|p| p.eq_ignore_ascii_case(c))
+                    }) =>
+                {
+                    problems.push(format!("{at}: no vendor in the database belongs to company \"{c}\" (see `vendorscan vendors list --company NAME`)"))
                 }
                 _ => {}
             }
@@ -413,12 +430,16 @@ detect = false
         assert!(p.allow[0].covers_page("/checkout/"));
         assert!(p.allow[0].covers_page("/checkout"));
         assert!(p.allow[0].covers_page("/checkout/pay/step2"));
+        let one =
+            parse("[[allow]]\nvendor = \"stripe\"\nreason = \"r\"\npages = [\"/products/*\"]\n", None, &db()).unwrap();
+        assert!(one.allow[0].covers_page("/products/shoes"));
+        assert!(!one.allow[0].covers_page("/products/shoes/red/"), "* stays within a segment");
         assert!(!p.allow[0].covers_page("/cart"));
         assert_eq!(p.allow[0].label(None), "allow[0] vendor = \"stripe\" (vendorscan.toml:5)");
-        assert!(p.allow[1].matches(None, Some("eu.cdn.partner-widget.io")));
-        assert!(!p.allow[1].matches(None, Some("cdn.partner-widget.io.evil.com")));
+        assert!(p.allow[1].matches(None, &["eu.cdn.partner-widget.io"]));
+        assert!(!p.allow[1].matches(None, &["cdn.partner-widget.io.evil.com"]));
         let replay = db().lookup("static.hotjar.com").unwrap().vendor.clone();
-        assert!(p.deny[0].matches(Some(&replay), Some("static.hotjar.com")));
+        assert!(p.deny[0].matches(Some(&replay), &["static.hotjar.com"]));
         assert!(!p.payment.detect && p.payment.require_integrity);
         assert!(p.payment.paths.unwrap().is_match("/cart"));
     }
@@ -447,5 +468,11 @@ detect = false
         assert!(e.contains("fail-on = \"sometimes\""), "{e}");
         assert!(e.contains("unknown category \"spyware\""), "{e}");
         assert!(e.contains("bad page pattern"), "{e}");
+        let e = err(
+            "[[allow]]\nvendor = \"stripe\"\nreason = \"r\"\npages = []\n[[allow]]\nvendor = \"stripe\"\nreason = \"r\"\npages = [\"checkout/**\"]\n[[deny]]\ncompany = \"Meta Platforms\"\nreason = \"r\"\n",
+        );
+        assert!(e.contains("an empty list matches no page"), "{e}");
+        assert!(e.contains("must start with /"), "{e}");
+        assert!(e.contains("no vendor in the database belongs to company \"Meta Platforms\""), "{e}");
     }
 }

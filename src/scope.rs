@@ -29,6 +29,10 @@ pub fn registrable_domain(host: &str) -> String {
 /// IDN to punycode (as the vendor database and the `url` crate write hosts).
 pub fn normalize_host(input: &str) -> Option<String> {
     let trimmed = input.trim().trim_end_matches('.');
+    let bare = trimmed.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(IpAddr::V6(v6)) = bare.parse::<IpAddr>() {
+        return Some(format!("[{v6}]"));
+    }
     if trimmed.is_empty() || trimmed.contains(['/', ' ', '@', ':']) && trimmed.parse::<IpAddr>().is_err() {
         return None;
     }
@@ -104,6 +108,8 @@ mod tests {
         assert_eq!(normalize_host("WWW.GoogleTagManager.com.").as_deref(), Some("www.googletagmanager.com"));
         assert_eq!(normalize_host("münchen.de").as_deref(), Some("xn--mnchen-3ya.de"));
         assert_eq!(normalize_host("not a host"), None);
+        assert_eq!(normalize_host("[2001:db8::1]").as_deref(), Some("[2001:db8::1]"));
+        assert_eq!(normalize_host("2001:db8::1").as_deref(), Some("[2001:db8::1]"));
         assert_eq!(normalize_host(""), None);
     }
 }

@@ -176,12 +176,25 @@ pub fn evaluate(
         report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.file.as_ref())).collect();
     let payment: HashMap<&str, bool> =
         report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.payment_page)).collect();
+    // One pass over the resources: per (subject, page), the first place it is written, the
+    // hosts it uses there, and its <script src> elements without valid SRI.
     let mut first_seen: HashMap<(String, &str), (u32, &str)> = HashMap::new();
+    let mut hosts_on: HashMap<(String, &str), Vec<&str>> = HashMap::new();
+    let mut unsigned: HashMap<(String, &str), Vec<&crate::inventory::ResourceOut>> = HashMap::new();
     for r in report.resources.iter().filter(|r| r.party == crate::inventory::Party::Third) {
-        let key = (r.vendor.clone().unwrap_or_else(|| r.host.clone()), r.page.as_str());
-        let e = first_seen.entry(key).or_insert((r.line, r.url.as_str()));
+        let subject = r.vendor.clone().unwrap_or_else(|| r.host.clone());
+        let key = (subject, r.page.as_str());
+        let e = first_seen.entry(key.clone()).or_insert((r.line, r.url.as_str()));
         if r.line < e.0 {
             *e = (r.line, r.url.as_str());
+        }
+        let hosts = hosts_on.entry(key.clone()).or_default();
+        if !hosts.contains(&r.host.as_str()) {
+            hosts.push(&r.host);
+        }
+        if r.kind == crate::model::ResourceKind::Script && !r.attributes.get("integrity").is_some_and(|i| valid_sri(i))
+        {
+            unsigned.entry(key).or_default().push(r);
         }
     }
     let location = |subject: &str, page: &str| {
@@ -209,16 +222,17 @@ pub fn evaluate(
     }
 
     for (subject, pages) in &subjects {
-        let host = subject.host.as_deref();
-        let matching: Vec<(usize, &Entry)> =
-            policy.allow.iter().enumerate().filter(|(_, e)| e.matches(subject.vendor, host)).collect();
-        for (i, _) in &matching {
-            used[*i] = true;
-        }
         for page in pages.iter() {
             let path = page_path(page);
-            let loc = location(&subject.key(), page);
-            for deny in policy.deny.iter().filter(|e| e.matches(subject.vendor, host) && e.covers_page(path)) {
+            let key = subject.key();
+            let loc = location(&key, page);
+            let hosts: Vec<&str> = hosts_on.get(&(key.clone(), page.as_str())).cloned().unwrap_or_default();
+            let matching: Vec<(usize, &Entry)> =
+                policy.allow.iter().enumerate().filter(|(_, e)| e.matches(subject.vendor, &hosts)).collect();
+            for (i, _) in &matching {
+                used[*i] = true;
+            }
+            for deny in policy.deny.iter().filter(|e| e.matches(subject.vendor, &hosts) && e.covers_page(path)) {
                 let rule = if matches!(deny.target, crate::policy::Target::Category(_)) {
                     &rules::DENIED_CATEGORY
                 } else {
@@ -261,13 +275,7 @@ pub fn evaluate(
             if policy.payment.require_integrity && payment.get(page.as_str()).copied().unwrap_or(false) {
                 let justified = on_page.iter().any(|e| !e.expired(today) && e.justified());
                 if !justified {
-                    for r in report.resources.iter().filter(|r| {
-                        &r.page == page
-                            && r.kind == crate::model::ResourceKind::Script
-                            && r.party == crate::inventory::Party::Third
-                            && r.vendor.clone().unwrap_or_else(|| r.host.clone()) == subject.key()
-                            && !r.attributes.contains_key("integrity")
-                    }) {
+                    for r in unsigned.get(&(key.clone(), page.as_str())).into_iter().flatten() {
                         let loc = Location { line: Some(r.line), url: Some(r.url.clone()), ..loc.clone() };
                         out.add(&rules::MISSING_INTEGRITY, subject, None, loc, None);
                     }
@@ -324,6 +332,10 @@ fn message(f: &Finding, db: &VendorDb) -> String {
                 "{who} loads a script on payment page(s) without integrity= and without a justified [[allow]] entry ({n})"
             )
         }
+        "new-third-party" => format!(
+            "{who} is new since the baseline ({}) and receives visitor data on {n}",
+            f.decided_by.as_deref().unwrap_or("baseline").trim_start_matches("baseline ")
+        ),
         _ => format!("{who} on {n}"),
     }
 }
@@ -399,12 +411,31 @@ fn host_of(url: &str) -> String {
     url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default()
 }
 
-/// Does this set of findings fail the run?
-pub fn fails(findings: &[Finding], fail_on: FailOn) -> bool {
+/// Does this set of findings fail the run? `--fail-on-new` fails on any new third party
+/// whatever `fail-on` says (it is the caller's explicit request).
+pub fn fails(findings: &[Finding], fail_on: FailOn, fail_on_new: bool) -> bool {
+    if fail_on_new && findings.iter().any(|f| f.rule == rules::NEW_THIRD_PARTY.id) {
+        return true;
+    }
     let threshold = match fail_on {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
         FailOn::Never => return false,
     };
     findings.iter().any(|f| f.severity >= threshold)
+}
+
+/// An `integrity` value a browser enforces: at least one `sha256-`/`sha384-`/`sha512-`
+/// token with a base64 digest. An empty or unparsable value makes browsers load the script
+/// unchecked, so it does not count.
+pub fn valid_sri(value: &str) -> bool {
+    value.split_ascii_whitespace().any(|token| {
+        let token = token.split('?').next().unwrap_or(token);
+        ["sha256-", "sha384-", "sha512-"].iter().any(|alg| {
+            token.strip_prefix(alg).is_some_and(|b64| {
+                b64.len() >= 40
+                    && b64.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'-' | b'_'))
+            })
+        })
+    })
 }

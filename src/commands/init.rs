@@ -106,20 +106,21 @@ pub fn render(r: &Report, today: (u16, u8, u8)) -> String {
             let _ = writeln!(t, "reason = \"TODO\"\n");
         }
     }
-    let payment: Vec<&str> = r.pages.iter().filter(|p| p.payment_page).map(|p| p.url.as_str()).collect();
+    let payment: Vec<&str> =
+        r.pages.iter().filter(|p| p.payment_page).map(|p| p.final_url.as_deref().unwrap_or(&p.url)).collect();
     let unsigned = r.resources.iter().any(|x| {
         x.kind == crate::model::ResourceKind::Script
             && x.party == crate::inventory::Party::Third
-            && !x.attributes.contains_key("integrity")
+            && !x.attributes.get("integrity").is_some_and(|i| crate::checks::valid_sri(i))
             && payment.contains(&x.page.as_str())
     });
     let _ = writeln!(t, "# PCI DSS 6.4.3: pages where scripts must be inventoried and justified.");
     if !payment.is_empty() {
-        let _ = writeln!(t, "# Detected by their card-number or password inputs: {}", payment.join(", "));
+        let _ = writeln!(t, "# Detected by their card fields: {}", payment.join(", "));
     }
     let _ = writeln!(t, "[payment-pages]");
     let _ = writeln!(t, "paths = []   # e.g. [\"/checkout/**\", \"/cart\"]");
-    let _ = writeln!(t, "detect = true   # also pages with card-number or password inputs");
+    let _ = writeln!(t, "detect = true   # also pages with card fields (card number, CVC, expiry)");
     if unsigned {
         let _ = writeln!(t, "# Third-party scripts on payment pages have no integrity= today: write real reasons for");
         let _ = writeln!(t, "# their vendors above, then turn this on.");

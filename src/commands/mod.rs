@@ -34,42 +34,81 @@ pub fn load_db(user: Option<&Path>) -> Result<VendorDb, Error> {
     Ok(db)
 }
 
-/// Where a report goes: a file (opened before the work starts, so an unwritable path
-/// fails fast) or standard output.
+/// Where a report goes: standard output, or a file. A file is written to a temporary file
+/// beside it and renamed at the end, so a run that fails (bad target, nothing scanned
+/// before the report, a crash) never empties an existing report, which may be the team's
+/// baseline. The temporary file is created up front, so an unwritable path fails before
+/// any crawling. Special files (`/dev/null`, a pipe) are written directly.
 pub enum Sink {
     Stdout,
-    File(std::path::PathBuf, std::fs::File),
+    File { path: std::path::PathBuf, temp: Option<std::path::PathBuf>, file: std::fs::File },
 }
 
 impl Sink {
     pub fn open(path: Option<&Path>) -> Result<Sink, Error> {
-        match path {
-            None => Ok(Sink::Stdout),
-            Some(p) => std::fs::File::create(p).map(|f| Sink::File(p.to_path_buf(), f)).map_err(|e| {
-                Error::input(format!("cannot write {}: {e}", p.display()))
-                    .with_help("choose a writable path for -o/--output")
-            }),
+        let Some(path) = path else { return Ok(Sink::Stdout) };
+        let fail = |e: std::io::Error| {
+            Error::input(format!("cannot write {}: {e}", path.display()))
+                .with_help("choose a writable path for the report")
+        };
+        let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        if special {
+            let file = std::fs::OpenOptions::new().write(true).open(path).map_err(fail)?;
+            return Ok(Sink::File { path: path.to_path_buf(), temp: None, file });
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let temp = path.with_file_name(format!(".{name}.vendorscan-{}.tmp", std::process::id()));
+        let file = std::fs::File::create(&temp).map_err(fail)?;
+        Ok(Sink::File { path: path.to_path_buf(), temp: Some(temp), file })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Sink::Stdout => None,
+            Sink::File { path, .. } => Some(path),
         }
     }
 
-    pub fn write_with(self, render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Error> {
-        let result = match &self {
+    pub fn write_with(mut self, render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Error> {
+        match &mut self {
             Sink::Stdout => {
                 let stdout = std::io::stdout();
                 let mut lock = stdout.lock();
-                render(&mut lock).and_then(|_| lock.flush())
+                match render(&mut lock).and_then(|_| lock.flush()) {
+                    Ok(()) => Ok(()),
+                    // A closed pipe (`vendorscan ... | head`) is the reader's choice, not a failure.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(e) => Err(Error::input(format!("cannot write the report: {e}"))),
+                }
             }
-            Sink::File(_, f) => {
-                let mut w = std::io::BufWriter::new(f);
-                render(&mut w).and_then(|_| w.flush())
+            Sink::File { path, temp, file } => {
+                let mut w = std::io::BufWriter::new(&*file);
+                let written = render(&mut w).and_then(|_| w.flush());
+                drop(w);
+                // Renamed or not, the temporary file is settled here; Drop has nothing to do.
+                let temp = temp.take();
+                let result = written.and_then(|_| match &temp {
+                    Some(t) => std::fs::rename(t, &*path),
+                    None => Ok(()),
+                });
+                result.map_err(|e| {
+                    if let Some(t) = &temp {
+                        let _ = std::fs::remove_file(t);
+                    }
+                    Error::input(format!("cannot write {}: {e}", path.display()))
+                })
             }
-        };
-        match (result, &self) {
-            (Ok(()), _) => Ok(()),
-            // A closed pipe (`vendorscan ... | head`) is the reader's choice, not a failure.
-            (Err(e), Sink::Stdout) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            (Err(e), Sink::Stdout) => Err(Error::input(format!("cannot write the report: {e}"))),
-            (Err(e), Sink::File(p, _)) => Err(Error::input(format!("cannot write {}: {e}", p.display()))),
+        }
+    }
+}
+
+impl Drop for Sink {
+    /// A sink never written (the run ended early) leaves no temporary file behind.
+    fn drop(&mut self) {
+        if let Sink::File { temp: Some(t), .. } = self {
+            if t.exists() {
+                let _ = std::fs::remove_file(t);
+            }
         }
     }
 }

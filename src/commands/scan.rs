@@ -167,8 +167,14 @@ pub fn collect(
                 robots: !t.crawl.no_robots,
                 delay: Duration::from_millis(t.crawl.delay),
             };
-            let result = runtime()?.block_on(crawl::crawl(cfg, progress))?;
+            let rt = runtime()?;
+            let result = rt.block_on(crawl::crawl(cfg, progress))?;
             interrupted = result.interrupted;
+            if interrupted {
+                // Dropping the runtime would wait for an extraction still running on the
+                // blocking pool; the user asked to stop now.
+                rt.shutdown_background();
+            }
             (result.pages, scope, "crawl", start.iter().map(Url::to_string).collect::<Vec<_>>())
         }
         Targets::Local(root) => {
@@ -223,6 +229,22 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     };
     let baseline =
         gate.baseline.as_deref().map(|p| baseline::load(p).map(|v| (p.display().to_string(), v))).transpose()?;
+    let uses_paths =
+        policy.allow.iter().chain(&policy.deny).any(|e| e.pages.is_some()) || policy.payment.paths.is_some();
+    if uses_paths && args.target.site.is_none() && !args.target.targets.iter().any(|t| t.starts_with("http")) {
+        return Err(Error::usage(
+            "the policy matches pages by URL path, but a folder scanned without --site has no URL paths",
+        )
+        .with_help("add --site https://your-store.example so pages = [...] and [payment-pages] paths apply"));
+    }
+    let mut outputs: Vec<&Path> = args.save.iter().map(|(_, p)| p.as_path()).collect();
+    outputs.extend(args.output.as_deref());
+    for (i, p) in outputs.iter().enumerate() {
+        if outputs[..i].contains(p) {
+            return Err(Error::usage(format!("{} is named twice as an output", p.display()))
+                .with_help("give each --save and -o its own file"));
+        }
+    }
     let sink = Sink::open(args.output.as_deref())?;
     let saves: Vec<(report::Format, Sink)> =
         args.save.iter().map(|(f, p)| Sink::open(Some(p)).map(|s| (*f, s))).collect::<Result<_, _>>()?;
@@ -240,7 +262,7 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     for v in &mut report.vendors {
         v.approval = eval.approvals.get(&v.id).cloned();
     }
-    let failed = checks::fails(&eval.findings, policy.fail_on);
+    let failed = checks::fails(&eval.findings, policy.fail_on, gate.fail_on_new);
     let count = |s: Severity| eval.findings.iter().filter(|f| f.severity == s).count();
     if policy.file.is_some() || baseline.is_some() {
         report.policy = Some(inventory::PolicyOut {
@@ -253,10 +275,7 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     }
     report.findings = eval.findings;
 
-    let written = match &sink {
-        Sink::File(p, _) => Some(p.clone()),
-        Sink::Stdout => None,
-    };
+    let written = sink.path().map(Path::to_path_buf);
     sink.write_with(|w| report::render(&report, args.format, w))?;
     for (format, sink) in saves {
         sink.write_with(|w| report::render(&report, format, w))?;

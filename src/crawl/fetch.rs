@@ -130,6 +130,27 @@ pub fn describe(e: &reqwest::Error, timeout: Duration) -> String {
     if cause.is_empty() { what.to_owned() } else { format!("{what}: {cause}") }
 }
 
+/// What `--hash-scripts` presents itself as: a current desktop Chrome.
+const BROWSER_USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+/// A page may name any URL; the CI runner must not be made to fetch its own network
+/// (cloud metadata at 169.254.169.254, localhost services). Only literal addresses can be
+/// judged here; host names mapped with --resolve are the user's explicit choice.
+fn private_address(url: &Url) -> Option<String> {
+    let ip = match url.host()? {
+        url::Host::Ipv4(ip) => std::net::IpAddr::V4(ip),
+        url::Host::Ipv6(ip) => std::net::IpAddr::V6(ip),
+        url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost") => return Some("not fetched: localhost".into()),
+        url::Host::Domain(_) => return None,
+    };
+    let private = match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified(),
+        std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+    };
+    private.then(|| format!("not fetched: {ip} is a private or local address"))
+}
+
 /// Scripts are small; a "script" beyond this is not what a payment page should load.
 const MAX_SCRIPT_BYTES: usize = 20 * 1024 * 1024;
 
@@ -142,8 +163,11 @@ pub async fn hash_scripts(
     use base64::Engine;
     use sha2::{Digest, Sha256, Sha384};
     // Third-party scripts redirect among their own hosts (CDN, versioned paths): follow,
-    // within the hop limit.
-    let client = build_client(cfg, Arc::new(|_: &Url| true))?;
+    // within the hop limit. The user's --header values (staging credentials) are for the
+    // store only, and a browser's User-Agent gets the script a visitor gets, not one served
+    // to scanners.
+    let hashing = FetchConfig { headers: Vec::new(), user_agent: BROWSER_USER_AGENT.to_owned(), ..cfg.clone() };
+    let client = build_client(&hashing, Arc::new(|_: &Url| true))?;
     let slots = Arc::new(tokio::sync::Semaphore::new(4));
     let mut tasks = tokio::task::JoinSet::new();
     for url in urls {
@@ -152,6 +176,9 @@ pub async fn hash_scripts(
         tasks.spawn(async move {
             let _slot = slots.acquire_owned().await;
             let result = async {
+                if let Some(why) = private_address(&url) {
+                    return Err(why);
+                }
                 let (head, resp) = get(&client, &url, timeout).await?;
                 if !(200..300).contains(&head.status) {
                     return Err(format!("HTTP {}", head.status));

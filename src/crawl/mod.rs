@@ -189,7 +189,7 @@ pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar) -> Result<CrawlResu
         sitemap_roots.retain(|u| cs.allows(u));
         sitemap_roots.dedup();
         progress.set_message("sitemaps");
-        sitemap::collect(&client, sitemap_roots, cfg.max_pages, timeout).await
+        sitemap::collect(&client, sitemap_roots, cfg.max_pages, timeout, &|u: &Url| cs.allows(u)).await
     };
     let from_sitemaps = tokio::select! {
         urls = prelude => urls,
@@ -334,10 +334,12 @@ async fn fetch_page(
         let reason = reqwest::StatusCode::from_u16(head.status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
         let mut why = format!("HTTP {} {reason}", head.status).trim_end().to_owned();
         if let (true, Some(after)) = (matches!(head.status, 429 | 503), &head.retry_after) {
-            why.push_str(&format!(
-                " (Retry-After: {after}; retried {})",
-                if retried { "once" } else { "not: too long a wait" }
-            ));
+            let note = match (retried, after.trim().parse::<u64>()) {
+                (true, _) => "retried once",
+                (false, Ok(_)) => "not retried: longer than 30 s",
+                (false, Err(_)) => "not retried: only a number of seconds is understood",
+            };
+            why.push_str(&format!(" (Retry-After: {after}; {note})"));
         }
         return fail(record, PageOutcome::Failed, why);
     }

@@ -50,7 +50,9 @@ pub async fn fetch_robots(client: &reqwest::Client, origin: &Url, timeout: Durat
     };
     match head.status {
         200..=299 => {}
-        400..=499 => return (Robots::AllowAll, vec![]),
+        // In-store redirects were followed; one left standing points off the store (not
+        // followed) and counts as "unavailable", like a 4xx (RFC 9309 2.3.1.2-3).
+        300..=499 => return (Robots::AllowAll, vec![]),
         s => return (unavailable(format!("answered HTTP {s}")), vec![]),
     }
     let body = match fetch::read_capped(resp, MAX_ROBOTS_BYTES, timeout).await {

@@ -67,7 +67,15 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Fetch sitemaps breadth-first and collect up to `limit` page URLs.
-pub async fn collect(client: &reqwest::Client, roots: Vec<Url>, limit: usize, timeout: Duration) -> Vec<Url> {
+/// `allowed` keeps the walk on the store: an index naming another site's sitemap is not
+/// followed (the crawl never requests a third party).
+pub async fn collect(
+    client: &reqwest::Client,
+    roots: Vec<Url>,
+    limit: usize,
+    timeout: Duration,
+    allowed: &dyn Fn(&Url) -> bool,
+) -> Vec<Url> {
     let mut queue: Vec<(Url, u32)> = roots.into_iter().map(|u| (u, 0)).collect();
     let mut fetched = HashSet::new();
     let mut pages = Vec::new();
@@ -87,7 +95,9 @@ pub async fn collect(client: &reqwest::Client, roots: Vec<Url>, limit: usize, ti
         let (locs, children) = parse(&body);
         pages.extend(locs.iter().filter_map(|l| Url::parse(l).ok()).take(limit - pages.len()));
         if depth < MAX_INDEX_DEPTH {
-            queue.extend(children.iter().filter_map(|c| Url::parse(c).ok()).map(|u| (u, depth + 1)));
+            queue.extend(
+                children.iter().filter_map(|c| Url::parse(c).ok()).filter(|u| allowed(u)).map(|u| (u, depth + 1)),
+            );
         }
     }
     pages

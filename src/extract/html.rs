@@ -69,10 +69,10 @@ pub fn cap_nesting(text: &str) -> std::borrow::Cow<'_, str> {
             continue;
         }
         if RAW_TEXT.contains(&name.as_str()) {
-            // Skip to the matching end tag: its content is text, not markup.
-            let close = format!("</{name}");
-            let lower_rest = text[i..].to_ascii_lowercase();
-            i = lower_rest.find(&close).map_or(bytes.len(), |e| i + e);
+            // Skip to the matching end tag: its content is text, not markup. Searched in
+            // place, case-insensitively: copying the rest of the page per tag would make a
+            // page of many small scripts quadratic.
+            i = find_end_tag(bytes, i, name.as_bytes()).unwrap_or(bytes.len());
             continue;
         }
         if VOID.contains(&name.as_str()) || self_closing {
@@ -96,6 +96,20 @@ pub fn cap_nesting(text: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(&text[last..]);
     std::borrow::Cow::Owned(out)
+}
+
+/// The offset of `</name` (any case) at or after `from`.
+fn find_end_tag(bytes: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut at = from;
+    while let Some(off) = bytes.get(at..)?.windows(2).position(|w| w == b"</") {
+        let start = at + off;
+        let candidate = bytes.get(start + 2..start + 2 + name.len())?;
+        if candidate.eq_ignore_ascii_case(name) {
+            return Some(start);
+        }
+        at = start + 2;
+    }
+    None
 }
 
 impl LinedHtml {

@@ -30,7 +30,7 @@ pub struct Extracted {
     /// crawl's business, not ours.
     pub links: Vec<Url>,
     pub tag_ids: Vec<TagId>,
-    /// True when the page has a card-number or password input (used to spot payment pages).
+    /// True when the page has a card input (used to spot payment pages).
     pub has_sensitive_inputs: bool,
 }
 
@@ -163,7 +163,17 @@ impl Extractor {
                     if ty == "image" {
                         attr_url(self, "src", ResourceKind::Image);
                     }
-                    if ty == "password" || e.attr("autocomplete").is_some_and(|a| a.contains("cc-number")) {
+                    // Card fields mark a payment page (PCI DSS scope). A password field alone does
+                    // not: a login form in a header would put every page in scope.
+                    let card = e.attr("autocomplete").is_some_and(|a| {
+                        a.split_ascii_whitespace().any(|t| matches!(t, "cc-number" | "cc-csc" | "cc-exp" | "cc-name"))
+                    }) || ["name", "id"].iter().any(|a| {
+                        e.attr(a).is_some_and(|v| {
+                            let v = v.to_ascii_lowercase().replace(['-', '_'], "");
+                            v.contains("cardnumber") || v == "ccnumber" || v == "cvc" || v == "cvv"
+                        })
+                    });
+                    if card {
                         self.out.has_sensitive_inputs = true;
                     }
                 }
@@ -191,8 +201,9 @@ impl Extractor {
             }
             "style" => {
                 let text: String = el.text().collect();
+                let mut counter = LineCounter::new(&text);
                 for found in css::urls_in_css(&text) {
-                    let l = line + newlines_before(&text, found.offset);
+                    let l = line + counter.line_at(found.offset);
                     let kind = if found.import { ResourceKind::CssImport } else { ResourceKind::CssUrl };
                     self.add(ctx, el, "#text", found.raw, l, kind);
                 }
@@ -229,13 +240,18 @@ impl Extractor {
     }
 
     fn inline_script(&mut self, text: &str, line: u32, ctx: &Ctx) {
+        let mut counter = LineCounter::new(text);
         for found in urls_in_script(text) {
-            let l = line + newlines_before(text, found.offset);
+            if self.out.resources.len() >= MAX_RESOURCES_PER_PAGE {
+                break;
+            }
+            let l = line + counter.line_at(found.offset);
             let Ok(url) = Url::parse(&found.url) else { continue };
             self.push(ctx, "script", "#text", found.raw, l, ResourceKind::InlineScriptUrl, url, BTreeMap::new());
         }
+        let mut counter = LineCounter::new(text);
         tags::scan_script(text, |offset, tag| {
-            let l = ctx.line_offset + line + newlines_before(text, offset);
+            let l = ctx.line_offset + line + counter.line_at(offset);
             self.out.tag_ids.push(TagId { line: l, ..tag });
         });
     }
@@ -266,7 +282,7 @@ impl Extractor {
         let mut attrs = BTreeMap::new();
         for name in KEPT_ATTRS {
             if let Some(v) = el.value().attr(name) {
-                attrs.insert((*name).to_owned(), v.to_owned());
+                attrs.insert((*name).to_owned(), one_line(v));
             }
         }
         self.push(ctx, el.value().name(), attr, raw, line, kind, url, attrs);
@@ -297,7 +313,7 @@ impl Extractor {
             evidence: Evidence {
                 element: element.to_owned(),
                 attribute: attribute.to_owned(),
-                raw: raw.trim().to_owned(),
+                raw: one_line(raw.trim()),
                 line,
                 in_noscript: ctx.in_noscript,
                 attrs,
@@ -318,6 +334,13 @@ impl Extractor {
     }
 }
 
+/// Evidence text with control characters (newlines above all) turned into spaces: a page
+/// must not be able to start a new line in a text report, where CI runners read workflow
+/// commands such as `::error`.
+fn one_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
 /// Resolve a reference to an absolute http(s) URL; anything else (data:, javascript:,
 /// mailto:, relative references in a `file:` document) cannot reach a third party.
 fn resolve(base: &Url, raw: &str) -> Option<Url> {
@@ -332,6 +355,13 @@ fn resolve(base: &Url, raw: &str) -> Option<Url> {
     } else {
         base.join(raw).ok()?
     };
+    let mut url = url;
+    // `cdn.example.net.` is the same host as `cdn.example.net`; one spelling everywhere.
+    if let Some(host) =
+        url.host_str().filter(|h| h.ends_with('.') && h.len() > 1).map(|h| h.trim_end_matches('.').to_owned())
+    {
+        url.set_host(Some(&host)).ok()?;
+    }
     (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
 }
 
@@ -444,10 +474,34 @@ fn refresh_target(content: &str) -> Option<&str> {
     (!target.is_empty()).then_some(target)
 }
 
-fn newlines_before(text: &str, offset: usize) -> u32 {
-    let n = text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count();
-    u32::try_from(n).unwrap_or(u32::MAX)
+/// Newlines before an offset, counted incrementally: offsets usually come in increasing
+/// order, so a script with thousands of URLs is read once, not once per URL.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    count: u32,
 }
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter { bytes: text.as_bytes(), pos: 0, count: 0 }
+    }
+
+    fn line_at(&mut self, offset: usize) -> u32 {
+        let offset = offset.min(self.bytes.len());
+        if offset < self.pos {
+            self.pos = 0;
+            self.count = 0;
+        }
+        let n = self.bytes[self.pos..offset].iter().filter(|&&b| b == b'\n').count();
+        self.count += u32::try_from(n).unwrap_or(u32::MAX);
+        self.pos = offset;
+        self.count
+    }
+}
+
+/// Lines longer than this are not searched when pinning an attribute to its line.
+const MAX_REFINE_LINE: usize = 4096;
 
 /// Line starts of a source, to pin an attribute value to the line it is written on.
 struct SourceLines<'a> {
@@ -475,6 +529,11 @@ impl<'a> SourceLines<'a> {
             let i = l as usize - 1;
             let Some(&start) = self.starts.get(i) else { continue };
             let end = self.starts.get(i + 1).copied().unwrap_or(self.text.len());
+            // Minified pages put everything on a few huge lines: searching one per attribute
+            // would be quadratic, and the line is already right.
+            if end - start > MAX_REFINE_LINE {
+                return line;
+            }
             if self.text.get(start..end).is_some_and(|s| s.contains(needle)) {
                 return l;
             }

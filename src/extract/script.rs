@@ -41,6 +41,11 @@ fn valid_host(host: &str) -> bool {
         && psl::domain(host.as_bytes()).is_some()
 }
 
+/// Hosts that appear in scripts as identifiers (XML namespaces, JSON-LD contexts), never as
+/// something the browser loads.
+const NAMESPACE_HOSTS: &[&str] =
+    &["www.w3.org", "schema.org", "purl.org", "xmlns.com", "ogp.me", "json-schema.org", "ns.adobe.com"];
+
 pub fn urls_in_script(text: &str) -> Vec<ScriptUrl<'_>> {
     if !text.contains("//") && !text.contains("\\/") && !text.contains('+') {
         return Vec::new();
@@ -53,13 +58,22 @@ pub fn urls_in_script(text: &str) -> Vec<ScriptUrl<'_>> {
         if prev.is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') || !valid_host(host) {
             continue;
         }
+        let lower = host.to_ascii_lowercase();
+        // `//# sourceMappingURL=` is read by developer tools only.
+        let source_map = text[..whole.start()].trim_end().ends_with("sourceMappingURL=");
+        if source_map || NAMESPACE_HOSTS.contains(&lower.as_str()) {
+            continue;
+        }
         let port = caps.get(2).map_or("", |m| m.as_str());
         let path = caps.get(3).map_or("", |m| m.as_str()).replace("\\/", "/");
         let path = path.trim_end_matches(['.', ',', ';', ':', '"', '\'']);
+        // The scheme as written; protocol-relative URLs load over https on a store.
+        let scheme =
+            if whole.as_str().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("http:")) { "http" } else { "https" };
         found.push(ScriptUrl {
             offset: whole.start(),
             raw: whole.as_str(),
-            url: format!("https://{host}{port}{path}"),
+            url: format!("{scheme}://{host}{port}{path}"),
         });
     }
     for caps in CONCAT.captures_iter(text) {
@@ -115,6 +129,16 @@ mod tests {
             ),
             vec!["https://google-analytics.com/ga.js"]
         );
+    }
+
+    #[test]
+    fn keeps_the_scheme_and_skips_namespaces_and_source_maps() {
+        assert_eq!(urls("img.src='http://px.tracker.com/p.gif'"), vec!["http://px.tracker.com/p.gif"]);
+        assert!(
+            urls("document.createElementNS('http://www.w3.org/2000/svg','svg'); x={'@context':'https://schema.org'}")
+                .is_empty()
+        );
+        assert!(urls("f();\n//# sourceMappingURL=https://maps.cdn.example.com/app.js.map").is_empty());
     }
 
     #[test]

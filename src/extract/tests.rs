@@ -237,8 +237,30 @@ fn line_numbers_point_at_the_attribute_in_multiline_tags() {
 #[test]
 fn sensitive_inputs() {
     assert!(ex(r#"<input autocomplete="cc-number">"#).has_sensitive_inputs);
-    assert!(ex(r#"<input type="password">"#).has_sensitive_inputs);
+    assert!(ex(r#"<input name="card_number">"#).has_sensitive_inputs);
+    assert!(!ex(r#"<input type="password">"#).has_sensitive_inputs, "a login form is not a payment page");
     assert!(!ex(r#"<input type="email">"#).has_sensitive_inputs);
+}
+
+#[test]
+fn evidence_is_one_line() {
+    let r =
+        one("<script src=\"https://a.example/x.js\" integrity=\"sha384-x\n::error file=README.md::owned\"></script>");
+    assert_eq!(r.evidence.attrs["integrity"], "sha384-x ::error file=README.md::owned");
+}
+
+#[test]
+fn large_pages_are_linear() {
+    // Shapes that were quadratic once: many small raw-text elements, one huge line with
+    // many attributes, an inline script with many URLs. Each must finish (and be correct).
+    let scripts = "<script>1</script>".repeat(20_000);
+    assert!(ex(&scripts).resources.is_empty());
+    let imgs: String = (0..20_000).map(|i| format!("<img src=\"https://i{i}.cdn.example/x.png\">")).collect();
+    assert_eq!(ex(&imgs).resources.len(), 20_000);
+    let js: String = (0..60_000).map(|i| format!("u{i}=\"https://h{i}.example.com/a\";\n")).collect();
+    let got = ex(&format!("<script>{js}</script>"));
+    assert_eq!(got.resources.len(), MAX_RESOURCES_PER_PAGE);
+    assert_eq!(got.resources.last().unwrap().evidence.line, MAX_RESOURCES_PER_PAGE as u32);
 }
 
 #[test]

@@ -138,3 +138,30 @@ fn readme_documents_every_scan_flag() {
         );
     }
 }
+
+/// A run that fails before its report is ready leaves an existing report untouched (it
+/// may be the team's baseline), and leaves no temporary file behind.
+#[test]
+fn a_failed_run_does_not_empty_an_existing_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("keep.json");
+    std::fs::write(&keep, "{\"precious\": true}").unwrap();
+    let out = vendorscan(&["scan", "./no-such-dir", "-f", "json", "-o", keep.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&keep).unwrap(), "{\"precious\": true}");
+    let twice = vendorscan(&[
+        "scan",
+        "examples/demo-store",
+        "-o",
+        keep.to_str().unwrap(),
+        "--save",
+        &format!("csv:{}", keep.display()),
+    ]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(stderr(&twice).contains("named twice"), "{}", stderr(&twice));
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(entries.len(), 1, "no temporary files left: {entries:?}");
+    let ok = vendorscan(&["scan", "examples/demo-store", "-f", "json", "-o", keep.to_str().unwrap(), "--quiet"]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(std::fs::read_to_string(&keep).unwrap().contains("\"schema_version\": 1"));
+}

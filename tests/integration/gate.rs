@@ -18,7 +18,7 @@ const CHECKOUT: &str = r#"<!doctype html>
 <script async src="https://www.googletagmanager.com/gtm.js?id=GTM-TEST01"></script>
 <script>(function(h,o,t,j){h._hjSettings={hjid:1234567,hjsv:6};})(window,document,'https://static.hotjar.com/c/hotjar-','.js?sv=');</script>
 <script src="https://js.stripe.com/v3/"></script>
-<script src="https://cdn.jsdelivr.net/npm/a@1/a.min.js" integrity="sha384-AAAA" crossorigin="anonymous"></script>
+<script src="https://cdn.jsdelivr.net/npm/a@1/a.min.js" integrity="sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC" crossorigin="anonymous"></script>
 </head><body>
 <form action="/pay"><input autocomplete="cc-number" name="card"></form>
 </body></html>
@@ -283,7 +283,7 @@ fn hash_scripts_detects_same_url_different_content() {
     let vendor_js = "/v3/pay.js";
     let server = Server::start_with(|_| {
         let mut routes = HashMap::new();
-        let page = "<html><body><script src=\"http://js.payvendor.test:{{PORT}}/v3/pay.js\"></script><input type=password></body></html>";
+        let page = "<html><body><script src=\"http://js.payvendor.test:{{PORT}}/v3/pay.js\"></script><input autocomplete=cc-number></body></html>";
         routes.insert("/".into(), Response::with_type(200, "text/html", page.as_bytes()));
         routes.insert(vendor_js.into(), Response::with_type(200, "application/javascript", b"console.log('v1')"));
         routes

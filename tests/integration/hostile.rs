@@ -201,7 +201,7 @@ fn retry_after_on_429_and_503_is_honoured_once() {
     assert_eq!(page_of(&server, &report, "/busy503")["outcome"], "scanned");
     let down = page_of(&server, &report, "/down");
     assert_eq!(down["outcome"], "failed");
-    assert!(down["error"].as_str().unwrap().contains("Retry-After: 3600; retried not"), "{down}");
+    assert!(down["error"].as_str().unwrap().contains("Retry-After: 3600; not retried: longer than 30 s"), "{down}");
     let hits = server.seen().iter().filter(|s| s.path == "/busy429").count();
     assert_eq!(hits, 2, "one retry, no more");
 }

@@ -9,3 +9,4 @@ mod formats;
 mod gate;
 mod hostile;
 mod local;
+mod regressions;
