@@ -118,9 +118,15 @@ impl Extractor {
                 let kind = if is_pixel(el, ctx.in_noscript) { ResourceKind::Pixel } else { ResourceKind::Image };
                 attr_url(self, "src", kind);
                 self.srcset(el, line, lines, ctx, kind);
+                // Lazy-loading scripts copy these into src/srcset as the image scrolls in.
+                attr_url(self, "data-src", kind);
+                self.srcset_attr(el, "data-srcset", line, lines, ctx, kind);
             }
+            // SVG: <image href> loads an image; <use href="sprite.svg#icon"> loads the sprite.
+            "image" | "use" => attr_url(self, "href", ResourceKind::Image),
             "iframe" | "frame" => {
                 attr_url(self, "src", ResourceKind::Iframe);
+                attr_url(self, "data-src", ResourceKind::Iframe);
                 if let Some(src) = e.attr("src") {
                     self.link(ctx, src);
                 }
@@ -215,6 +221,10 @@ impl Extractor {
                 self.nested(&text, line, ctx, true);
             }
             _ => {}
+        }
+        // The legacy `background` attribute (body, table, td, th) loads an image.
+        if matches!(name, "body" | "table" | "td" | "th") {
+            attr_url(self, "background", ResourceKind::Image);
         }
         if let Some(style) = e.attr("style") {
             for found in css::urls_in_css(style) {

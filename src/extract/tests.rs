@@ -161,6 +161,27 @@ fn forms_media_embeds_and_pings() {
 }
 
 #[test]
+fn svg_background_and_lazy_loading() {
+    let html = r##"<svg><image href="https://img.cdn.example/a.png"/><use href="https://icons.cdn.example/sprite.svg#cart"/><use href="#local"/></svg>
+<table background="https://bg.cdn.example/t.gif"><tr><td background="https://bg.cdn.example/c.gif">x</td></tr></table>
+<img data-src="https://lazy.cdn.example/p.jpg" data-srcset="https://lazy.cdn.example/p2.jpg 2x">
+<iframe data-src="https://www.youtube.com/embed/x"></iframe>"##;
+    let got: Vec<(K, String)> = kinds(html);
+    assert_eq!(
+        got,
+        vec![
+            (K::Image, "https://img.cdn.example/a.png".into()),
+            (K::Image, "https://icons.cdn.example/sprite.svg#cart".into()),
+            (K::Image, "https://bg.cdn.example/t.gif".into()),
+            (K::Image, "https://bg.cdn.example/c.gif".into()),
+            (K::Image, "https://lazy.cdn.example/p.jpg".into()),
+            (K::Image, "https://lazy.cdn.example/p2.jpg".into()),
+            (K::Iframe, "https://www.youtube.com/embed/x".into()),
+        ]
+    );
+}
+
+#[test]
 fn meta_refresh_is_a_resource_and_a_link() {
     let e = ex(r#"<meta http-equiv="Refresh" content="0; URL='https://go.partner.com/x'">"#);
     assert_eq!(e.resources[0].kind, K::MetaRefresh);

@@ -22,12 +22,13 @@ const LOCATIONS_PER_FINDING: usize = 10;
 const ITEMS_PER_LIST: usize = 25;
 
 /// Escape text for Markdown: every ASCII punctuation character that could start markup,
-/// and line breaks (table cells are one line).
+/// `@` (a page must not mention, and notify, people or teams in a PR comment), and line
+/// breaks (table cells are one line).
 fn text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '&' | '~' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '&' | '~' | '@' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -408,15 +409,51 @@ fn problem_pages(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// GitHub rejects a comment over 65,536 characters; stay under it with room to spare.
+const MAX_COMMENT_CHARS: usize = 60_000;
+
+type Section = fn(&Report, &mut dyn Write) -> io::Result<()>;
+
+/// The sections in order of importance; when the whole would be too long for a PR comment,
+/// the last ones give way to a note pointing at the complete outputs.
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    header(r, out)?;
-    if let Some(c) = &r.changes {
-        changes(r, c, out)?;
+    let sections: [(&str, Section); 6] = [
+        ("summary", header),
+        ("changes", |r, o| r.changes.as_ref().map_or(Ok(()), |c| changes(r, c, o))),
+        ("findings", findings),
+        ("inventory", inventory),
+        ("unknown hosts", unknown_hosts),
+        ("failed pages", problem_pages),
+    ];
+    let mut used = 0usize;
+    let mut left_out = Vec::new();
+    for (name, section) in sections {
+        let mut buf = Vec::new();
+        section(r, &mut buf)?;
+        let text = String::from_utf8_lossy(&buf);
+        let len = text.chars().count();
+        if used + len <= MAX_COMMENT_CHARS {
+            out.write_all(text.as_bytes())?;
+            used += len;
+        } else if used == 0 || (left_out.is_empty() && used + 200 < MAX_COMMENT_CHARS) {
+            // Part of an oversized section (cut at a line) beats none of it.
+            let room = MAX_COMMENT_CHARS - used - 200.min(MAX_COMMENT_CHARS - used);
+            let cut: String = text.chars().take(room).collect();
+            let cut = cut.rfind('\n').map_or(cut.as_str(), |i| &cut[..i]);
+            writeln!(out, "{cut}")?;
+            used = MAX_COMMENT_CHARS;
+            left_out.push(format!("the rest of the {name}"));
+        } else {
+            left_out.push(name.to_owned());
+        }
     }
-    findings(r, out)?;
-    inventory(r, out)?;
-    unknown_hosts(r, out)?;
-    problem_pages(r, out)?;
+    if !left_out.is_empty() {
+        writeln!(
+            out,
+            "\n_Too long for a comment: {} left out. The JSON, SARIF and CSV outputs have everything._",
+            left_out.join(", ")
+        )?;
+    }
     Ok(())
 }
 
@@ -427,6 +464,7 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(text("a|b <img> *x* [l](u)"), "a\\|b \\<img\\> \\*x\\* \\[l\\](u)");
+        assert_eq!(text("ping @org/team"), "ping \\@org/team");
         assert_eq!(cell_code("a|b"), "`a\\|b`");
         assert_eq!(code("a|b"), "`a|b`");
         assert_eq!(code("a`b"), "``a`b``");

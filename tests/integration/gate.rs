@@ -459,3 +459,33 @@ fn one_scan_saves_every_ci_format_and_the_github_step_summary() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("unknown format \"pdf\""), "{}", stderr(&bad));
 }
+
+/// A PR comment must fit GitHub's 65,536-character limit, however big the store.
+#[test]
+fn markdown_comment_stays_under_the_github_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    for p in 0..5 {
+        let scripts: String = (0..400)
+            .map(|i| format!("<script src=\"https://w{i}.unknown-vendor-{p}.example/x.js\"></script>\n"))
+            .collect();
+        std::fs::write(site.join(format!("p{p}.html")), format!("<html><head>{scripts}</head></html>")).unwrap();
+    }
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "unknown = \"error\"\n").unwrap();
+    let out = vendorscan(&[
+        "scan",
+        site.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "-f",
+        "markdown",
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let md = stdout(&out);
+    assert!(md.chars().count() < 65_536, "{} characters", md.chars().count());
+    assert!(md.contains("unknown-third-party"));
+    assert!(md.contains("Too long for a comment"), "says what it left out");
+}
