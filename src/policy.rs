@@ -225,7 +225,10 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
         Error::input(format!("invalid policy {name}{line}: {}", e.message().trim())).with_help(help)
     })?;
     let mut problems: Vec<String> = Vec::new();
-    let mut policy = Policy { file: file.map(Path::to_path_buf), ..Policy::default() };
+    // A parsed policy always has a file name: `file: Some(..)` is what tells the checks a
+    // policy is in force (text without a path is named after the default file).
+    let mut policy =
+        Policy { file: Some(file.map_or_else(|| PathBuf::from(DEFAULT_FILE), Path::to_path_buf)), ..Policy::default() };
     policy.unknown = UnknownMode::Error;
     policy.payment.require_integrity = true;
     if let Some(f) = &raw.fail_on {
