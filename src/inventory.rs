@@ -39,6 +39,9 @@ pub struct Report {
     pub first_party: Vec<String>,
     /// False when the run stopped before it was done (the list of pages is then partial).
     pub complete: bool,
+    /// `--max-pages` turned away pages the crawl had found: the store has more pages than
+    /// this report covers.
+    pub page_limit_reached: bool,
     pub summary: Summary,
     pub pages: Vec<PageOut>,
     pub vendors: Vec<VendorOut>,
@@ -214,6 +217,7 @@ pub struct RunInfo<'a> {
     pub targets: Vec<String>,
     pub scope: &'a Scope,
     pub complete: bool,
+    pub page_limit_reached: bool,
     /// `[payment-pages] paths` from the policy.
     pub payment_paths: Option<globset::GlobSet>,
     /// Treat pages with card inputs as payment pages.
@@ -392,6 +396,7 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
         targets: info.targets,
         first_party: info.scope.domains().map(str::to_owned).collect(),
         complete: info.complete,
+        page_limit_reached: info.page_limit_reached,
         summary,
         pages: page_out,
         vendors: vendor_out,

@@ -9,6 +9,11 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// `1 page` / `3 pages`: counts in messages, one spelling for every module.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// How a page hands a visitor's browser to another server.
 ///
 /// The kebab-case names are public: they appear in the JSON report and in policy files.
@@ -155,7 +160,6 @@ pub struct PageRecord {
     pub file: Option<String>,
     pub depth: u32,
     pub status: Option<u16>,
-    pub content_type: Option<String>,
     pub outcome: PageOutcome,
     /// For `failed` and `skipped`: a sentence a store owner can read.
     pub error: Option<String>,
@@ -176,7 +180,6 @@ impl PageRecord {
             file: None,
             depth,
             status: None,
-            content_type: None,
             outcome,
             error: Some(error),
             truncated: false,

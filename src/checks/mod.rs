@@ -157,10 +157,6 @@ fn date(d: (u16, u8, u8)) -> String {
     format!("{:04}-{:02}-{:02}", d.0, d.1, d.2)
 }
 
-fn pages_phrase(n: usize) -> String {
-    if n == 1 { "1 page".into() } else { format!("{n} pages") }
-}
-
 /// Evaluate the policy (and the baseline changes, if any) over a built report.
 pub fn evaluate(
     report: &Report,
@@ -311,7 +307,7 @@ fn message(f: &Finding, db: &VendorDb) -> String {
     let subject = Subject { vendor: f.vendor.as_deref().and_then(|id| db.get(id)), host: f.host.clone() };
     let mut pages: Vec<&str> = f.locations.iter().map(|l| l.page.as_str()).collect();
     pages.dedup();
-    let n = pages_phrase(pages.len());
+    let n = crate::model::plural(pages.len(), "page", "pages");
     let who = subject.describe();
     match f.rule {
         "unapproved-vendor" => match &f.decided_by {

@@ -10,6 +10,7 @@ use crate::cli::InitArgs;
 use crate::error::Error;
 use crate::exit::Outcome;
 use crate::inventory::Report;
+use crate::model::plural;
 use crate::policy::{self, Policy};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -51,10 +52,6 @@ fn one_line(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
-fn pages(n: usize) -> String {
-    if n == 1 { "1 page".into() } else { format!("{n} pages") }
-}
-
 /// The policy text for a report.
 pub fn render(r: &Report, today: (u16, u8, u8)) -> String {
     let mut t = String::new();
@@ -64,7 +61,7 @@ pub fn render(r: &Report, today: (u16, u8, u8)) -> String {
         t,
         "# Written by `vendorscan policy init` on {y:04}-{m:02}-{d:02} from {} ({}).",
         r.targets.join(", "),
-        pages(r.summary.pages_scanned)
+        plural(r.summary.pages_scanned, "page", "pages")
     );
     let _ = writeln!(t, "# Review every entry: replace reason = \"TODO\" with why the store uses the vendor,");
     let _ = writeln!(t, "# set an owner, limit it to the pages it belongs on, and delete what should not be there.");
@@ -88,7 +85,7 @@ pub fn render(r: &Report, today: (u16, u8, u8)) -> String {
                 v.id,
                 one_line(&v.name),
                 one_line(&v.company),
-                pages(v.pages.len())
+                plural(v.pages.len(), "page", "pages")
             );
             let _ = writeln!(t, "reason = \"TODO\"");
             let _ = writeln!(t, "# owner = \"\"");
@@ -102,7 +99,13 @@ pub fn render(r: &Report, today: (u16, u8, u8)) -> String {
         for u in &r.unknown_hosts {
             let kinds: Vec<&str> = u.kinds.iter().map(|k| k.as_str()).collect();
             let _ = writeln!(t, "[[allow]]");
-            let _ = writeln!(t, "host = \"{}\"   # {}: {}", u.host, pages(u.pages.len()), kinds.join(", "));
+            let _ = writeln!(
+                t,
+                "host = \"{}\"   # {}: {}",
+                u.host,
+                plural(u.pages.len(), "page", "pages"),
+                kinds.join(", ")
+            );
             let _ = writeln!(t, "reason = \"TODO\"\n");
         }
     }

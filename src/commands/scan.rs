@@ -150,7 +150,7 @@ pub fn collect(
         return Err(Error::usage(format!("--first-party \"{bad}\" is not a domain"))
             .with_help("give a bare domain such as cdn.mystore-assets.com"));
     }
-    let mut interrupted = false;
+    let (mut interrupted, mut page_limit_reached) = (false, false);
     let (pages, scope, mode, target_names) = match targets {
         Targets::Urls(start) => {
             let hosts: Vec<&str> = start.iter().filter_map(Url::host_str).collect();
@@ -170,6 +170,7 @@ pub fn collect(
             let rt = runtime()?;
             let result = rt.block_on(crawl::crawl(cfg, progress))?;
             interrupted = result.interrupted;
+            page_limit_reached = result.budget_spent;
             if interrupted {
                 // Dropping the runtime would wait for an extraction still running on the
                 // blocking pool; the user asked to stop now.
@@ -199,6 +200,7 @@ pub fn collect(
         targets: target_names,
         scope: &scope,
         complete: !interrupted,
+        page_limit_reached,
         payment_paths: payment.paths.clone(),
         detect_payment_pages: payment.detect,
     };
@@ -290,6 +292,9 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
             "vendorscan: {} pages scanned, {} failed; {} vendors from {} companies, {} unknown hosts",
             s.pages_scanned, s.pages_failed, s.vendors, s.companies, s.unknown_hosts
         );
+        if report.page_limit_reached {
+            line.push_str("; stopped at --max-pages, the store has more pages");
+        }
         if let Some(p) = &report.policy {
             line.push_str(&format!(
                 "; policy {}: {} errors, {} warnings",
@@ -301,7 +306,7 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
         if let Some(path) = &written {
             line.push_str(&format!("; report written to {}", path.display()));
         }
-        if written.is_some() || report.policy.is_some() {
+        if written.is_some() || report.policy.is_some() || report.page_limit_reached {
             note(&line);
         }
     }

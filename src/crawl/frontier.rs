@@ -13,6 +13,8 @@ pub struct Frontier {
     seen: HashSet<String>,
     /// How many URLs were ever accepted: the page budget is spent at enqueue time.
     accepted: usize,
+    /// A new URL was turned away because the budget was spent.
+    refused: bool,
     max_pages: usize,
     max_depth: Option<u32>,
 }
@@ -30,18 +32,23 @@ pub fn normalize(url: &Url) -> Url {
 
 impl Frontier {
     pub fn new(max_pages: usize, max_depth: Option<u32>) -> Self {
-        Frontier { queue: VecDeque::new(), seen: HashSet::new(), accepted: 0, max_pages, max_depth }
+        Frontier { queue: VecDeque::new(), seen: HashSet::new(), accepted: 0, refused: false, max_pages, max_depth }
     }
 
     /// Queue a URL unless it was seen, is too deep, or the budget is spent.
     pub fn push(&mut self, url: &Url, depth: u32) -> bool {
-        if self.accepted >= self.max_pages || self.max_depth.is_some_and(|m| depth > m) {
+        if self.max_depth.is_some_and(|m| depth > m) {
             return false;
         }
         let url = normalize(url);
-        if !self.seen.insert(url.as_str().to_owned()) {
+        if self.seen.contains(url.as_str()) {
             return false;
         }
+        if self.accepted >= self.max_pages {
+            self.refused = true;
+            return false;
+        }
+        self.seen.insert(url.as_str().to_owned());
         self.accepted += 1;
         self.queue.push_back((url, depth));
         true
@@ -62,7 +69,7 @@ impl Frontier {
 
     /// True when the page budget stopped a URL from being queued.
     pub fn budget_spent(&self) -> bool {
-        self.accepted >= self.max_pages
+        self.refused
     }
 }
 
@@ -92,6 +99,9 @@ mod tests {
         assert!(!f.push(&u("https://s.example/deep"), 2));
         assert!(f.push(&u("https://s.example/1"), 0));
         assert!(f.push(&u("https://s.example/2"), 1));
+        assert!(!f.budget_spent(), "full, but nothing turned away yet");
+        assert!(!f.push(&u("https://s.example/2"), 2), "a known URL is not a refusal");
+        assert!(!f.budget_spent());
         assert!(!f.push(&u("https://s.example/3"), 1));
         assert!(f.budget_spent());
     }

@@ -322,7 +322,6 @@ async fn fetch_page(
         }
     };
     record.status = Some(head.status);
-    record.content_type = head.content_type.clone();
     if head.final_url != url {
         record.final_url = Some(head.final_url.to_string());
     }

@@ -109,10 +109,7 @@ fn relative_to_cwd(path: &Path) -> Option<PathBuf> {
     path.strip_prefix(cwd).ok().map(Path::to_path_buf)
 }
 
-/// `n thing` / `n things`.
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use crate::model::plural;
 
 #[cfg(test)]
 mod tests {

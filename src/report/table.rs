@@ -241,6 +241,9 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         s.third_party_resources,
         plural(s.third_party_hosts, "host", "hosts"),
     )?;
+    if r.page_limit_reached {
+        writeln!(out, "Stopped at the page limit: the store has more pages (raise --max-pages to scan them).")?;
+    }
     if !r.complete {
         writeln!(out, "INCOMPLETE: the run was stopped before it finished; this covers the pages scanned so far.")?;
     }

@@ -51,8 +51,6 @@ pub struct VendorDb {
     /// an exact host can shadow a suffix rule of the same text.
     exact: HashMap<Box<str>, (usize, MatchRule)>,
     suffix: HashMap<Box<str>, (usize, MatchRule)>,
-    /// Ids of vendors that came from the user's file.
-    pub user_ids: Vec<String>,
 }
 
 impl VendorDb {
@@ -65,7 +63,7 @@ impl VendorDb {
     }
 
     pub fn from_file(file: DbFile) -> Self {
-        let mut db = VendorDb { file, exact: HashMap::new(), suffix: HashMap::new(), user_ids: Vec::new() };
+        let mut db = VendorDb { file, exact: HashMap::new(), suffix: HashMap::new() };
         db.reindex();
         db
     }
@@ -98,7 +96,6 @@ impl VendorDb {
             v.hosts.retain(|h| !user_rules.contains(h));
         }
         for v in user.vendors {
-            self.user_ids.push(v.id.clone());
             match self.file.vendors.iter_mut().find(|b| b.id == v.id) {
                 Some(existing) => *existing = v,
                 None => self.file.vendors.push(v),

@@ -146,6 +146,8 @@ fn limits_stop_the_crawl_and_are_visible() {
     let server = basic_store();
     let report = scan_basic(&server, &["--max-pages", "3", "--no-sitemap"]);
     assert_eq!(report["pages"].as_array().unwrap().len(), 3);
+    assert_eq!(report["page_limit_reached"], true, "the owner is told the store has more pages");
+    assert_eq!(scan_basic(&server, &[])["page_limit_reached"], false, "a full crawl is not cut");
     let report = scan_basic(&server, &["--max-depth", "0"]);
     let depths: Vec<u64> = report["pages"].as_array().unwrap().iter().map(|p| p["depth"].as_u64().unwrap()).collect();
     assert!(depths.iter().all(|d| *d <= 1), "depth 0 plus sitemap pages only: {depths:?}");

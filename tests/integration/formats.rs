@@ -80,6 +80,7 @@ fn fixture() -> Report {
         targets: vec!["site".into()],
         scope: &scope,
         complete: true,
+        page_limit_reached: false,
         payment_paths: None,
         detect_payment_pages: true,
     };
