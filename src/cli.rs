@@ -127,6 +127,44 @@ pub struct TargetArgs {
 
     #[command(flatten)]
     pub crawl: CrawlArgs,
+
+    #[command(flatten)]
+    pub browser: BrowserArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Browser mode")]
+pub struct BrowserArgs {
+    /// Also visit every scanned page in headless Chromium and record what the visit really
+    /// requests (scripts injected by tag managers, pixels, beacons, fetches), who loaded
+    /// whom, and the cookies and storage it leaves.
+    #[arg(long)]
+    pub browser: bool,
+
+    /// The Chromium or Chrome binary (default: $CHROME, then /usr/bin/chromium,
+    /// chromium-browser, google-chrome).
+    #[arg(long, value_name = "PATH", requires = "browser")]
+    pub chrome: Option<PathBuf>,
+
+    /// After the load event, keep recording for this many milliseconds (tags that fire late).
+    #[arg(long, default_value_t = 3000, value_name = "MS", requires = "browser",
+          value_parser = clap::value_parser!(u64).range(0..=120_000))]
+    pub settle: u64,
+
+    /// Give up on a page's visit after this many seconds (load and settle included); what
+    /// it requested until then is kept.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", requires = "browser",
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub page_timeout: u64,
+
+    /// Pages open in the browser at the same time.
+    #[arg(long, default_value_t = 4, value_name = "N", requires = "browser",
+          value_parser = clap::value_parser!(u32).range(1..=32))]
+    pub browser_concurrency: u32,
+
+    /// One more Chromium flag, passed as given (repeatable), e.g. --browser-arg=--proxy-server=...
+    #[arg(long = "browser-arg", value_name = "FLAG", requires = "browser", allow_hyphen_values = true)]
+    pub browser_args: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -204,9 +242,21 @@ pub struct CrawlArgs {
     pub headers: Vec<String>,
 
     /// Connect to ADDR for HOST:PORT instead of looking HOST up, as curl's --resolve
-    /// (repeatable). The port must be the one in the URL.
+    /// (repeatable). The port must be the one in the URL. In browser mode the host maps to
+    /// ADDR on any port.
     #[arg(long = "resolve", value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
+
+    /// Look up no host name at all: only the hosts given with --resolve can be reached
+    /// (a staging copy, a test). In browser mode every other request fails, and is still
+    /// recorded as an attempt.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Accept any TLS certificate (a staging site with a self-signed one). Never for a
+    /// production scan: a scan that trusts anything can be shown anything.
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,12 +6,13 @@
 //! once, so two runs over the same site give the same bytes.
 
 use crate::baseline::Changes;
+use crate::browser::chain;
 use crate::checks::Finding;
-use crate::model::{PageOutcome, PageRecord, RawResource, ResourceKind};
+use crate::model::{CookieVia, InitiatorKind, PageOutcome, PageRecord, RawResource, ResourceKind, Visit};
 use crate::scope::{Scope, registrable_domain};
 use crate::vendors::{VendorDb, VendorMatch};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
@@ -48,6 +49,15 @@ pub struct Report {
     pub companies: Vec<CompanyOut>,
     pub unknown_hosts: Vec<UnknownHost>,
     pub resources: Vec<ResourceOut>,
+    /// Browser mode: the cookies in the jar after each visit, merged over pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cookies: Option<Vec<CookieOut>>,
+    /// Browser mode: `localStorage` / `sessionStorage` writes, merged over pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Vec<StorageOut>>,
+    /// Browser mode: which browser ran and how; absent for a static scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browser: Option<BrowserOut>,
     /// The policy the run was checked against; absent when no policy was used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy: Option<PolicyOut>,
@@ -102,6 +112,9 @@ pub struct PageOut {
     pub error: Option<String>,
     pub truncated: bool,
     pub resources: usize,
+    /// Browser mode: how the visit of this page went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visit: Option<PageVisitOut>,
     /// In PCI DSS scope: matched `[payment-pages] paths`, or has card fields (card number,
     /// CVC, expiry; when `detect` is on).
     pub payment_page: bool,
@@ -137,6 +150,22 @@ pub struct VendorOut {
     pub pages: Vec<String>,
     /// How the vendor is referenced; empty when only a tag ID in a script names it.
     pub kinds: Vec<ResourceKind>,
+    /// Where it was seen: `markup` (in the served HTML), `runtime` (requested in the
+    /// browser only), or both.
+    pub sources: Vec<Source>,
+    /// Browser mode: who made the requests to it: `page` (the page's markup or inline
+    /// scripts), a vendor id, or the host of an unknown or first-party script.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loaded_by: Vec<String>,
+    /// Browser mode: what its scripts and frames requested in turn (vendor ids or hosts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loads: Vec<String>,
+    /// Browser mode: cookies it set (by header or script) or that live on its domains.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cookies: Vec<CookieRef>,
+    /// Browser mode: Web Storage keys its scripts wrote (`local:key`, `session:key`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<String>,
     pub tag_ids: Vec<TagIdOut>,
     pub resources: usize,
     /// True when the resources are all first party (e.g. the store runs on this platform's domain).
@@ -178,7 +207,118 @@ pub struct UnknownHost {
     pub registrable_domain: String,
     pub pages: Vec<String>,
     pub kinds: Vec<ResourceKind>,
+    pub sources: Vec<Source>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loaded_by: Vec<String>,
     pub resources: usize,
+}
+
+/// Where a reference was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// In the HTML the server sent: edit the template.
+    Markup,
+    /// Requested in the browser only: injected by a script (edit the tag manager or the
+    /// script that loads it).
+    Runtime,
+    /// Both written in the HTML and requested by the browser.
+    Both,
+}
+
+/// Browser mode: what the browser did with one reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeOut {
+    /// Chromium's resource type (`Script`, `Image`, `Ping`, `XHR`, `Fetch`, `Document`...).
+    #[serde(rename = "type")]
+    pub cdp_type: String,
+    pub method: String,
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// The frame's document URL, when an iframe (not the page) made the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<String>,
+    pub initiator: InitiatorKind,
+    /// The script (or document, or stylesheet) that issued the request; absent when the
+    /// page itself did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loaded_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loaded_by_line: Option<u32>,
+    /// The loaders from the page down, outermost first (`[tag manager, vendor script]`).
+    pub chain: Vec<String>,
+    /// How many times the page requested this URL as this kind.
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CookieRef {
+    pub name: String,
+    pub domain: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CookieOut {
+    pub name: String,
+    pub domain: String,
+    pub path: String,
+    /// Unix time in seconds; absent for a session cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<i64>,
+    pub session: bool,
+    pub secure: bool,
+    pub http_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_site: Option<String>,
+    /// `first` when the cookie's domain is the store's, else `third`.
+    pub party: Party,
+    /// `header` (Set-Cookie), `script` (document.cookie) or `unknown`.
+    pub via: CookieVia,
+    /// The response or script URL that set it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_by_host: Option<String>,
+    /// The vendor behind the setter (or behind the cookie's domain when the setter is unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    pub pages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StorageOut {
+    /// `local` or `session`.
+    pub area: &'static str,
+    pub origin: String,
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+    /// `first` or `third`: the party of the script that wrote it.
+    pub party: Party,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    pub pages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageVisitOut {
+    /// False when the visit failed or was cut: see `error`.
+    pub complete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub requests: usize,
+    pub cookies: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BrowserOut {
+    /// The browser's product string, e.g. `HeadlessChrome/156.0.8078.114`.
+    pub product: String,
+    pub settle_ms: u64,
+    pub page_timeout_ms: u64,
+    pub pages_visited: usize,
+    pub pages_failed: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -195,6 +335,10 @@ pub struct ResourceOut {
     pub raw: String,
     pub in_noscript: bool,
     pub attributes: BTreeMap<String, String>,
+    pub source: Source,
+    /// Browser mode: the request the browser made for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<RuntimeOut>,
     /// Digest of the script body (`--hash-scripts`, third-party scripts on payment pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<ContentHash>,
@@ -222,6 +366,14 @@ pub struct RunInfo<'a> {
     pub payment_paths: Option<globset::GlobSet>,
     /// Treat pages with card inputs as payment pages.
     pub detect_payment_pages: bool,
+    /// Browser mode: the browser's product string and timings.
+    pub browser: Option<BrowserInfo>,
+}
+
+pub struct BrowserInfo {
+    pub product: String,
+    pub settle_ms: u64,
+    pub page_timeout_ms: u64,
 }
 
 #[derive(Default)]
@@ -229,6 +381,11 @@ struct VendorAcc {
     hosts: BTreeSet<HostOut>,
     pages: BTreeSet<String>,
     kinds: BTreeSet<ResourceKind>,
+    sources: BTreeSet<Source>,
+    loaded_by: BTreeSet<String>,
+    loads: BTreeSet<String>,
+    cookies: BTreeSet<CookieRef>,
+    storage: BTreeSet<String>,
     tag_ids: BTreeSet<TagIdOut>,
     resources: usize,
     third_party: bool,
@@ -238,50 +395,118 @@ struct VendorAcc {
 struct UnknownAcc {
     pages: BTreeSet<String>,
     kinds: BTreeSet<ResourceKind>,
+    sources: BTreeSet<Source>,
+    loaded_by: BTreeSet<String>,
     resources: usize,
 }
 
+/// The running totals of one [`build`].
+struct Acc<'a> {
+    scope: &'a Scope,
+    db: &'a VendorDb,
+    vendors: BTreeMap<String, VendorAcc>,
+    unknown: BTreeMap<String, UnknownAcc>,
+    third_hosts: BTreeSet<String>,
+    summary: Summary,
+}
+
+impl Acc<'_> {
+    /// Count one reference to `host` on `page`.
+    fn count(&mut self, host: &str, kind: ResourceKind, source: Source, page: &str) -> (Party, Option<String>) {
+        let party = if self.scope.is_first_party(host) { Party::First } else { Party::Third };
+        let found = self.db.lookup(host);
+        if party == Party::Third {
+            self.summary.third_party_resources += 1;
+            self.third_hosts.insert(host.to_owned());
+        }
+        match (&found, party) {
+            (Some(m), _) => {
+                let acc = self.vendors.entry(m.vendor.id.clone()).or_default();
+                acc.hosts.insert(HostOut { host: host.to_owned(), matched: m.rule.describe() });
+                acc.pages.insert(page.to_owned());
+                acc.kinds.insert(kind);
+                acc.sources.insert(source);
+                acc.resources += 1;
+                acc.third_party |= party == Party::Third;
+            }
+            (None, Party::Third) => {
+                let acc = self.unknown.entry(host.to_owned()).or_default();
+                acc.pages.insert(page.to_owned());
+                acc.kinds.insert(kind);
+                acc.sources.insert(source);
+                acc.resources += 1;
+            }
+            (None, Party::First) => {}
+        }
+        (party, found.map(|m| m.vendor.id.clone()))
+    }
+
+    /// A source seen again by the browser: the vendor (or unknown host) now counts as
+    /// seen in both places.
+    fn also_runtime(&mut self, host: &str) {
+        let both = [Source::Runtime];
+        if let Some(m) = self.db.lookup(host) {
+            self.vendors.entry(m.vendor.id.clone()).or_default().sources.extend(both);
+        } else if let Some(acc) = self.unknown.get_mut(host) {
+            acc.sources.extend(both);
+        }
+    }
+
+    /// How a loader is named in `loaded_by` / `loads`: its vendor id, else its host.
+    fn entity(&self, url: &str) -> String {
+        let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+        self.db.lookup(&host).map_or(host, |m| m.vendor.id.clone())
+    }
+
+    /// `loader` requested something from `host`.
+    fn edge(&mut self, loader: Option<&str>, host: &str) {
+        let from = loader.map_or_else(|| "page".to_owned(), |u| self.entity(u));
+        let to = self.db.lookup(host).map_or_else(|| host.to_owned(), |m| m.vendor.id.clone());
+        if from == to {
+            return;
+        }
+        if let Some(m) = self.db.lookup(host) {
+            self.vendors.entry(m.vendor.id.clone()).or_default().loaded_by.insert(from.clone());
+        } else if let Some(acc) = self.unknown.get_mut(host) {
+            acc.loaded_by.insert(from.clone());
+        }
+        if let Some(acc) = self.vendors.get_mut(&from) {
+            acc.loads.insert(to);
+        }
+    }
+}
+
+fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned))
+}
+
 pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
-    let mut vendors: BTreeMap<String, VendorAcc> = BTreeMap::new();
-    let mut unknown: BTreeMap<String, UnknownAcc> = BTreeMap::new();
-    let mut third_hosts: BTreeSet<String> = BTreeSet::new();
+    let mut acc = Acc {
+        scope: info.scope,
+        db,
+        vendors: BTreeMap::new(),
+        unknown: BTreeMap::new(),
+        third_hosts: BTreeSet::new(),
+        summary: Summary::default(),
+    };
     let mut resources = Vec::new();
-    let mut summary = Summary::default();
     let mut page_out = Vec::with_capacity(pages.len());
+    let mut cookies: BTreeMap<(String, String, String), CookieOut> = BTreeMap::new();
+    let mut storage: BTreeMap<(&'static str, String, String, Option<String>), StorageOut> = BTreeMap::new();
+    let (mut visited, mut visits_failed) = (0, 0);
 
     for page in pages {
         match page.outcome {
-            PageOutcome::Scanned => summary.pages_scanned += 1,
-            PageOutcome::Failed => summary.pages_failed += 1,
-            PageOutcome::Skipped => summary.pages_skipped += 1,
+            PageOutcome::Scanned => acc.summary.pages_scanned += 1,
+            PageOutcome::Failed => acc.summary.pages_failed += 1,
+            PageOutcome::Skipped => acc.summary.pages_skipped += 1,
         }
         // The page as a user knows it: where the content came from.
         let page_url = page.final_url.clone().unwrap_or_else(|| page.url.clone());
+        let first_of_page = resources.len();
         for res in &page.resources {
             let host = res.url.host_str().unwrap_or("").to_owned();
-            let (party, found) = classify(res, info.scope, db);
-            if party == Party::Third {
-                summary.third_party_resources += 1;
-                third_hosts.insert(host.clone());
-            }
-            let vendor_id = found.map(|m| m.vendor.id.clone());
-            match (&found, party) {
-                (Some(m), _) => {
-                    let acc = vendors.entry(m.vendor.id.clone()).or_default();
-                    acc.hosts.insert(HostOut { host: host.clone(), matched: m.rule.describe() });
-                    acc.pages.insert(page_url.clone());
-                    acc.kinds.insert(res.kind);
-                    acc.resources += 1;
-                    acc.third_party |= party == Party::Third;
-                }
-                (None, Party::Third) => {
-                    let acc = unknown.entry(host.clone()).or_default();
-                    acc.pages.insert(page_url.clone());
-                    acc.kinds.insert(res.kind);
-                    acc.resources += 1;
-                }
-                (None, Party::First) => {}
-            }
+            let (party, vendor) = acc.count(&host, res.kind, Source::Markup, &page_url);
             resources.push(ResourceOut {
                 url: res.url.to_string(),
                 host,
@@ -289,14 +514,90 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
                 page: page_url.clone(),
                 line: res.evidence.line,
                 party,
-                vendor: vendor_id,
+                vendor,
                 element: res.evidence.element.clone(),
                 attribute: res.evidence.attribute.clone(),
                 raw: res.evidence.raw.clone(),
                 in_noscript: res.evidence.in_noscript,
                 attributes: res.evidence.attrs.clone(),
+                source: Source::Markup,
+                runtime: None,
                 content: None,
                 content_error: None,
+            });
+        }
+        let mut visit_out = None;
+        if let Some(visit) = &page.visit {
+            visited += 1;
+            visits_failed += usize::from(visit.failed);
+            merge_visit(&mut acc, &mut resources, first_of_page, visit, &page_url);
+            for c in &visit.cookies {
+                let set_by_host = c.set_by.as_deref().and_then(host_of);
+                let domain_host = c.domain.trim_start_matches('.');
+                let vendor = set_by_host
+                    .as_deref()
+                    .and_then(|h| db.lookup(h))
+                    .or_else(|| db.lookup(domain_host))
+                    .map(|m| m.vendor.id.clone());
+                if let Some(id) = &vendor {
+                    acc.vendors
+                        .entry(id.clone())
+                        .or_default()
+                        .cookies
+                        .insert(CookieRef { name: c.name.clone(), domain: c.domain.clone() });
+                }
+                let key = (c.domain.clone(), c.name.clone(), c.path.clone());
+                let out = cookies.entry(key).or_insert_with(|| CookieOut {
+                    name: c.name.clone(),
+                    domain: c.domain.clone(),
+                    path: c.path.clone(),
+                    expires: c.expires,
+                    session: c.expires.is_none(),
+                    secure: c.secure,
+                    http_only: c.http_only,
+                    same_site: c.same_site.clone(),
+                    party: if info.scope.is_first_party(domain_host) { Party::First } else { Party::Third },
+                    via: c.via,
+                    set_by: c.set_by.clone(),
+                    set_by_host: set_by_host.clone(),
+                    vendor: vendor.clone(),
+                    pages: Vec::new(),
+                });
+                if out.set_by.is_none() && c.set_by.is_some() {
+                    (out.via, out.set_by, out.set_by_host, out.vendor) = (c.via, c.set_by.clone(), set_by_host, vendor);
+                }
+                out.pages.push(page_url.clone());
+            }
+            for w in &visit.storage {
+                let host = w.script.as_deref().and_then(host_of);
+                let vendor = host.as_deref().and_then(|h| db.lookup(h)).map(|m| m.vendor.id.clone());
+                if let Some(id) = &vendor {
+                    acc.vendors.entry(id.clone()).or_default().storage.insert(format!("{}:{}", w.area, w.key));
+                }
+                let party = match host.as_deref() {
+                    Some(h) if !info.scope.is_first_party(h) => Party::Third,
+                    _ => Party::First,
+                };
+                let key = (w.area, w.origin.clone(), w.key.clone(), w.script.clone());
+                storage
+                    .entry(key)
+                    .or_insert_with(|| StorageOut {
+                        area: w.area,
+                        origin: w.origin.clone(),
+                        key: w.key.clone(),
+                        script: w.script.clone(),
+                        party,
+                        vendor,
+                        pages: Vec::new(),
+                    })
+                    .pages
+                    .push(page_url.clone());
+            }
+            visit_out = Some(PageVisitOut {
+                complete: !visit.failed,
+                error: visit.error.clone(),
+                requests: visit.requests.len(),
+                cookies: visit.cookies.len(),
             });
         }
         // A tag ID names the account that receives the data. It also names the vendor when
@@ -304,10 +605,10 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
         // googletagmanager.com, the data goes to google-analytics.com).
         for tag in &page.tag_ids {
             if let Some(m) = db.lookup(tag.vendor_host) {
-                let acc = vendors.entry(m.vendor.id.clone()).or_default();
-                acc.tag_ids.insert(TagIdOut { kind: tag.kind, value: tag.value.clone() });
-                acc.pages.insert(page_url.clone());
-                acc.third_party |= !info.scope.is_first_party(tag.vendor_host);
+                let v = acc.vendors.entry(m.vendor.id.clone()).or_default();
+                v.tag_ids.insert(TagIdOut { kind: tag.kind, value: tag.value.clone() });
+                v.pages.insert(page_url.clone());
+                v.third_party |= !info.scope.is_first_party(tag.vendor_host);
             }
         }
         page_out.push(PageOut {
@@ -319,11 +620,13 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
             outcome: page.outcome,
             error: page.error,
             truncated: page.truncated,
-            resources: page.resources.len(),
+            resources: resources.len() - first_of_page,
+            visit: visit_out,
             payment_page: page.sensitive_inputs && info.detect_payment_pages
                 || info.payment_paths.as_ref().is_some_and(|g| g.is_match(page_path(&page_url))),
         });
     }
+    let Acc { vendors, unknown, third_hosts, mut summary, .. } = acc;
 
     let mut vendor_out: Vec<VendorOut> = vendors
         .into_iter()
@@ -345,6 +648,11 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
                 hosts: acc.hosts.into_iter().collect(),
                 pages: acc.pages.into_iter().collect(),
                 kinds: acc.kinds.into_iter().collect(),
+                sources: collapse(acc.sources),
+                loaded_by: acc.loaded_by.into_iter().collect(),
+                loads: acc.loads.into_iter().collect(),
+                cookies: acc.cookies.into_iter().collect(),
+                storage: acc.storage.into_iter().collect(),
                 tag_ids: acc.tag_ids.into_iter().collect(),
                 resources: acc.resources,
                 first_party: !acc.third_party,
@@ -371,6 +679,8 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
             host,
             pages: acc.pages.into_iter().collect(),
             kinds: acc.kinds.into_iter().collect(),
+            sources: collapse(acc.sources),
+            loaded_by: acc.loaded_by.into_iter().collect(),
             resources: acc.resources,
         })
         .collect();
@@ -403,9 +713,103 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
         companies,
         unknown_hosts,
         resources,
+        cookies: info.browser.as_ref().map(|_| {
+            let mut c: Vec<CookieOut> = cookies.into_values().collect();
+            c.iter_mut().for_each(|c| c.pages.dedup());
+            c
+        }),
+        storage: info.browser.as_ref().map(|_| {
+            let mut s: Vec<StorageOut> = storage.into_values().collect();
+            s.iter_mut().for_each(|s| s.pages.dedup());
+            s
+        }),
+        browser: info.browser.map(|b| BrowserOut {
+            product: b.product,
+            settle_ms: b.settle_ms,
+            page_timeout_ms: b.page_timeout_ms,
+            pages_visited: visited,
+            pages_failed: visits_failed,
+        }),
         policy: None,
         findings: Vec::new(),
         changes: None,
+    }
+}
+
+/// `{markup, runtime}` reads as "both"; a vendor's `sources` is then `[both]`.
+fn collapse(sources: BTreeSet<Source>) -> Vec<Source> {
+    let has = |s| sources.contains(&s);
+    if has(Source::Both) || (has(Source::Markup) && has(Source::Runtime)) {
+        vec![Source::Both]
+    } else {
+        sources.into_iter().collect()
+    }
+}
+
+/// Fold one page's browser requests into its resources: a request for a URL the markup
+/// names marks that resource `both`; any other becomes a `runtime` resource (one per URL
+/// and kind, with a count). Every request adds its loader edge.
+fn merge_visit(acc: &mut Acc, resources: &mut Vec<ResourceOut>, first: usize, visit: &Visit, page: &str) {
+    let mut markup: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, r) in resources.iter().enumerate().skip(first) {
+        markup.entry(r.url.clone()).or_default().push(i);
+    }
+    let mut runtime_only: HashMap<(String, ResourceKind), usize> = HashMap::new();
+    for (i, req) in visit.requests.iter().enumerate() {
+        let url = req.url.to_string();
+        let host = req.url.host_str().unwrap_or("").to_owned();
+        let loader = chain::loaded_by(req, page);
+        acc.edge(loader, &host);
+        let out = || RuntimeOut {
+            cdp_type: req.cdp_type.clone(),
+            method: req.method.clone(),
+            status: req.status,
+            failure: req.failure.clone(),
+            frame: req.frame.clone(),
+            initiator: req.initiator,
+            loaded_by: loader.map(str::to_owned),
+            loaded_by_line: loader.and(req.initiator_line),
+            chain: chain::chain(&visit.requests, i, page),
+            count: 1,
+        };
+        if let Some(idx) = markup.get(&url) {
+            for &j in idx {
+                let r = &mut resources[j];
+                r.source = Source::Both;
+                match &mut r.runtime {
+                    Some(rt) => rt.count += 1,
+                    None => r.runtime = Some(out()),
+                }
+            }
+            acc.also_runtime(&host);
+            continue;
+        }
+        if let Some(&j) = runtime_only.get(&(url.clone(), req.kind)) {
+            if let Some(rt) = &mut resources[j].runtime {
+                rt.count += 1;
+            }
+            continue;
+        }
+        let (party, vendor) = acc.count(&host, req.kind, Source::Runtime, page);
+        runtime_only.insert((url.clone(), req.kind), resources.len());
+        resources.push(ResourceOut {
+            url,
+            host,
+            kind: req.kind,
+            page: page.to_owned(),
+            line: 0,
+            party,
+            vendor,
+            element: String::new(),
+            attribute: String::new(),
+            raw: String::new(),
+            in_noscript: false,
+            attributes: BTreeMap::new(),
+            source: Source::Runtime,
+            runtime: Some(out()),
+            content: None,
+            content_error: None,
+        });
     }
 }
 

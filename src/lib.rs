@@ -8,6 +8,7 @@
 //! problems are [`Error`]s, and [`exit::exit_code`] alone maps a run's result to a code.
 
 pub mod baseline;
+pub mod browser;
 pub mod checks;
 pub mod cli;
 pub mod commands;

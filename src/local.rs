@@ -65,6 +65,59 @@ pub fn page_url(root: &Path, file: &Path, site: Option<&Url>) -> Option<Url> {
     }
 }
 
+/// The file that serves `url` on a site built into `root` (browser mode in a folder):
+/// the inverse of [`page_url`]. `/` and `/a/` are `index.html`, `/a` is `a`, `a.html` or
+/// `a/index.html`. `None` outside the site or outside the folder (no `..` escapes).
+pub fn file_for_url(root: &Path, site: &Url, url: &Url) -> Option<PathBuf> {
+    if url.origin() != site.origin() {
+        return None;
+    }
+    let base = site.path().trim_end_matches('/');
+    let rest = url.path().strip_prefix(base)?;
+    let mut path = root.to_path_buf();
+    for seg in rest.split('/').filter(|s| !s.is_empty()) {
+        let seg = percent_encoding::percent_decode_str(seg).decode_utf8().ok()?;
+        if seg == ".." || seg == "." || seg.contains('/') || seg.contains('\\') {
+            return None;
+        }
+        path.push(seg.as_ref());
+    }
+    let candidates = if rest.ends_with('/') || rest.is_empty() {
+        vec![path.join("index.html"), path.join("index.htm")]
+    } else {
+        vec![path.clone(), path.with_extension("html"), path.join("index.html")]
+    };
+    let root = std::fs::canonicalize(root).ok()?;
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .filter(|p| p.starts_with(&root))
+}
+
+/// The Content-Type a static server would send for a file in a built site.
+pub fn mime_for(path: &Path) -> &'static str {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript",
+        "css" => "text/css",
+        "json" | "map" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        "xml" => "application/xml",
+        "webmanifest" => "application/manifest+json",
+        _ => "application/octet-stream",
+    }
+}
+
 /// Read and extract one file. A file that cannot be read is a failed page, not an error.
 pub fn scan_file(root: &Path, file: &Path, site: Option<&Url>, max_body: usize) -> PageRecord {
     let url = page_url(root, file, site).map(|u| u.to_string()).unwrap_or_else(|| file.display().to_string());
@@ -127,5 +180,25 @@ mod tests {
             page_url(root, &root.join("x.html"), Some(&sub)).unwrap().as_str(),
             "https://shop.example/en/x.html"
         );
+    }
+
+    #[test]
+    fn urls_back_to_files_stay_inside_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("cart")).unwrap();
+        std::fs::write(dir.path().join("index.html"), "home").unwrap();
+        std::fs::write(dir.path().join("cart/index.html"), "cart").unwrap();
+        std::fs::write(dir.path().join("a b.html"), "ab").unwrap();
+        let site = Url::parse("https://shop.example/").unwrap();
+        let f = |u: &str| {
+            file_for_url(dir.path(), &site, &Url::parse(u).unwrap()).map(|p| std::fs::read_to_string(p).unwrap())
+        };
+        assert_eq!(f("https://shop.example/").as_deref(), Some("home"));
+        assert_eq!(f("https://shop.example/cart/").as_deref(), Some("cart"));
+        assert_eq!(f("https://shop.example/cart").as_deref(), Some("cart"));
+        assert_eq!(f("https://shop.example/a%20b.html").as_deref(), Some("ab"));
+        assert_eq!(f("https://shop.example/%2e%2e/etc/passwd"), None);
+        assert_eq!(f("https://other.example/"), None);
+        assert_eq!(f("https://shop.example/missing.js"), None);
     }
 }

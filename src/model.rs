@@ -62,6 +62,20 @@ pub enum ResourceKind {
     CssUrl,
     /// `@import` in a `<style>` block.
     CssImport,
+    /// Browser mode: a font file.
+    Font,
+    /// Browser mode: an `XMLHttpRequest`.
+    Xhr,
+    /// Browser mode: a `fetch()` call.
+    Fetch,
+    /// Browser mode: `navigator.sendBeacon()` (and `<a ping>` as the browser sends it).
+    Beacon,
+    /// Browser mode: a WebSocket connection.
+    Websocket,
+    /// Browser mode: a server-sent event stream (`EventSource`).
+    EventSource,
+    /// Browser mode: any other request (a worker script, a CSP report, ...).
+    Other,
 }
 
 impl ResourceKind {
@@ -89,6 +103,13 @@ impl ResourceKind {
             Self::MetaRefresh => "meta-refresh",
             Self::CssUrl => "css-url",
             Self::CssImport => "css-import",
+            Self::Font => "font",
+            Self::Xhr => "xhr",
+            Self::Fetch => "fetch",
+            Self::Beacon => "beacon",
+            Self::Websocket => "websocket",
+            Self::EventSource => "event-source",
+            Self::Other => "other",
         }
     }
 }
@@ -169,6 +190,100 @@ pub struct PageRecord {
     pub tag_ids: Vec<TagId>,
     /// The page has a card input (card number, CVC, expiry, name on card).
     pub sensitive_inputs: bool,
+    /// What a real visit in Chromium requested, set and stored (`--browser` only).
+    pub visit: Option<Visit>,
+}
+
+/// Who asked the browser for a URL, from the DevTools protocol's initiator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InitiatorKind {
+    /// The HTML (or CSS) parser of a document: the reference is written in markup.
+    Parser,
+    /// A script: it inserted an element, or called `fetch`, `sendBeacon`, `new Image()`...
+    Script,
+    /// A `<link rel=preload>` or the preload scanner.
+    Preload,
+    /// Anything else (a navigation, a worker, the browser itself on the page's behalf).
+    Other,
+}
+
+/// One request a page (or one of its frames or workers) made during a browser visit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuntimeRequest {
+    pub url: url::Url,
+    pub kind: ResourceKind,
+    /// The DevTools resource type as Chromium names it (`Script`, `Ping`, `XHR`, ...).
+    pub cdp_type: String,
+    pub method: String,
+    /// The HTTP status of the response (for a redirect, the 3xx of that hop).
+    pub status: Option<u16>,
+    /// Why it failed (`net::ERR_NAME_NOT_RESOLVED`, blocked, canceled), when it did. The
+    /// attempt still counts: it is what tells who would have received the data.
+    pub failure: Option<String>,
+    /// The document URL of the frame that made it, when that is not the page itself.
+    pub frame: Option<String>,
+    pub initiator: InitiatorKind,
+    /// The script that issued it (innermost frame of the initiator stack), or the document
+    /// or stylesheet whose parser did; `None` when nothing is known.
+    pub initiator_url: Option<String>,
+    /// 1-based line in `initiator_url`, when known.
+    pub initiator_line: Option<u32>,
+}
+
+/// How a cookie came to be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CookieVia {
+    /// A `Set-Cookie` response header.
+    Header,
+    /// `document.cookie = ...` in a script.
+    Script,
+    /// Present at the end of the visit, setter not seen.
+    Unknown,
+}
+
+/// A cookie in the browser's jar at the end of a visit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CookieSeen {
+    pub name: String,
+    /// As Chromium stores it: `.shop.example` for a domain cookie, `shop.example` host-only.
+    pub domain: String,
+    pub path: String,
+    /// Unix time in seconds; `None` for a session cookie.
+    pub expires: Option<i64>,
+    pub secure: bool,
+    pub http_only: bool,
+    pub same_site: Option<String>,
+    pub via: CookieVia,
+    /// The response URL (header) or script URL (script) that set it.
+    pub set_by: Option<String>,
+}
+
+/// A `localStorage` / `sessionStorage` write seen during a visit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageWrite {
+    /// `local` or `session`.
+    pub area: &'static str,
+    /// The origin whose storage was written (the frame's origin).
+    pub origin: String,
+    pub key: String,
+    /// The script that wrote it (innermost URL of the call stack).
+    pub script: Option<String>,
+}
+
+/// What a real visit of one page in Chromium showed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Visit {
+    pub requests: Vec<RuntimeRequest>,
+    pub cookies: Vec<CookieSeen>,
+    pub storage: Vec<StorageWrite>,
+    /// Why the visit is incomplete or failed (navigation error, renderer crash, the
+    /// per-page cap); what was captured until then is kept.
+    pub error: Option<String>,
+    /// The visit did not complete: the page failed to load, crashed the renderer, or did
+    /// not reach its load event within the cap.
+    pub failed: bool,
 }
 
 impl PageRecord {
@@ -186,6 +301,7 @@ impl PageRecord {
             resources: Vec::new(),
             tag_ids: Vec::new(),
             sensitive_inputs: false,
+            visit: None,
         }
     }
 }

@@ -9,6 +9,7 @@
 
 use super::{Sink, load_db, note};
 use crate::baseline;
+use crate::browser;
 use crate::checks::{self, Severity};
 use crate::cli::{CrawlArgs, ScanArgs, TargetArgs};
 use crate::crawl::{self, CrawlConfig, fetch::FetchConfig};
@@ -97,6 +98,8 @@ fn fetch_config(c: &CrawlArgs) -> Result<FetchConfig, Error> {
         user_agent: c.user_agent.clone(),
         headers: c.headers.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?,
         resolve: c.resolve.iter().map(|r| parse_resolve(r)).collect::<Result<_, _>>()?,
+        offline: c.offline,
+        insecure: c.insecure,
     })
 }
 
@@ -150,8 +153,12 @@ pub fn collect(
         return Err(Error::usage(format!("--first-party \"{bad}\" is not a domain"))
             .with_help("give a bare domain such as cdn.mystore-assets.com"));
     }
+    // Chromium is looked for before the crawl: a missing browser is an input error, not
+    // something to find out after minutes of crawling.
+    let chrome = t.browser.browser.then(|| browser::find_chrome(t.browser.chrome.as_deref())).transpose()?;
     let (mut interrupted, mut page_limit_reached) = (false, false);
-    let (pages, scope, mode, target_names) = match targets {
+    let rt = runtime()?;
+    let (mut pages, scope, mode, target_names, local_root) = match targets {
         Targets::Urls(start) => {
             let hosts: Vec<&str> = start.iter().filter_map(Url::host_str).collect();
             let scope = Scope::new(hosts, extra.iter().copied());
@@ -167,16 +174,10 @@ pub fn collect(
                 robots: !t.crawl.no_robots,
                 delay: Duration::from_millis(t.crawl.delay),
             };
-            let rt = runtime()?;
             let result = rt.block_on(crawl::crawl(cfg, progress))?;
             interrupted = result.interrupted;
             page_limit_reached = result.budget_spent;
-            if interrupted {
-                // Dropping the runtime would wait for an extraction still running on the
-                // blocking pool; the user asked to stop now.
-                rt.shutdown_background();
-            }
-            (result.pages, scope, "crawl", start.iter().map(Url::to_string).collect::<Vec<_>>())
+            (result.pages, scope, "crawl", start.iter().map(Url::to_string).collect::<Vec<_>>(), None)
         }
         Targets::Local(root) => {
             let scope = Scope::new(site.as_ref().and_then(Url::host_str), extra.iter().copied());
@@ -189,9 +190,35 @@ pub fn collect(
                     local::scan_file(&root, f, site.as_ref(), t.crawl.max_body_size)
                 })
                 .collect();
-            (pages, scope, "local", vec![root.display().to_string()])
+            let name = root.display().to_string();
+            (pages, scope, "local", vec![name], Some(root))
         }
     };
+    let mut browser_info = None;
+    if let (Some(chrome), false) = (chrome, interrupted) {
+        let cfg = browser_config(t, chrome, &fetch, &scope, site.as_ref(), local_root.as_deref())?;
+        let wanted: Vec<(usize, Url)> = pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.outcome == PageOutcome::Scanned)
+            .filter_map(|(i, p)| Url::parse(p.final_url.as_deref().unwrap_or(&p.url)).ok().map(|u| (i, u)))
+            .collect();
+        let run = rt.block_on(browser::visit_pages(&cfg, wanted, progress, crawl::stop_signal()))?;
+        for (i, visit) in run.visits {
+            pages[i].visit = Some(visit);
+        }
+        interrupted |= run.interrupted;
+        browser_info = Some(inventory::BrowserInfo {
+            product: run.version,
+            settle_ms: t.browser.settle,
+            page_timeout_ms: t.browser.page_timeout * 1000,
+        });
+    }
+    if interrupted {
+        // Dropping the runtime would wait for an extraction still running on the
+        // blocking pool; the user asked to stop now.
+        rt.shutdown_background();
+    }
     progress.finish_and_clear();
     let nothing = !interrupted && !pages.iter().any(|p| p.outcome == PageOutcome::Scanned);
     let why = nothing.then(|| nothing_scanned_reason(&pages, mode, &target_names));
@@ -203,9 +230,55 @@ pub fn collect(
         page_limit_reached,
         payment_paths: payment.paths.clone(),
         detect_payment_pages: payment.detect,
+        browser: browser_info,
     };
     let report = inventory::build(pages, info, &db);
     Ok(Collected { report, interrupted, db, nothing_scanned: why, fetch })
+}
+
+/// The browser settings of a run: the same host mappings, headers and scope as the crawl.
+fn browser_config(
+    t: &TargetArgs,
+    chrome: std::path::PathBuf,
+    fetch: &FetchConfig,
+    scope: &Scope,
+    site: Option<&Url>,
+    local_root: Option<&Path>,
+) -> Result<browser::BrowserConfig, Error> {
+    let b = &t.browser;
+    let local = match (local_root, site) {
+        (Some(root), Some(site)) => Some(browser::LocalSite {
+            origin: site.origin().ascii_serialization(),
+            site: site.clone(),
+            root: root.to_path_buf(),
+        }),
+        _ => None,
+    };
+    // Headers go to the store's own origins only: the start URLs' origins (the browser
+    // intercepts those requests and adds them).
+    let first_party_origins: Vec<String> = t
+        .targets
+        .iter()
+        .filter_map(|u| Url::parse(u).ok())
+        .filter(|u| u.host_str().is_some_and(|h| scope.is_first_party(h)))
+        .map(|u| u.origin().ascii_serialization())
+        .collect();
+    Ok(browser::BrowserConfig {
+        launch: browser::LaunchOptions {
+            chrome,
+            rules: browser::HostRules { map: fetch.resolve.clone(), others_not_found: fetch.offline },
+            ignore_certificate_errors: fetch.insecure,
+            extra_args: b.browser_args.clone(),
+        },
+        visit: browser::VisitConfig {
+            settle: Duration::from_millis(b.settle),
+            page_cap: Duration::from_secs(b.page_timeout),
+            local,
+            headers: fetch.headers.clone(),
+            first_party_origins,
+        },
+        concurrency: b.browser_concurrency as usize,
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {

@@ -26,6 +26,21 @@ pub struct FetchConfig {
     pub headers: Vec<(String, String)>,
     /// `--resolve host:port:addr`: (host, socket address).
     pub resolve: Vec<(String, SocketAddr)>,
+    /// `--offline`: no DNS lookups; only `resolve` hosts are reachable.
+    pub offline: bool,
+    /// `--insecure`: accept any TLS certificate.
+    pub insecure: bool,
+}
+
+/// The resolver of `--offline`: every lookup fails, so only `--resolve` hosts (applied by
+/// reqwest before any resolver) can be reached.
+struct NoLookups;
+
+impl reqwest::dns::Resolve for NoLookups {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move { Err(format!("{host} is not looked up (--offline; map it with --resolve)").into()) })
+    }
 }
 
 pub type RedirectFilter = Arc<dyn Fn(&Url) -> bool + Send + Sync>;
@@ -63,6 +78,12 @@ pub fn build_client(cfg: &FetchConfig, may_follow: RedirectFilter) -> Result<req
         .connect_timeout(cfg.timeout.min(Duration::from_secs(10)));
     for (host, addr) in &cfg.resolve {
         builder = builder.resolve(host, *addr);
+    }
+    if cfg.offline {
+        builder = builder.dns_resolver(Arc::new(NoLookups));
+    }
+    if cfg.insecure {
+        builder = builder.tls_danger_accept_invalid_certs(true);
     }
     builder.build().map_err(|e| Error::usage(format!("cannot set up the HTTP client: {}", describe(&e, cfg.timeout))))
 }

@@ -88,7 +88,7 @@ pub struct CrawlResult {
 }
 
 /// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what CI runners send on cancel).
-async fn stop_signal() {
+pub async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

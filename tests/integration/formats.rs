@@ -83,6 +83,7 @@ fn fixture() -> Report {
         page_limit_reached: false,
         payment_paths: None,
         detect_payment_pages: true,
+        browser: None,
     };
     let db = VendorDb::embedded().unwrap();
     let mut r = inventory::build(pages, info, &db);

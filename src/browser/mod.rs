@@ -1,0 +1,89 @@
+//! Browser mode (`scan --browser`): what a real visit in Chromium sends, and who loaded whom.
+//!
+//! Enters: the pages the crawl (or the local walk) scanned, and a [`BrowserConfig`].
+//! Leaves: one [`Visit`] per page, as plain data, which `inventory` merges with the static
+//! findings (`source: markup | runtime | both`) and turns into chains and per-vendor
+//! cookies. One browser per run, a fresh context per page, several pages at once; the
+//! browser is killed on every exit path ([`launch::Chromium`]'s `Drop`).
+
+pub mod cdp;
+pub mod chain;
+pub mod launch;
+pub mod visit;
+
+use crate::error::Error;
+use crate::model::Visit;
+use indicatif::ProgressBar;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::task::JoinSet;
+use url::Url;
+
+pub use launch::{HostRules, LaunchOptions, find_chrome};
+pub use visit::{LocalSite, VisitConfig};
+
+pub struct BrowserConfig {
+    pub launch: LaunchOptions,
+    pub visit: VisitConfig,
+    /// Pages visited at the same time (one tab each).
+    pub concurrency: usize,
+}
+
+pub struct BrowserRun {
+    /// `(index in the caller's page list, visit)`, in no particular order.
+    pub visits: Vec<(usize, Visit)>,
+    /// The browser's product string (`HeadlessChrome/156.0.8078.114`).
+    pub version: String,
+    pub interrupted: bool,
+}
+
+/// Visit every page; `stop` resolving (Ctrl-C) ends the run with what was visited so far.
+pub async fn visit_pages(
+    cfg: &BrowserConfig,
+    pages: Vec<(usize, Url)>,
+    progress: &ProgressBar,
+    stop: impl Future<Output = ()>,
+) -> Result<BrowserRun, Error> {
+    let chromium = launch::Chromium::start(&cfg.launch).await?;
+    let cdp = cdp::Cdp::connect(&chromium.ws_url).await.map_err(|e| {
+        Error::input(e).with_help("the browser started but did not accept a DevTools connection; try again")
+    })?;
+    let version = cdp
+        .call(None, "Browser.getVersion", serde_json::json!({}))
+        .await
+        .ok()
+        .and_then(|v| v["product"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    progress.set_length(pages.len() as u64);
+    progress.set_position(0);
+    let visit_cfg = Arc::new(cfg.visit.clone());
+    let mut queue = pages.into_iter();
+    let mut tasks: JoinSet<(usize, Visit)> = JoinSet::new();
+    let mut visits = Vec::new();
+    let mut interrupted = false;
+    tokio::pin!(stop);
+    loop {
+        while tasks.len() < cfg.concurrency.max(1) {
+            let Some((i, url)) = queue.next() else { break };
+            let (cdp, vc) = (cdp.clone(), visit_cfg.clone());
+            progress.set_message(format!("browser: {url}"));
+            tasks.spawn(async move { (i, visit::visit(&cdp, &url, &vc).await) });
+        }
+        let joined = tokio::select! {
+            j = tasks.join_next() => j,
+            _ = &mut stop => { interrupted = true; break; }
+        };
+        let Some(joined) = joined else { break };
+        // A visit that panicked (a bug) leaves its page without a visit; its static
+        // results stand and the other pages are still visited.
+        if let Ok(done) = joined {
+            visits.push(done);
+        }
+        progress.inc(1);
+    }
+    tasks.abort_all();
+    // Close politely, then make sure (Drop kills the process group either way).
+    let _ = cdp.call_with(None, "Browser.close", serde_json::json!({}), std::time::Duration::from_secs(2)).await;
+    drop(chromium);
+    Ok(BrowserRun { visits, version, interrupted })
+}

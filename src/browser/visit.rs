@@ -1,0 +1,547 @@
+//! One page, visited in a fresh browser context: what it requested, set and stored.
+//!
+//! Enters: a [`Cdp`] connection, the page URL and a [`VisitConfig`]. Leaves: a
+//! [`Visit`] (plain data: requests with their initiators and frames, cookies with their
+//! setters, storage writes). Every request made by the page's target, its frames (also
+//! out-of-process iframes) and its workers is recorded, including those that failed;
+//! requests the browser makes for itself are never seen, because only the page's own
+//! sessions are listened to.
+//!
+//! Timing: load, then a fixed settle window (`--settle`) for tags that fire after load,
+//! all under a hard cap per page. Never "network idle": beacon-heavy pages never get there.
+
+use super::cdp::{Cdp, Event};
+use crate::model::{CookieSeen, CookieVia, InitiatorKind, ResourceKind, RuntimeRequest, StorageWrite, Visit};
+use base64::Engine;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use url::Url;
+
+/// The name of the binding the page hook reports through.
+const BINDING: &str = "__vendorscanReport";
+
+/// Runs in every frame before the page's own scripts: reports which script set a cookie
+/// through `document.cookie` or wrote to Web Storage. The caller is the innermost http(s)
+/// URL in the call stack; the hook itself has none, so it never names itself.
+const HOOK: &str = r#"(() => {
+  const report = globalThis.__vendorscanReport;
+  if (typeof report !== 'function') return;
+  const caller = () => {
+    const stack = String(new Error().stack || '');
+    const m = stack.match(/(?:https?|wss?):\/\/[^\s)]+?(?=:\d+:\d+)/);
+    return m ? m[0] : null;
+  };
+  const send = (o) => { try { report(JSON.stringify(o)); } catch (e) {} };
+  try {
+    const d = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+    if (d && d.set) {
+      Object.defineProperty(Document.prototype, 'cookie', {
+        configurable: true, enumerable: d.enumerable,
+        get() { return d.get.call(this); },
+        set(v) {
+          const name = String(v).split(';')[0].split('=')[0].trim();
+          send({ t: 'cookie', name, by: caller(), origin: location.origin });
+          return d.set.call(this, v);
+        },
+      });
+    }
+  } catch (e) {}
+  try {
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (k, v) {
+      let area = 'local';
+      try { if (this === window.sessionStorage) area = 'session'; } catch (e) {}
+      send({ t: 'storage', area, key: String(k), by: caller(), origin: location.origin });
+      return setItem.apply(this, arguments);
+    };
+  } catch (e) {}
+})();"#;
+
+/// A built site on disk served to the browser in place of the live site (local mode):
+/// requests to `origin` are answered from `root`, so the page URLs are the same as in a
+/// static scan of the folder and nothing is fetched from the real store.
+#[derive(Debug, Clone)]
+pub struct LocalSite {
+    pub origin: String,
+    pub site: Url,
+    pub root: PathBuf,
+}
+
+#[derive(Clone)]
+pub struct VisitConfig {
+    pub settle: Duration,
+    /// The hard cap for one page, load and settle included.
+    pub page_cap: Duration,
+    pub local: Option<LocalSite>,
+    /// `--header`s, added to requests to the store's own origins only (never to third
+    /// parties: they may carry credentials).
+    pub headers: Vec<(String, String)>,
+    pub first_party_origins: Vec<String>,
+}
+
+/// What a request id currently points at (redirects reuse the id).
+struct Current {
+    index: Option<usize>,
+    url: String,
+}
+
+#[derive(Default)]
+struct Capture {
+    requests: Vec<RuntimeRequest>,
+    current: HashMap<(String, String), Current>,
+    /// frame id → document URL
+    frames: HashMap<String, String>,
+    main_frame: Option<String>,
+    /// worker session → worker script URL
+    workers: HashMap<String, String>,
+    /// (sequence, cookie name, via, setter URL)
+    setters: Vec<(usize, String, CookieVia, Option<String>)>,
+    storage: Vec<StorageWrite>,
+    sessions: Vec<String>,
+    loaded: bool,
+    crashed: bool,
+}
+
+pub async fn visit(cdp: &Cdp, url: &Url, cfg: &VisitConfig) -> Visit {
+    let start = Instant::now();
+    let ctx = match cdp.call(None, "Target.createBrowserContext", json!({})).await {
+        Ok(v) => v["browserContextId"].as_str().unwrap_or_default().to_owned(),
+        Err(e) => return failed(format!("the browser did not open a context for this page: {e}")),
+    };
+    let mut cap = Capture::default();
+    let visit = run(cdp, url, cfg, &ctx, &mut cap, start).await;
+    cdp.unroute(&cap.sessions);
+    let _ = cdp.call(None, "Target.disposeBrowserContext", json!({ "browserContextId": ctx })).await;
+    visit
+}
+
+fn failed(why: String) -> Visit {
+    Visit { error: Some(why), failed: true, ..Visit::default() }
+}
+
+async fn run(cdp: &Cdp, url: &Url, cfg: &VisitConfig, ctx: &str, cap: &mut Capture, start: Instant) -> Visit {
+    let hard = start + cfg.page_cap;
+    let target =
+        match cdp.call(None, "Target.createTarget", json!({ "url": "about:blank", "browserContextId": ctx })).await {
+            Ok(v) => v["targetId"].as_str().unwrap_or_default().to_owned(),
+            Err(e) => return failed(format!("the browser did not open a tab: {e}")),
+        };
+    let session = match cdp.call(None, "Target.attachToTarget", json!({ "targetId": target, "flatten": true })).await {
+        Ok(v) => v["sessionId"].as_str().unwrap_or_default().to_owned(),
+        Err(e) => return failed(format!("cannot attach to the tab: {e}")),
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
+    cdp.route(&session, tx);
+    cap.sessions.push(session.clone());
+    if let Err(e) = prepare(cdp, &session, cfg, true).await {
+        return failed(format!("cannot prepare the tab: {e}"));
+    }
+    // A page target's main frame has the target's id; knowing it before the first event
+    // tells the page's own document request from its iframes'.
+    cap.main_frame = Some(target.clone());
+    let left = hard.saturating_duration_since(Instant::now());
+    // The navigation is answered only once the document arrives, and in local mode it
+    // arrives through this very loop (Fetch.requestPaused): so events are handled while
+    // the navigation is pending, never after it.
+    let nav = cdp.call_with(Some(&session), "Page.navigate", json!({ "url": url.as_str() }), left);
+    tokio::pin!(nav);
+    let mut navigating = true;
+    let mut error = None;
+    let mut failed_visit = false;
+    let mut settle_until: Option<Instant> = None;
+    loop {
+        let until = settle_until.map_or(hard, |s| s.min(hard));
+        let ev = tokio::select! {
+            r = &mut nav, if navigating => {
+                navigating = false;
+                let why = match r {
+                    Ok(v) => v["errorText"].as_str().filter(|e| !e.is_empty()).map(str::to_owned),
+                    Err(e) => Some(e),
+                };
+                if let Some(why) = why {
+                    error = Some(format!("the browser could not load the page: {why}"));
+                    failed_visit = true;
+                    break;
+                }
+                continue;
+            }
+            ev = rx.recv() => ev,
+            _ = tokio::time::sleep_until(until) => break,
+        };
+        let Some(ev) = ev else {
+            error = Some("the browser exited during the visit".into());
+            failed_visit = true;
+            break;
+        };
+        handle(cdp, cfg, cap, ev).await;
+        if cap.crashed {
+            error = Some("the page crashed the browser tab (renderer process)".into());
+            failed_visit = true;
+            break;
+        }
+        if cap.loaded && settle_until.is_none() {
+            settle_until = Some(Instant::now() + cfg.settle);
+        }
+    }
+    if !cap.loaded && !failed_visit {
+        error = Some(format!(
+            "the page did not finish loading within {} s (a script may be busy or hung); requests \
+             made until then are kept",
+            cfg.page_cap.as_secs()
+        ));
+        failed_visit = true;
+    }
+    // Events already queued belong to the visit too.
+    while let Ok(ev) = rx.try_recv() {
+        handle(cdp, cfg, cap, ev).await;
+    }
+    let cookies = collect_cookies(cdp, ctx, cap).await;
+    Visit {
+        requests: std::mem::take(&mut cap.requests),
+        cookies,
+        storage: std::mem::take(&mut cap.storage),
+        error,
+        failed: failed_visit,
+    }
+}
+
+/// Domains, hook and auto-attach for a page or frame session (workers get Network only).
+async fn prepare(cdp: &Cdp, session: &str, cfg: &VisitConfig, page: bool) -> Result<(), String> {
+    let s = Some(session);
+    cdp.call(s, "Network.enable", json!({})).await?;
+    if page {
+        cdp.call(s, "Page.enable", json!({})).await?;
+        cdp.call(s, "Inspector.enable", json!({})).await.ok();
+        cdp.call(s, "Runtime.addBinding", json!({ "name": BINDING })).await?;
+        cdp.call(s, "Page.addScriptToEvaluateOnNewDocument", json!({ "source": HOOK })).await?;
+        let mut patterns: Vec<Value> = Vec::new();
+        if let Some(local) = &cfg.local {
+            patterns.push(json!({ "urlPattern": format!("{}/*", local.origin), "requestStage": "Request" }));
+        } else if !cfg.headers.is_empty() {
+            for o in &cfg.first_party_origins {
+                patterns.push(json!({ "urlPattern": format!("{o}/*"), "requestStage": "Request" }));
+            }
+        }
+        if !patterns.is_empty() {
+            cdp.call(s, "Fetch.enable", json!({ "patterns": patterns })).await?;
+        }
+    }
+    cdp.call(s, "Target.setAutoAttach", json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }))
+        .await
+        .ok();
+    Ok(())
+}
+
+async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
+    let p = &ev.params;
+    let session = ev.session.clone().unwrap_or_default();
+    match ev.method.as_str() {
+        "Network.requestWillBeSent" => on_request(cap, &session, p),
+        "Network.webSocketCreated" => {
+            let mut fake = p.clone();
+            fake["request"] = json!({ "url": p["url"], "method": "GET" });
+            fake["type"] = json!("WebSocket");
+            on_request(cap, &session, &fake);
+        }
+        "Network.responseReceived" => {
+            if let Some(i) = current_index(cap, &session, p) {
+                cap.requests[i].status = p["response"]["status"].as_u64().map(|s| s as u16);
+            }
+        }
+        "Network.webSocketHandshakeResponseReceived" => {
+            if let Some(i) = current_index(cap, &session, p) {
+                cap.requests[i].status = p["response"]["status"].as_u64().map(|s| s as u16);
+            }
+        }
+        "Network.loadingFailed" => {
+            if let Some(i) = current_index(cap, &session, p) {
+                let r = &mut cap.requests[i];
+                r.failure = Some(if let Some(b) = p["blockedReason"].as_str() {
+                    format!("blocked by the browser ({b})")
+                } else if p["canceled"].as_bool() == Some(true) {
+                    "canceled".to_owned()
+                } else {
+                    p["errorText"].as_str().unwrap_or("failed").to_owned()
+                });
+            }
+        }
+        "Network.responseReceivedExtraInfo" => {
+            let Some(id) = p["requestId"].as_str() else { return };
+            let Some(cur) = cap.current.get(&(session.clone(), id.to_owned())) else { return };
+            let url = cur.url.clone();
+            let headers = p["headers"].as_object().into_iter().flatten();
+            for (name, value) in headers {
+                if !name.eq_ignore_ascii_case("set-cookie") {
+                    continue;
+                }
+                for line in value.as_str().unwrap_or("").lines() {
+                    let cookie = line.split(';').next().unwrap_or("").split('=').next().unwrap_or("").trim();
+                    if !cookie.is_empty() {
+                        let seq = cap.setters.len();
+                        cap.setters.push((seq, cookie.to_owned(), CookieVia::Header, Some(url.clone())));
+                    }
+                }
+            }
+        }
+        "Page.loadEventFired" if Some(&session) == cap.sessions.first() => cap.loaded = true,
+        "Inspector.targetCrashed" if Some(&session) == cap.sessions.first() => cap.crashed = true,
+        "Runtime.bindingCalled" if p["name"] == BINDING => {
+            let Ok(msg) = serde_json::from_str::<Value>(p["payload"].as_str().unwrap_or("")) else { return };
+            let by = msg["by"].as_str().map(str::to_owned);
+            match msg["t"].as_str() {
+                Some("cookie") => {
+                    let name = msg["name"].as_str().unwrap_or("").to_owned();
+                    if !name.is_empty() {
+                        let seq = cap.setters.len();
+                        cap.setters.push((seq, name, CookieVia::Script, by));
+                    }
+                }
+                Some("storage") => cap.storage.push(StorageWrite {
+                    area: if msg["area"] == "session" { "session" } else { "local" },
+                    origin: msg["origin"].as_str().unwrap_or("").to_owned(),
+                    key: msg["key"].as_str().unwrap_or("").to_owned(),
+                    script: by,
+                }),
+                _ => {}
+            }
+        }
+        "Target.attachedToTarget" => {
+            let Some(child) = p["sessionId"].as_str() else { return };
+            let kind = p["targetInfo"]["type"].as_str().unwrap_or("");
+            cap.sessions.push(child.to_owned());
+            let is_frame = matches!(kind, "iframe" | "page");
+            if !is_frame {
+                if let Some(u) = p["targetInfo"]["url"].as_str() {
+                    cap.workers.insert(child.to_owned(), u.to_owned());
+                }
+            }
+            let _ = prepare(cdp, child, cfg, is_frame).await;
+            cdp.send(Some(child), "Runtime.runIfWaitingForDebugger", json!({}));
+        }
+        "Fetch.requestPaused" => on_paused(cdp, cfg, &session, p).await,
+        _ => {}
+    }
+}
+
+fn current_index(cap: &Capture, session: &str, p: &Value) -> Option<usize> {
+    let id = p["requestId"].as_str()?;
+    cap.current.get(&(session.to_owned(), id.to_owned()))?.index
+}
+
+fn kind_of(cdp_type: &str, initiator: InitiatorKind) -> ResourceKind {
+    match cdp_type {
+        "Document" => ResourceKind::Iframe,
+        "Stylesheet" => ResourceKind::Stylesheet,
+        // An image a script asks for is a beacon in all but name (`new Image().src = ...`).
+        "Image" if initiator == InitiatorKind::Script => ResourceKind::Pixel,
+        "Image" => ResourceKind::Image,
+        "Media" | "TextTrack" => ResourceKind::Media,
+        "Font" => ResourceKind::Font,
+        "Script" => ResourceKind::Script,
+        "XHR" => ResourceKind::Xhr,
+        "Fetch" => ResourceKind::Fetch,
+        "Ping" => ResourceKind::Beacon,
+        "WebSocket" => ResourceKind::Websocket,
+        "EventSource" => ResourceKind::EventSource,
+        "Manifest" => ResourceKind::Manifest,
+        "Prefetch" => ResourceKind::Prefetch,
+        _ => ResourceKind::Other,
+    }
+}
+
+/// The innermost script URL of an initiator stack (async parents included).
+fn stack_top(stack: &Value) -> Option<(String, Option<u32>)> {
+    let mut s = Some(stack);
+    while let Some(st) = s {
+        for f in st["callFrames"].as_array().into_iter().flatten() {
+            if let Some(u) = f["url"].as_str().filter(|u| u.starts_with("http")) {
+                return Some((u.to_owned(), f["lineNumber"].as_u64().map(|l| l as u32 + 1)));
+            }
+        }
+        s = st.get("parent");
+    }
+    None
+}
+
+fn on_request(cap: &mut Capture, session: &str, p: &Value) {
+    let Some(id) = p["requestId"].as_str() else { return };
+    let raw_url = p["request"]["url"].as_str().unwrap_or("");
+    let key = (session.to_owned(), id.to_owned());
+    // A redirect reuses the request id: the hop before it got this 3xx.
+    if let (Some(status), Some(cur)) = (p["redirectResponse"]["status"].as_u64(), cap.current.get(&key)) {
+        if let Some(i) = cur.index {
+            cap.requests[i].status = Some(status as u16);
+        }
+    }
+    let cdp_type = p["type"].as_str().unwrap_or("Other").to_owned();
+    let frame_id = p["frameId"].as_str().unwrap_or("");
+    if cdp_type == "Document" {
+        cap.frames.entry(frame_id.to_owned()).or_insert_with(|| raw_url.to_owned());
+    }
+    let is_main_document = cdp_type == "Document" && cap.main_frame.as_deref().is_none_or(|m| m == frame_id);
+    let url = Url::parse(raw_url).ok().filter(|u| matches!(u.scheme(), "http" | "https" | "ws" | "wss"));
+    let skip = is_main_document
+        || cdp_type == "Preflight"
+        || p["initiator"]["type"] == "preflight"
+        // An out-of-process frame's document shows on both sides; the parent's copy counts.
+        || cap.requests.iter().any(|r| r.url.as_str() == raw_url && r.cdp_type == "Document" && cdp_type == "Document");
+    let Some(url) = url.filter(|_| !skip) else {
+        cap.current.insert(key, Current { index: None, url: raw_url.to_owned() });
+        return;
+    };
+    let init = &p["initiator"];
+    let (initiator, mut initiator_url, mut initiator_line) = match init["type"].as_str() {
+        Some("parser") => (
+            InitiatorKind::Parser,
+            init["url"].as_str().map(str::to_owned),
+            init["lineNumber"].as_u64().map(|l| l as u32 + 1),
+        ),
+        Some("script") => {
+            let top = stack_top(&init["stack"]);
+            (InitiatorKind::Script, top.as_ref().map(|t| t.0.clone()), top.and_then(|t| t.1))
+        }
+        Some("preload") => (InitiatorKind::Preload, init["url"].as_str().map(str::to_owned), None),
+        _ => (InitiatorKind::Other, init["url"].as_str().map(str::to_owned), None),
+    };
+    if initiator_url.is_none() {
+        // A worker's own requests: the worker script is who asked.
+        if let Some(w) = cap.workers.get(session) {
+            initiator_url = Some(w.clone());
+            initiator_line = None;
+        }
+    }
+    // A frame's own requests name its document; an iframe's document request belongs to
+    // the frame that holds it, which its initiator already names.
+    let frame = (cdp_type != "Document" && Some(frame_id) != cap.main_frame.as_deref())
+        .then(|| cap.frames.get(frame_id).cloned())
+        .flatten();
+    let request = RuntimeRequest {
+        url,
+        kind: kind_of(&cdp_type, initiator),
+        cdp_type,
+        method: p["request"]["method"].as_str().unwrap_or("GET").to_owned(),
+        status: None,
+        failure: None,
+        frame,
+        initiator,
+        initiator_url,
+        initiator_line,
+    };
+    cap.requests.push(request);
+    cap.current.insert(key, Current { index: Some(cap.requests.len() - 1), url: raw_url.to_owned() });
+}
+
+/// Answer a paused first-party request: from disk in local mode, or with `--header`s.
+async fn on_paused(cdp: &Cdp, cfg: &VisitConfig, session: &str, p: &Value) {
+    let id = p["requestId"].as_str().unwrap_or_default();
+    let url = p["request"]["url"].as_str().unwrap_or_default();
+    if let Some(local) = &cfg.local {
+        let (status, body, mime) =
+            match Url::parse(url).ok().and_then(|u| crate::local::file_for_url(&local.root, &local.site, &u)) {
+                Some(path) => match std::fs::read(&path) {
+                    Ok(bytes) => (200, bytes, crate::local::mime_for(&path)),
+                    Err(_) => (404, Vec::new(), "text/plain"),
+                },
+                None => (404, b"not in the local folder".to_vec(), "text/plain"),
+            };
+        cdp.send(
+            Some(session),
+            "Fetch.fulfillRequest",
+            json!({
+                "requestId": id,
+                "responseCode": status,
+                "responseHeaders": [{ "name": "Content-Type", "value": mime }],
+                "body": base64::engine::general_purpose::STANDARD.encode(body),
+            }),
+        );
+        return;
+    }
+    let mut headers: Vec<Value> = p["request"]["headers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !cfg.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k)))
+        .map(|(k, v)| json!({ "name": k, "value": v.as_str().unwrap_or("") }))
+        .collect();
+    headers.extend(cfg.headers.iter().map(|(k, v)| json!({ "name": k, "value": v })));
+    cdp.send(Some(session), "Fetch.continueRequest", json!({ "requestId": id, "headers": headers }));
+}
+
+/// The cookies in the context's jar, each with the last setter seen for its name.
+async fn collect_cookies(cdp: &Cdp, ctx: &str, cap: &Capture) -> Vec<CookieSeen> {
+    let Ok(v) = cdp.call(None, "Storage.getCookies", json!({ "browserContextId": ctx })).await else {
+        return Vec::new();
+    };
+    let mut out: Vec<CookieSeen> = v["cookies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let name = c["name"].as_str().unwrap_or("").to_owned();
+            let domain = c["domain"].as_str().unwrap_or("").to_owned();
+            let bare = domain.trim_start_matches('.');
+            let matches_domain = |setter: &Option<String>| {
+                setter
+                    .as_deref()
+                    .and_then(|u| Url::parse(u).ok())
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .is_some_and(|h| h == bare || h.ends_with(&format!(".{bare}")))
+            };
+            // A header can only set a cookie for its own site; a script sets cookies on
+            // the document's site, whoever wrote the script.
+            let setter = cap
+                .setters
+                .iter()
+                .rev()
+                .find(|(_, n, via, by)| n == &name && (*via == CookieVia::Script || matches_domain(by)))
+                .or_else(|| cap.setters.iter().rev().find(|(_, n, _, _)| n == &name));
+            let session = c["session"].as_bool().unwrap_or(false);
+            CookieSeen {
+                name,
+                domain,
+                path: c["path"].as_str().unwrap_or("/").to_owned(),
+                expires: (!session).then(|| c["expires"].as_f64().map(|e| e as i64)).flatten(),
+                secure: c["secure"].as_bool().unwrap_or(false),
+                http_only: c["httpOnly"].as_bool().unwrap_or(false),
+                same_site: c["sameSite"].as_str().map(str::to_owned),
+                via: setter.map_or(CookieVia::Unknown, |s| s.2),
+                set_by: setter.and_then(|s| s.3.clone()),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.domain, &a.name, &a.path).cmp(&(&b.domain, &b.name, &b.path)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_innermost_script_url_is_the_initiator() {
+        let stack = json!({
+            "callFrames": [
+                { "url": "", "lineNumber": 0 },
+                { "url": "https://connect.facebook.net/en_US/fbevents.js", "lineNumber": 24 },
+                { "url": "https://www.googletagmanager.com/gtm.js?id=GTM-X", "lineNumber": 3 }
+            ]
+        });
+        assert_eq!(stack_top(&stack), Some(("https://connect.facebook.net/en_US/fbevents.js".to_owned(), Some(25))));
+        let async_only = json!({ "callFrames": [], "parent": { "callFrames": [{ "url": "https://a.example/x.js", "lineNumber": 0 }] } });
+        assert_eq!(stack_top(&async_only).map(|t| t.0), Some("https://a.example/x.js".to_owned()));
+        assert_eq!(stack_top(&json!({})), None);
+    }
+
+    #[test]
+    fn resource_types_map_to_kinds() {
+        assert_eq!(kind_of("Ping", InitiatorKind::Script), ResourceKind::Beacon);
+        assert_eq!(kind_of("Image", InitiatorKind::Script), ResourceKind::Pixel);
+        assert_eq!(kind_of("Image", InitiatorKind::Parser), ResourceKind::Image);
+        assert_eq!(kind_of("Document", InitiatorKind::Parser), ResourceKind::Iframe);
+        assert_eq!(kind_of("SomethingNew", InitiatorKind::Other), ResourceKind::Other);
+    }
+}
