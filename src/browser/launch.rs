@@ -157,7 +157,13 @@ impl Chromium {
         args.extend(opts.extra_args.iter().cloned());
         args.push("about:blank".into());
 
+        // Chromium's own temporary files (shared memory with --disable-dev-shm-usage) go
+        // inside the profile folder, so they are removed with it even after a SIGKILL.
+        let tmp = profile.path().join("tmp");
+        std::fs::create_dir_all(&tmp)
+            .map_err(|e| Error::input(format!("cannot create a browser profile folder: {e}")))?;
         let mut cmd = tokio::process::Command::new(&opts.chrome);
+        cmd.env("TMPDIR", &tmp);
         cmd.args(&args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true);
         // Its own process group, so one signal reaches the zygote and every renderer too.
         #[cfg(unix)]
@@ -200,6 +206,13 @@ impl Chromium {
     /// The browser's main process id (its process group id too).
     pub fn pid(&self) -> Option<u32> {
         self.child.id()
+    }
+
+    /// Let the browser shut down on its own (it tidies up), for a short while, then kill it.
+    pub async fn close(mut self, cdp: &super::cdp::Cdp) {
+        let _ = cdp.call_with(None, "Browser.close", serde_json::json!({}), Duration::from_secs(2)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(3), self.child.wait()).await;
+        self.kill();
     }
 
     /// Kill the browser and everything it started; safe to call more than once.

@@ -82,8 +82,11 @@ pub async fn visit_pages(
         progress.inc(1);
     }
     tasks.abort_all();
-    // Close politely, then make sure (Drop kills the process group either way).
-    let _ = cdp.call_with(None, "Browser.close", serde_json::json!({}), std::time::Duration::from_secs(2)).await;
-    drop(chromium);
+    if interrupted {
+        // The user asked to stop now: no polite shutdown (Drop kills the process group).
+        drop(chromium);
+    } else {
+        chromium.close(&cdp).await;
+    }
     Ok(BrowserRun { visits, version, interrupted })
 }

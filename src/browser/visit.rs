@@ -51,6 +51,21 @@ const HOOK: &str = r#"(() => {
     }
   } catch (e) {}
   try {
+    // An image whose src a script sets loads later, off the script's stack, and Chromium
+    // then names the document as its initiator: the setter says which script it was.
+    const d = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src');
+    if (d && d.set) {
+      Object.defineProperty(HTMLImageElement.prototype, 'src', {
+        configurable: true, enumerable: d.enumerable,
+        get() { return d.get.call(this); },
+        set(v) {
+          try { send({ t: 'src', url: new URL(String(v), document.baseURI).href, by: caller() }); } catch (e) {}
+          return d.set.call(this, v);
+        },
+      });
+    }
+  } catch (e) {}
+  try {
     const setItem = Storage.prototype.setItem;
     Storage.prototype.setItem = function (k, v) {
       let area = 'local';
@@ -101,6 +116,8 @@ struct Capture {
     /// (sequence, cookie name, via, setter URL)
     setters: Vec<(usize, String, CookieVia, Option<String>)>,
     storage: Vec<StorageWrite>,
+    /// image URL → the script that set it as an `<img>` src
+    image_setters: HashMap<String, String>,
     sessions: Vec<String>,
     loaded: bool,
     crashed: bool,
@@ -199,6 +216,7 @@ async fn run(cdp: &Cdp, url: &Url, cfg: &VisitConfig, ctx: &str, cap: &mut Captu
     while let Ok(ev) = rx.try_recv() {
         handle(cdp, cfg, cap, ev).await;
     }
+    attribute_images(cap);
     let cookies = collect_cookies(cdp, ctx, cap).await;
     Visit {
         requests: std::mem::take(&mut cap.requests),
@@ -216,6 +234,8 @@ async fn prepare(cdp: &Cdp, session: &str, cfg: &VisitConfig, page: bool) -> Res
     if page {
         cdp.call(s, "Page.enable", json!({})).await?;
         cdp.call(s, "Inspector.enable", json!({})).await.ok();
+        // Binding calls are reported only while the Runtime domain is on.
+        cdp.call(s, "Runtime.enable", json!({})).await?;
         cdp.call(s, "Runtime.addBinding", json!({ "name": BINDING })).await?;
         cdp.call(s, "Page.addScriptToEvaluateOnNewDocument", json!({ "source": HOOK })).await?;
         let mut patterns: Vec<Value> = Vec::new();
@@ -300,6 +320,11 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                         cap.setters.push((seq, name, CookieVia::Script, by));
                     }
                 }
+                Some("src") => {
+                    if let (Some(url), Some(by)) = (msg["url"].as_str(), by) {
+                        cap.image_setters.entry(url.to_owned()).or_insert(by);
+                    }
+                }
                 Some("storage") => cap.storage.push(StorageWrite {
                     area: if msg["area"] == "session" { "session" } else { "local" },
                     origin: msg["origin"].as_str().unwrap_or("").to_owned(),
@@ -324,6 +349,19 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
         }
         "Fetch.requestPaused" => on_paused(cdp, cfg, &session, p).await,
         _ => {}
+    }
+}
+
+/// Images a script created (`new Image().src = ...`): the script is the initiator, and
+/// such an image is a pixel.
+fn attribute_images(cap: &mut Capture) {
+    for r in cap.requests.iter_mut().filter(|r| r.cdp_type == "Image" && r.initiator != InitiatorKind::Script) {
+        if let Some(by) = cap.image_setters.get(r.url.as_str()) {
+            r.initiator = InitiatorKind::Script;
+            r.initiator_url = Some(by.clone());
+            r.initiator_line = None;
+            r.kind = kind_of("Image", InitiatorKind::Script);
+        }
     }
 }
 

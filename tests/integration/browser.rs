@@ -1,0 +1,388 @@
+//! Browser mode against a real Chromium and a store on loopback.
+//!
+//! Every host name a page uses is mapped to the in-process server with `--resolve`, and
+//! `--offline` maps every other name to `~NOTFOUND` (a test below proves the rule is in
+//! force), so nothing leaves loopback, not even a DNS lookup, including the lookups
+//! Chromium makes for itself. The vendor hosts are ones Chromium does not upgrade to
+//! https (not on the HSTS preload list), so a plain-HTTP server sees their requests.
+//!
+//! Without Chromium these tests print why and pass, except under `CI`, where a missing
+//! browser is a failure (`.ci/run` installs it).
+
+use crate::common::*;
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+
+/// One browser test at a time: each starts a whole Chromium, and two cores are all CI has.
+static ONE_BROWSER: Mutex<()> = Mutex::new(());
+
+fn chromium() -> Option<std::sync::MutexGuard<'static, ()>> {
+    let found = std::env::var_os("CHROME").map(std::path::PathBuf::from).filter(|p| p.is_file()).or_else(|| {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+            .iter()
+            .map(std::path::PathBuf::from)
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have Chromium for the browser tests (apt-get install chromium)"
+        );
+        eprintln!("skipped: no Chromium on this machine (apt-get install chromium)");
+        return None;
+    }
+    Some(ONE_BROWSER.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+const HOSTS: &[&str] = &[
+    "shop.test",
+    "www.googletagmanager.com",
+    "static.hotjar.com",
+    "static.criteo.net",
+    "analytics.tiktok.com",
+    "snap.licdn.com",
+    "static.klaviyo.com",
+];
+
+fn js(body: &str) -> Response {
+    Response::with_type(200, "text/javascript", body.as_bytes())
+}
+
+fn html(body: &str) -> Response {
+    Response::with_type(200, "text/html; charset=utf-8", body.as_bytes())
+}
+
+/// page → tag manager → vendor script → pixel, beacon and fetch to fourth parties.
+fn tag_store() -> Server {
+    let mut r = HashMap::new();
+    let mut page = html(
+        r#"<!doctype html><html><head><title>Shop</title>
+<script>
+(function(w,d){var s=d.createElement('script');s.async=true;
+s.src='http://www.googletagmanager.com:{{PORT}}/gtm.js?id=GTM-TEST1';d.head.appendChild(s);})(window,document);
+</script></head><body><h1>Coffee</h1><a href="/other.html">other</a></body></html>"#,
+    );
+    page.headers.push(("Set-Cookie".into(), "shop_session=s1; Path=/; HttpOnly".into()));
+    r.insert("/".into(), page);
+    r.insert("/other.html".into(), html("<!doctype html><title>Other</title><p>No tags here.</p>"));
+    r.insert(
+        "/gtm.js?id=GTM-TEST1".into(),
+        js("var s=document.createElement('script');s.src='http://static.hotjar.com:{{PORT}}/c/hotjar-1.js';document.head.appendChild(s);"),
+    );
+    r.insert(
+        "/c/hotjar-1.js".into(),
+        js(r#"
+document.cookie = '_hjid=abc; path=/; max-age=3600';
+localStorage.setItem('_hjUser', '1');
+new Image().src = 'http://static.criteo.net:{{PORT}}/px.gif?e=view';
+navigator.sendBeacon('http://analytics.tiktok.com:{{PORT}}/beacon', 'event=view');
+fetch('http://snap.licdn.com:{{PORT}}/collect?e=1', { mode: 'no-cors' });
+var x = document.createElement('script'); x.src = 'http://unmapped.example/x.js'; document.head.appendChild(x);
+"#),
+    );
+    r.insert("/px.gif?e=view".into(), Response::with_type(200, "image/gif", b"GIF89a"));
+    r.insert("/beacon".into(), Response::with_type(204, "text/plain", b""));
+    r.insert("/collect?e=1".into(), Response::with_type(200, "text/plain", b"ok"));
+    Server::start(r)
+}
+
+fn browser_args(server: &Server, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec![format!("{}/", server.origin()), "--offline".into()];
+    for h in HOSTS {
+        args.extend(["--resolve".into(), server.resolve(h)]);
+    }
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+fn scan(args: &[String]) -> serde_json::Value {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    scan_json(&refs)
+}
+
+fn resource<'a>(report: &'a serde_json::Value, url_part: &str) -> &'a serde_json::Value {
+    report["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["url"].as_str().unwrap().contains(url_part))
+        .unwrap_or_else(|| panic!("no resource like {url_part} in {:#}", report["resources"]))
+}
+
+fn vendor<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["vendors"].as_array().unwrap().iter().find(|v| v["id"] == id).unwrap_or_else(|| {
+        panic!("no vendor {id} in {:?}", vendor_ids(report));
+    })
+}
+
+#[test]
+fn the_chain_from_page_to_fourth_party_and_what_static_mode_misses() {
+    let Some(_one) = chromium() else { return };
+    let server = tag_store();
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "1500"]));
+    let p = server.port();
+    let gtm = format!("http://www.googletagmanager.com:{p}/gtm.js?id=GTM-TEST1");
+    let hotjar = format!("http://static.hotjar.com:{p}/c/hotjar-1.js");
+
+    // The tag manager is written in the page's inline script: markup and runtime.
+    let tm = resource(&report, "gtm.js");
+    assert_eq!(tm["source"], "both", "{tm:#}");
+    assert!(tm["runtime"].get("loaded_by").is_none(), "the page itself loaded it: {tm:#}");
+    // The vendor script exists only at run time, injected by the tag manager.
+    let hj = resource(&report, "hotjar-1.js");
+    assert_eq!((hj["source"].as_str(), hj["kind"].as_str()), (Some("runtime"), Some("script")));
+    assert_eq!(hj["runtime"]["loaded_by"], gtm.as_str());
+    assert_eq!(hj["runtime"]["initiator"], "script");
+    assert_eq!(hj["runtime"]["status"], 200);
+    // Its fourth parties, each with the whole chain.
+    for (part, kind) in [("px.gif", "pixel"), ("/beacon", "beacon"), ("/collect", "fetch")] {
+        let r = resource(&report, part);
+        assert_eq!(r["kind"], kind, "{r:#}");
+        assert_eq!(r["source"], "runtime");
+        assert_eq!(r["runtime"]["chain"], serde_json::json!([gtm, hotjar]), "{r:#}");
+    }
+    assert_eq!(vendor(&report, "hotjar")["loaded_by"], serde_json::json!(["google-tag-manager"]));
+    assert_eq!(vendor(&report, "google-tag-manager")["loads"], serde_json::json!(["hotjar"]));
+    let loads = vendor(&report, "hotjar")["loads"].clone();
+    for v in ["criteo", "linkedin-insight-tag", "tiktok-pixel"] {
+        assert!(loads.as_array().unwrap().iter().any(|l| l == v), "hotjar loads {v}: {loads}");
+        assert_eq!(vendor(&report, v)["sources"], serde_json::json!(["runtime"]));
+    }
+    // The server really received the fourth parties' requests, under their own names.
+    let seen = server.seen();
+    for (host, path) in
+        [("static.criteo.net", "/px.gif"), ("analytics.tiktok.com", "/beacon"), ("snap.licdn.com", "/collect")]
+    {
+        assert!(
+            seen.iter().any(|s| s.host.starts_with(host) && s.path.starts_with(path)),
+            "{host}{path} not requested"
+        );
+    }
+    // Cookies: one from the page's own header, one written by the vendor's script.
+    let cookies = report["cookies"].as_array().unwrap();
+    let hjid = cookies.iter().find(|c| c["name"] == "_hjid").expect("_hjid cookie");
+    assert_eq!((hjid["via"].as_str(), hjid["vendor"].as_str()), (Some("script"), Some("hotjar")), "{hjid:#}");
+    assert_eq!(hjid["set_by"], hotjar.as_str());
+    assert_eq!(hjid["session"], false);
+    let own = cookies.iter().find(|c| c["name"] == "shop_session").expect("shop_session cookie");
+    assert_eq!(
+        (own["via"].as_str(), own["party"].as_str(), own["http_only"].as_bool()),
+        (Some("header"), Some("first"), Some(true))
+    );
+    assert!(vendor(&report, "hotjar")["cookies"].as_array().unwrap().iter().any(|c| c["name"] == "_hjid"));
+    let storage = report["storage"].as_array().unwrap();
+    assert!(
+        storage.iter().any(|s| s["key"] == "_hjUser" && s["vendor"] == "hotjar" && s["area"] == "local"),
+        "{storage:?}"
+    );
+    // The unmapped host was attempted (and recorded), but never resolved: the
+    // `MAP * ~NOTFOUND` rule is in force.
+    let unmapped = resource(&report, "unmapped.example");
+    assert_eq!(unmapped["runtime"]["failure"], "net::ERR_NAME_NOT_RESOLVED", "{unmapped:#}");
+    assert_eq!(report["browser"]["pages_visited"], 2);
+    assert_eq!(report["browser"]["pages_failed"], 0);
+
+    // The static scan of the same store sees only the first link.
+    let static_report = scan(&browser_args(&server, &[]));
+    let urls: Vec<&str> =
+        static_report["resources"].as_array().unwrap().iter().map(|r| r["url"].as_str().unwrap()).collect();
+    assert!(urls.iter().any(|u| u.contains("gtm.js")), "{urls:?}");
+    for missed in ["hotjar", "criteo", "tiktok", "licdn"] {
+        assert!(!urls.iter().any(|u| u.contains(missed)), "static mode cannot see {missed}: {urls:?}");
+    }
+    assert!(static_report.get("browser").is_none() && static_report.get("cookies").is_none());
+}
+
+#[test]
+fn an_iframe_loads_its_own_third_parties_and_they_are_attributed_to_it() {
+    let Some(_one) = chromium() else { return };
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        html(
+            r#"<!doctype html><title>Shop</title><iframe src="http://static.klaviyo.com:{{PORT}}/form.html"></iframe>"#,
+        ),
+    );
+    r.insert(
+        "/form.html".into(),
+        html(r#"<!doctype html><title>Form</title><script src="http://static.criteo.net:{{PORT}}/in-frame.js"></script>"#),
+    );
+    r.insert("/in-frame.js".into(), js("new Image().src='http://analytics.tiktok.com:{{PORT}}/from-frame.gif';"));
+    r.insert("/from-frame.gif".into(), Response::with_type(200, "image/gif", b"GIF89a"));
+    let server = Server::start(r);
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "1000", "--no-sitemap"]));
+    let frame = format!("http://static.klaviyo.com:{}/form.html", server.port());
+    let doc = resource(&report, "form.html");
+    assert_eq!((doc["kind"].as_str(), doc["source"].as_str()), (Some("iframe"), Some("both")));
+    let inner = resource(&report, "in-frame.js");
+    assert_eq!(inner["runtime"]["frame"], frame.as_str(), "{inner:#}");
+    assert_eq!(inner["runtime"]["loaded_by"], frame.as_str());
+    assert_eq!(inner["runtime"]["initiator"], "parser");
+    let pixel = resource(&report, "from-frame.gif");
+    assert_eq!(pixel["runtime"]["frame"], frame.as_str());
+    assert_eq!(pixel["runtime"]["chain"][0], frame.as_str(), "{pixel:#}");
+    assert_eq!(vendor(&report, "criteo")["loaded_by"], serde_json::json!(["klaviyo"]));
+}
+
+#[test]
+fn a_page_that_never_stops_polling_ends_at_the_settle_window() {
+    let Some(_one) = chromium() else { return };
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        html("<!doctype html><title>Poll</title><script>setInterval(function(){fetch('/poll')}, 100);</script>"),
+    );
+    r.insert("/poll".into(), Response::with_type(200, "application/json", b"{}"));
+    let server = Server::start(r);
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "1000", "--page-timeout", "60"]));
+    let page = page(&report, &format!("{}/", server.origin()));
+    assert_eq!(page["visit"]["complete"], true, "{page:#}");
+    let poll = resource(&report, "/poll");
+    assert!(poll["runtime"]["count"].as_u64().unwrap() >= 2, "it polled: {poll:#}");
+    assert_eq!(poll["party"], "first");
+}
+
+#[test]
+fn a_hung_renderer_is_a_failed_visit_and_the_run_goes_on() {
+    let Some(_one) = chromium() else { return };
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        html(r#"<!doctype html><title>Home</title><a href="/hang.html">x</a><img src="http://static.criteo.net:{{PORT}}/ok.gif">"#),
+    );
+    r.insert("/hang.html".into(), html("<!doctype html><title>Hang</title><script>for(;;){}</script>"));
+    r.insert("/ok.gif".into(), Response::with_type(200, "image/gif", b"GIF89a"));
+    let server = Server::start(r);
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "500", "--page-timeout", "4"]));
+    let o = server.origin();
+    let hung = page(&report, &format!("{o}/hang.html"));
+    assert_eq!(hung["visit"]["complete"], false, "{hung:#}");
+    assert!(hung["visit"]["error"].as_str().unwrap().contains("did not finish loading"), "{hung:#}");
+    assert_eq!(hung["outcome"], "scanned", "the static scan of the page stands");
+    let home = page(&report, &format!("{o}/"));
+    assert_eq!(home["visit"]["complete"], true, "{home:#}");
+    assert_eq!(resource(&report, "ok.gif")["source"], "both");
+    assert_eq!(report["browser"]["pages_failed"], 1);
+}
+
+#[test]
+fn a_crashed_renderer_is_a_failed_visit() {
+    let Some(_one) = chromium() else { return };
+    let mut r = HashMap::new();
+    r.insert("/".into(), html(r#"<!doctype html><title>Home</title><a href="/crash.html">x</a>"#));
+    // Allocates until V8's (deliberately small) heap is exhausted: the renderer dies.
+    r.insert(
+        "/crash.html".into(),
+        html("<!doctype html><title>Crash</title><script>var a=[];for(;;){a.push(new Array(1e6).fill(1.5))}</script>"),
+    );
+    let server = Server::start(r);
+    let report = scan(&browser_args(
+        &server,
+        &["--browser", "--settle", "500", "--page-timeout", "20", "--browser-arg=--js-flags=--max-old-space-size=32"],
+    ));
+    let o = server.origin();
+    let crashed = page(&report, &format!("{o}/crash.html"));
+    assert_eq!(crashed["visit"]["complete"], false, "{crashed:#}");
+    assert!(crashed["visit"]["error"].as_str().unwrap().contains("crashed"), "{crashed:#}");
+    assert_eq!(page(&report, &format!("{o}/"))["visit"]["complete"], true);
+}
+
+/// Chromium processes whose command line names `dir` (each run's profile lives there).
+fn browsers_using(dir: &std::path::Path) -> Vec<String> {
+    let needle = dir.display().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok().map(|c| (e.file_name(), c)))
+        .filter(|(_, c)| String::from_utf8_lossy(c).contains(&needle))
+        .map(|(pid, c)| format!("{}: {}", pid.to_string_lossy(), String::from_utf8_lossy(&c).replace('\0', " ")))
+        .collect()
+}
+
+#[test]
+fn ctrl_c_during_a_visit_writes_the_report_and_leaves_no_browser_behind() {
+    let Some(_one) = chromium() else { return };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut r = HashMap::new();
+    r.insert("/".into(), html(r#"<!doctype html><title>Home</title><script src="/slow.js"></script>"#));
+    r.insert("/slow.js".into(), js("").behaving(Behaviour::Hold(tx)));
+    let server = Server::start(r);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.json");
+    let mut args = browser_args(&server, &["--browser", "--page-timeout", "120", "-f", "json", "--quiet"]);
+    args.extend(["-o".into(), out.display().to_string()]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vendorscan"))
+        .arg("scan")
+        .args(&args)
+        .env("TMPDIR", tmp.path())
+        .env_remove("CI")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The browser is mid-visit once the server holds the script it asked for.
+    let held = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the browser requested /slow.js");
+    assert_eq!(held, "/slow.js");
+    assert!(!browsers_using(tmp.path()).is_empty(), "a browser runs with the run's profile");
+    nix_kill(child.id(), "INT");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["summary"]["pages_scanned"], 1, "the static result is kept");
+    let left = browsers_using(tmp.path());
+    assert!(left.is_empty(), "browser processes left behind: {left:#?}");
+}
+
+#[test]
+fn a_finished_run_leaves_no_browser_behind() {
+    let Some(_one) = chromium() else { return };
+    let server = Server::start(HashMap::from([("/".to_owned(), html("<!doctype html><title>x</title><p>hi"))]));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vendorscan"))
+        .arg("scan")
+        .args(browser_args(&server, &["--browser", "--settle", "0", "-f", "json", "--quiet"]))
+        .env("TMPDIR", tmp.path())
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["browser"]["pages_visited"], 1);
+    let left = browsers_using(tmp.path());
+    assert!(left.is_empty(), "browser processes left behind: {left:#?}");
+    // The profile folder is removed too.
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn without_chromium_the_error_says_how_to_install_it() {
+    let out = vendorscan(&["scan", "examples/demo-store", "--browser", "--chrome", "/nonexistent/chromium"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.starts_with("error: --chrome names /nonexistent/chromium"), "{err}");
+    assert!(err.contains("help: install Chromium"), "{err}");
+}
+
+#[test]
+fn the_demo_store_in_the_browser_finds_what_the_static_scan_cannot() {
+    let Some(_one) = chromium() else { return };
+    let base = ["examples/demo-store", "--site", "https://demo-store.example", "--offline"];
+    let static_ids = vendor_ids(&scan_json(&base));
+    let mut args = base.to_vec();
+    args.extend(["--browser", "--settle", "500"]);
+    let report = scan_json(&args);
+    let found: Vec<String> = vendor_ids(&report).into_iter().filter(|v| !static_ids.contains(v)).collect();
+    assert!(!found.is_empty(), "browser mode found nothing new: {:?}", vendor_ids(&report));
+    for id in &found {
+        assert_eq!(vendor(&report, id)["sources"], serde_json::json!(["runtime"]), "{id}");
+        assert!(!vendor(&report, id)["loaded_by"].as_array().unwrap().is_empty(), "{id} has a loader");
+    }
+}
+
+fn nix_kill(pid: u32, sig: &str) {
+    let ok = Command::new("kill").args([&format!("-{sig}"), &pid.to_string()]).status().unwrap().success();
+    assert!(ok, "kill -{sig} {pid}");
+}
