@@ -286,6 +286,15 @@ pub struct CookieOut {
     pub pages: Vec<String>,
 }
 
+impl CookieOut {
+    pub fn party_label(&self) -> &'static str {
+        match self.party {
+            Party::First => "first",
+            Party::Third => "third",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StorageOut {
     /// `local` or `session`.
@@ -452,10 +461,12 @@ impl Acc<'_> {
         }
     }
 
-    /// How a loader is named in `loaded_by` / `loads`: its vendor id, else its host.
+    /// How a loader is named in `loaded_by`: its vendor id, else the script itself
+    /// (`host/path`, no query), which is what a developer goes to edit.
     fn entity(&self, url: &str) -> String {
-        let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
-        self.db.lookup(&host).map_or(host, |m| m.vendor.id.clone())
+        let Ok(u) = url::Url::parse(url) else { return url.to_owned() };
+        let host = u.host_str().unwrap_or_default();
+        self.db.lookup(host).map_or_else(|| format!("{host}{}", u.path()), |m| m.vendor.id.clone())
     }
 
     /// `loader` requested something from `host`.

@@ -1,9 +1,9 @@
 //! vendorscan: who receives my visitors' data?
 //!
 //! The pipeline runs one way, and the modules follow it:
-//! `cli` → `commands` → `crawl` (or `local`) → `decode` → `extract` → `inventory`
-//! (classification against `vendors` and `scope`) → `report` → `exit`.
-//! Only `crawl` is async; everything after a page's bytes arrive is a plain function
+//! `cli` → `commands` → `crawl` (or `local`) → `decode` → `extract` → `browser` (with
+//! `--browser`) → `inventory` (classification against `vendors` and `scope`) → `report` →
+//! `exit`. Only `crawl` and `browser` are async; everything after a page's bytes arrive is a plain function
 //! over owned data. A problem with one page is recorded on that page; only run-level
 //! problems are [`Error`]s, and [`exit::exit_code`] alone maps a run's result to a code.
 

@@ -121,6 +121,11 @@ struct Capture {
     sessions: Vec<String>,
     loaded: bool,
     crashed: bool,
+    /// The request id of the page's own document (HTTP redirects keep it).
+    main_request: Option<String>,
+    /// The page sent the browser elsewhere (meta refresh, `location = ...`): what comes
+    /// after belongs to another page, so recording stops here.
+    left_for: Option<String>,
 }
 
 pub async fn visit(cdp: &Cdp, url: &Url, cfg: &VisitConfig) -> Visit {
@@ -200,11 +205,18 @@ async fn run(cdp: &Cdp, url: &Url, cfg: &VisitConfig, ctx: &str, cap: &mut Captu
             failed_visit = true;
             break;
         }
+        if let Some(to) = &cap.left_for {
+            error = Some(format!(
+                "the page sent the browser on to {to} (a client-side redirect); what it requested before \
+                 leaving is kept"
+            ));
+            break;
+        }
         if cap.loaded && settle_until.is_none() {
             settle_until = Some(Instant::now() + cfg.settle);
         }
     }
-    if !cap.loaded && !failed_visit {
+    if !cap.loaded && !failed_visit && cap.left_for.is_none() {
         error = Some(format!(
             "the page did not finish loading within {} s (a script may be busy or hung); requests \
              made until then are kept",
@@ -212,8 +224,11 @@ async fn run(cdp: &Cdp, url: &Url, cfg: &VisitConfig, ctx: &str, cap: &mut Captu
         ));
         failed_visit = true;
     }
-    // Events already queued belong to the visit too.
+    // Events already queued belong to the visit too (not after it left the page).
     while let Ok(ev) = rx.try_recv() {
+        if cap.left_for.is_some() {
+            break;
+        }
         handle(cdp, cfg, cap, ev).await;
     }
     attribute_images(cap);
@@ -421,6 +436,16 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
         cap.frames.entry(frame_id.to_owned()).or_insert_with(|| raw_url.to_owned());
     }
     let is_main_document = cdp_type == "Document" && cap.main_frame.as_deref().is_none_or(|m| m == frame_id);
+    if is_main_document {
+        match &cap.main_request {
+            None => cap.main_request = Some(id.to_owned()),
+            Some(first) if first != id => {
+                cap.left_for.get_or_insert_with(|| raw_url.to_owned());
+                return;
+            }
+            Some(_) => {}
+        }
+    }
     let url = Url::parse(raw_url).ok().filter(|u| matches!(u.scheme(), "http" | "https" | "ws" | "wss"));
     let skip = is_main_document
         || cdp_type == "Preflight"

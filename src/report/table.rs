@@ -6,7 +6,7 @@
 use super::{plural, repo_path};
 use crate::baseline::Changes;
 use crate::checks::{Finding, Location};
-use crate::inventory::{Report, VendorOut};
+use crate::inventory::{Report, Source, VendorOut};
 use crate::model::PageOutcome;
 use std::io::{self, Write};
 
@@ -207,11 +207,22 @@ fn vendor_lines(out: &mut dyn Write, v: &VendorOut) -> io::Result<()> {
         v.name.clone()
     };
     writeln!(out, "  {name:<35}{:<30}{pages:>10}", v.categories.join(", "))?;
+    // Where to act: a `markup` vendor is in the templates, a `runtime` one is injected
+    // (the tag manager or the script in "loaded by" is where it comes from).
+    let seen = match v.sources.as_slice() {
+        [Source::Runtime] => " (runtime only: injected by a script)",
+        [Source::Both] => " (in the HTML and at run time)",
+        _ => "",
+    };
     if kinds.is_empty() {
         wrapped(out, 4, "via: ", &["an account ID in an inline script (loaded at run time)".to_owned()])?;
     } else {
-        wrapped(out, 4, "via: ", &[kinds.join(", ")])?;
+        wrapped(out, 4, "via: ", &[format!("{}{seen}", kinds.join(", "))])?;
     }
+    let loaders: Vec<String> =
+        v.loaded_by.iter().map(|l| if l == "page" { "the page itself".to_owned() } else { l.clone() }).collect();
+    wrapped(out, 4, "loaded by: ", &loaders)?;
+    wrapped(out, 4, "loads: ", &v.loads)?;
     let hosts: Vec<String> = v.hosts.iter().map(|h| h.host.clone()).collect();
     wrapped(out, 4, "hosts: ", &hosts)?;
     let basis = |b: &str| v.data_received.iter().filter(|d| d.basis == b).map(|d| d.kind.clone()).collect::<Vec<_>>();
@@ -220,7 +231,58 @@ fn vendor_lines(out: &mut dyn Write, v: &VendorOut) -> io::Result<()> {
     wrapped(out, 4, "receives: ", &data)?;
     wrapped(out, 4, "likely also: ", &basis("inferred"))?;
     let tags: Vec<String> = v.tag_ids.iter().map(|t| format!("{} ({})", t.value, t.kind)).collect();
-    wrapped(out, 4, "account IDs: ", &tags)
+    wrapped(out, 4, "account IDs: ", &tags)?;
+    let cookies: Vec<String> = v.cookies.iter().map(|c| format!("{} ({})", c.name, c.domain)).collect();
+    wrapped(out, 4, "cookies: ", &cookies)?;
+    wrapped(out, 4, "storage: ", &v.storage)
+}
+
+fn cookie_lines(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(cookies) = &r.cookies else { return Ok(()) };
+    writeln!(out)?;
+    if cookies.is_empty() {
+        return writeln!(out, "Cookies set during the visits: none");
+    }
+    writeln!(out, "Cookies set during the visits ({}):", cookies.len())?;
+    for c in cookies {
+        let life = match c.expires {
+            None => "session".to_owned(),
+            Some(_) if c.session => "session".to_owned(),
+            Some(e) => format!("expires {}", unix_day(e)),
+        };
+        let who = match (&c.vendor, &c.set_by_host) {
+            (Some(v), _) => v.clone(),
+            (None, Some(h)) => h.clone(),
+            (None, None) => "setter not seen".to_owned(),
+        };
+        let via = match c.via {
+            crate::model::CookieVia::Header => "Set-Cookie",
+            crate::model::CookieVia::Script => "script",
+            crate::model::CookieVia::Unknown => "unknown",
+        };
+        let line = format!(
+            "  {:<28}{:<28}{:<9}by {who} ({via}), {life}",
+            fit(&c.name, 27),
+            fit(&c.domain, 27),
+            c.party_label()
+        );
+        writeln!(out, "{}", fit(&line, WIDTH))?;
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD` of a Unix time (UTC), without a date library: civil-from-days.
+fn unix_day(secs: i64) -> String {
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -246,6 +308,16 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     if !r.complete {
         writeln!(out, "INCOMPLETE: the run was stopped before it finished; this covers the pages scanned so far.")?;
+    }
+    if let Some(b) = &r.browser {
+        writeln!(
+            out,
+            "Browser: {} · {} visited, {} failed · settle {} ms",
+            b.product,
+            plural(b.pages_visited, "page", "pages"),
+            b.pages_failed,
+            b.settle_ms
+        )?;
     }
     findings(r, out)?;
     if let Some(c) = &r.changes {
@@ -309,6 +381,16 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "    {}", p.error.as_deref().unwrap_or(""))?;
         }
     }
+    cookie_lines(r, out)?;
+    let failed_visits: Vec<_> = r.pages.iter().filter(|p| p.visit.as_ref().is_some_and(|v| !v.complete)).collect();
+    if !failed_visits.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Browser visits that failed ({}): the static results of these pages stand", failed_visits.len())?;
+        for p in failed_visits {
+            writeln!(out, "  {}", p.url)?;
+            paragraph(out, 4, "", p.visit.as_ref().and_then(|v| v.error.as_deref()).unwrap_or(""))?;
+        }
+    }
     let cut: Vec<_> = r.pages.iter().filter(|p| p.truncated).collect();
     if !cut.is_empty() {
         writeln!(out)?;
@@ -323,6 +405,13 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod location_tests {
     use super::*;
+
+    #[test]
+    fn unix_days() {
+        assert_eq!(unix_day(0), "1970-01-01");
+        assert_eq!(unix_day(951_782_400), "2000-02-29");
+        assert_eq!(unix_day(1_796_189_556), "2026-12-02");
+    }
 
     #[test]
     fn long_locations_keep_file_and_line() {
