@@ -40,6 +40,10 @@ pub struct Location {
     /// The third-party URL as found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Browser mode, for a reference not in the HTML: the script (or iframe document)
+    /// that requested it, which is where to look instead of the template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loaded_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -157,6 +161,20 @@ fn date(d: (u16, u8, u8)) -> String {
     format!("{:04}-{:02}-{:02}", d.0, d.1, d.2)
 }
 
+/// The source line of a reference; runtime-only references have none.
+fn line_of(r: &crate::inventory::ResourceOut) -> Option<u32> {
+    (r.line > 0).then_some(r.line)
+}
+
+/// Who requested a reference that is not in the HTML.
+fn runtime_loader(r: &crate::inventory::ResourceOut) -> Option<String> {
+    if r.source != crate::inventory::Source::Runtime {
+        return None;
+    }
+    let rt = r.runtime.as_ref()?;
+    Some(rt.loaded_by.clone().unwrap_or_else(|| "an inline script of the page".to_owned()))
+}
+
 /// Evaluate the policy (and the baseline changes, if any) over a built report.
 pub fn evaluate(
     report: &Report,
@@ -174,15 +192,18 @@ pub fn evaluate(
         report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.payment_page)).collect();
     // One pass over the resources: per (subject, page), the first place it is written, the
     // hosts it uses there, and its <script src> elements without valid SRI.
-    let mut first_seen: HashMap<(String, &str), (u32, &str)> = HashMap::new();
+    // A reference written in the HTML is the place to point at before one only requested at
+    // run time (line 0), which points at its loader instead.
+    let mut first_seen: HashMap<(String, &str), &crate::inventory::ResourceOut> = HashMap::new();
+    let rank = |r: &crate::inventory::ResourceOut| (r.line == 0, r.line);
     let mut hosts_on: HashMap<(String, &str), Vec<&str>> = HashMap::new();
     let mut unsigned: HashMap<(String, &str), Vec<&crate::inventory::ResourceOut>> = HashMap::new();
     for r in report.resources.iter().filter(|r| r.party == crate::inventory::Party::Third) {
         let subject = r.vendor.clone().unwrap_or_else(|| r.host.clone());
         let key = (subject, r.page.as_str());
-        let e = first_seen.entry(key.clone()).or_insert((r.line, r.url.as_str()));
-        if r.line < e.0 {
-            *e = (r.line, r.url.as_str());
+        let e = first_seen.entry(key.clone()).or_insert(r);
+        if rank(r) < rank(e) {
+            *e = r;
         }
         let hosts = hosts_on.entry(key.clone()).or_default();
         if !hosts.contains(&r.host.as_str()) {
@@ -198,8 +219,9 @@ pub fn evaluate(
         Location {
             page: page.to_owned(),
             file: page_file.get(page).copied().flatten().cloned(),
-            line: seen.map(|s| s.0),
-            url: seen.map(|s| s.1.to_owned()),
+            line: seen.and_then(|s| line_of(s)),
+            url: seen.map(|s| s.url.clone()),
+            loaded_by: seen.and_then(|s| runtime_loader(s)),
         }
     };
 
@@ -272,7 +294,12 @@ pub fn evaluate(
                 let justified = on_page.iter().any(|e| !e.expired(today) && e.justified());
                 if !justified {
                     for r in unsigned.get(&(key.clone(), page.as_str())).into_iter().flatten() {
-                        let loc = Location { line: Some(r.line), url: Some(r.url.clone()), ..loc.clone() };
+                        let loc = Location {
+                            line: line_of(r),
+                            url: Some(r.url.clone()),
+                            loaded_by: runtime_loader(r),
+                            ..loc.clone()
+                        };
                         out.add(&rules::MISSING_INTEGRITY, subject, None, loc, None);
                     }
                 }
@@ -343,6 +370,7 @@ fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Report, db
         file: None,
         line: None,
         url: url.map(str::to_owned),
+        loaded_by: None,
     };
     for id in &changes.new_vendors {
         let Some(v) = report.vendors.iter().find(|v| &v.id == id) else { continue };

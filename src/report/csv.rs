@@ -11,13 +11,14 @@
 //! finding that targets the vendor (`denied-vendor`/`denied-category`, `approval-expired`,
 //! `unapproved-vendor`/`unknown-third-party`), otherwise `approved` when a policy file was
 //! used, and empty without one. `reason`, `owner` and `expires` are the approving
-//! `[[allow]]` entry's.
+//! `[[allow]]` entry's. `sources` says `markup`, `runtime` or `both`; `loaded_by` and
+//! `cookies` are filled in browser mode.
 
 use crate::checks::Finding;
-use crate::inventory::{Approval, Report};
+use crate::inventory::{Approval, Report, Source};
 use std::io::{self, Write};
 
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 19] = [
     "vendor_id",
     "vendor",
     "company",
@@ -34,6 +35,9 @@ const HEADER: [&str; 16] = [
     "reason",
     "owner",
     "expires",
+    "sources",
+    "loaded_by",
+    "cookies",
 ];
 
 /// One RFC 4180 field.
@@ -99,6 +103,9 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 reason,
                 owner,
                 expires,
+                sources(&v.sources),
+                v.loaded_by.join("; "),
+                v.cookies.iter().map(|c| format!("{} ({})", c.name, c.domain)).collect::<Vec<_>>().join("; "),
             ],
         )?;
     }
@@ -124,10 +131,25 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 String::new(),
                 String::new(),
                 String::new(),
+                sources(&u.sources),
+                u.loaded_by.join("; "),
+                String::new(),
             ],
         )?;
     }
     Ok(())
+}
+
+fn sources(s: &[Source]) -> String {
+    let names: Vec<&str> = s
+        .iter()
+        .map(|s| match s {
+            Source::Markup => "markup",
+            Source::Runtime => "runtime",
+            Source::Both => "both",
+        })
+        .collect();
+    names.join("; ")
 }
 
 #[cfg(test)]

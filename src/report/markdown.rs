@@ -294,9 +294,20 @@ fn data_cell(v: &VendorOut) -> String {
 }
 
 fn vendor_row(out: &mut dyn Write, company: &str, v: &VendorOut) -> io::Result<()> {
+    // Browser mode: say where an injected vendor comes from, the place to change it.
+    let runtime = if v.sources == [crate::inventory::Source::Runtime] {
+        let by: Vec<&str> = v.loaded_by.iter().map(String::as_str).collect();
+        if by.is_empty() {
+            " · runtime only".to_owned()
+        } else {
+            format!(" · runtime only, loaded by {}", text(&by.join(", ")))
+        }
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "| {company} | {} ({}) | {} | {} | {} |",
+        "| {company} | {} ({}){runtime} | {} | {} | {} |",
         text(&v.name),
         code(&v.id),
         text(&v.categories.join(", ")),

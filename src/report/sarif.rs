@@ -296,7 +296,13 @@ fn results<'a>(report: &'a Report) -> Vec<SarifResult<'a>> {
                 .or_else(|| policy_file.map(|p| (p.to_owned(), None)));
             let locations = at
                 .map(|(file, line)| {
-                    vec![physical(&Location { page: String::new(), file: Some(file), line, url: None })]
+                    vec![physical(&Location {
+                        page: String::new(),
+                        file: Some(file),
+                        line,
+                        url: None,
+                        loaded_by: None,
+                    })]
                 })
                 .unwrap_or_default();
             out.push(base(locations, None));

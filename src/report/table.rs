@@ -99,6 +99,9 @@ fn finding_lines(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         if let Some(url) = &l.url {
             writeln!(out, "{}", fit(&format!("       {url}"), WIDTH))?;
         }
+        if let Some(by) = &l.loaded_by {
+            writeln!(out, "{}", fit(&format!("       injected at run time by {by}"), WIDTH))?;
+        }
     }
     if f.locations.len() > LOCATIONS_PER_FINDING {
         let more = f.locations.len() - LOCATIONS_PER_FINDING;

@@ -13,6 +13,7 @@ use crate::common::*;
 use vendorscan::baseline::{Changes, ScriptChange, ScriptRef};
 use vendorscan::checks::{self, Finding, Location, Severity, rules};
 use vendorscan::inventory::{self, Approval, PolicyOut, Report, RunInfo};
+use vendorscan::model::{CookieSeen, CookieVia, InitiatorKind, ResourceKind, RuntimeRequest, StorageWrite, Visit};
 use vendorscan::report::{self, Format};
 use vendorscan::scope::Scope;
 use vendorscan::vendors::VendorDb;
@@ -50,7 +51,57 @@ const OFFERS: &str = r#"<!doctype html>
 "#;
 
 fn loc(page: &str, file: Option<&str>, line: Option<u32>, url: Option<&str>) -> Location {
-    Location { page: page.into(), file: file.map(Into::into), line, url: url.map(Into::into) }
+    Location { page: page.into(), file: file.map(Into::into), line, url: url.map(Into::into), loaded_by: None }
+}
+
+const GTM_JS: &str = "https://www.googletagmanager.com/gtm.js?id=GTM-TEST123";
+const KLAVIYO_JS: &str = "https://static.klaviyo.com/onsite/js/klaviyo.js?company_id=AbC123";
+
+fn browser_visit() -> Visit {
+    let req = |url: &str, cdp: &str, kind, initiator, by: Option<&str>| RuntimeRequest {
+        url: url::Url::parse(url).unwrap(),
+        kind,
+        cdp_type: cdp.into(),
+        method: "GET".into(),
+        status: Some(200),
+        failure: None,
+        frame: None,
+        initiator,
+        initiator_url: by.map(Into::into),
+        initiator_line: Some(2),
+    };
+    Visit {
+        requests: vec![
+            req(GTM_JS, "Script", ResourceKind::Script, InitiatorKind::Parser, Some(HOME)),
+            req(KLAVIYO_JS, "Script", ResourceKind::Script, InitiatorKind::Script, Some(GTM_JS)),
+            req(
+                "https://static.criteo.net/px.gif?e=view",
+                "Image",
+                ResourceKind::Pixel,
+                InitiatorKind::Script,
+                Some(KLAVIYO_JS),
+            ),
+        ],
+        cookies: vec![CookieSeen {
+            name: "__kla_id".into(),
+            domain: ".shop.example".into(),
+            path: "/".into(),
+            expires: Some(1_800_000_000),
+            secure: false,
+            http_only: false,
+            same_site: Some("Lax".into()),
+            via: CookieVia::Script,
+            set_by: Some(KLAVIYO_JS.into()),
+        }],
+        storage: vec![StorageWrite {
+            area: "local",
+            origin: "https://shop.example".into(),
+            key: "__kla_viewed".into(),
+            script: Some(KLAVIYO_JS.into()),
+        }],
+        error: None,
+        failed: false,
+    }
 }
 
 fn finding(rule: &rules::Rule, severity: Severity, message: &str) -> Finding {
@@ -72,8 +123,12 @@ fn fixture() -> Report {
     let mut files = vendorscan::local::html_files(site).unwrap();
     files.push(site.join("gone.html"));
     files.sort();
-    let pages: Vec<_> =
+    let mut pages: Vec<_> =
         files.iter().map(|f| vendorscan::local::scan_file(site, f, Some(&site_url), 10 << 20)).collect();
+    // Browser mode on the home page: the tag manager in the markup injects Klaviyo, which
+    // fires a Criteo pixel, sets a cookie and writes to localStorage.
+    let home = pages.iter_mut().find(|p| p.url == HOME).unwrap();
+    home.visit = Some(browser_visit());
     let scope = Scope::new(["shop.example"], []);
     let info = RunInfo {
         mode: "local",
@@ -83,7 +138,11 @@ fn fixture() -> Report {
         page_limit_reached: false,
         payment_paths: None,
         detect_payment_pages: true,
-        browser: None,
+        browser: Some(inventory::BrowserInfo {
+            product: "Chrome/TEST".into(),
+            settle_ms: 3000,
+            page_timeout_ms: 30000,
+        }),
     };
     let db = VendorDb::embedded().unwrap();
     let mut r = inventory::build(pages, info, &db);
@@ -527,10 +586,10 @@ fn csv_is_rfc4180_with_one_row_per_vendor_and_unknown_host() {
     assert_eq!(
         header.join(","),
         "vendor_id,vendor,company,parent,categories,data_received,hosts,pages,page_count,kinds,tag_ids,\
-         privacy_policy,decision,reason,owner,expires"
+         privacy_policy,decision,reason,owner,expires,sources,loaded_by,cookies"
     );
     for row in &rows {
-        assert_eq!(row.len(), 16, "{row:?}");
+        assert_eq!(row.len(), 19, "{row:?}");
     }
     let third_party = r.vendors.iter().filter(|v| !v.first_party).count();
     assert_eq!(rows.len(), 1 + third_party + r.unknown_hosts.len());
@@ -538,6 +597,10 @@ fn csv_is_rfc4180_with_one_row_per_vendor_and_unknown_host() {
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let stripe = row("stripe");
     assert_eq!(stripe[col("decision")], "approved");
+    // Browser mode: Criteo was only requested at run time, by Klaviyo's script.
+    let criteo = row("criteo");
+    assert_eq!((criteo[col("sources")].as_str(), criteo[col("loaded_by")].as_str()), ("runtime", "klaviyo"));
+    assert_eq!(row("klaviyo")[col("cookies")], "__kla_id (.shop.example)");
     assert_eq!(stripe[col("reason")], "Card payments, \"PCI\" scope;\nreviewed by finance");
     assert_eq!(stripe[col("owner")], "payments@shop.example");
     assert_eq!(stripe[col("expires")], "2027-01-31");
