@@ -423,6 +423,7 @@ mod location_tests {
             file: Some(format!("{}/checkout/index.html", "deep/".repeat(40))),
             line: Some(58),
             url: None,
+            loaded_by: None,
         };
         let text = location_text(&l, 93);
         assert!(text.chars().count() <= 93, "{text}");
