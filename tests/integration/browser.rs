@@ -182,6 +182,11 @@ fn the_chain_from_page_to_fourth_party_and_what_static_mode_misses() {
     assert_eq!(unmapped["runtime"]["failure"], "net::ERR_NAME_NOT_RESOLVED", "{unmapped:#}");
     assert_eq!(report["browser"]["pages_visited"], 2);
     assert_eq!(report["browser"]["pages_failed"], 0);
+    // Only the page's own requests are recorded: none of the browser's background traffic.
+    for r in report["resources"].as_array().unwrap() {
+        let host = r["host"].as_str().unwrap();
+        assert!(HOSTS.contains(&host) || host == "unmapped.example", "request not made by the page: {r:#}");
+    }
 
     // The static scan of the same store sees only the first link.
     let static_report = scan(&browser_args(&server, &[]));
@@ -223,6 +228,55 @@ fn an_iframe_loads_its_own_third_parties_and_they_are_attributed_to_it() {
     assert_eq!(pixel["runtime"]["frame"], frame.as_str());
     assert_eq!(pixel["runtime"]["chain"][0], frame.as_str(), "{pixel:#}");
     assert_eq!(vendor(&report, "criteo")["loaded_by"], serde_json::json!(["klaviyo"]));
+}
+
+#[test]
+fn a_worker_s_requests_are_attributed_to_the_worker_script() {
+    let Some(_one) = chromium() else { return };
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        html("<!doctype html><title>Shop</title><script>new Worker('/analytics-worker.js');</script>"),
+    );
+    r.insert(
+        "/analytics-worker.js".into(),
+        js("fetch('http://static.criteo.net:{{PORT}}/from-worker', { mode: 'no-cors' });"),
+    );
+    r.insert("/from-worker".into(), Response::with_type(200, "text/plain", b"ok"));
+    let server = Server::start(r);
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "1000"]));
+    let from = resource(&report, "/from-worker");
+    assert_eq!(from["runtime"]["loaded_by"], format!("{}/analytics-worker.js", server.origin()).as_str(), "{from:#}");
+    assert_eq!(vendor(&report, "criteo")["loaded_by"], serde_json::json!(["shop.test/analytics-worker.js"]));
+}
+
+#[test]
+fn the_deploy_gate_fails_on_a_vendor_only_the_browser_sees_and_points_at_its_loader() {
+    let Some(_one) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = tmp.path().join("vendorscan.toml");
+    let base = ["examples/demo-store", "--site", "https://demo-store.example", "--offline"];
+    // The policy approves what the static scan sees today.
+    let mut init = vec!["policy", "init", "-q", "-o", policy.to_str().unwrap()];
+    init.extend(base);
+    let out = vendorscan(&init);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut args = vec!["scan", "-f", "json", "--quiet", "--policy", policy.to_str().unwrap()];
+    args.extend(base);
+    let out = vendorscan(&args);
+    assert_eq!(out.status.code(), Some(0), "the static scan passes its own policy: {}", stderr(&out));
+    args.extend(["--browser", "--settle", "300"]);
+    let out = vendorscan(&args);
+    assert_eq!(out.status.code(), Some(1), "the browser sees more: {}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let criteo = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unapproved-vendor" && f["vendor"] == "criteo")
+        .unwrap_or_else(|| panic!("{:#}", report["findings"]));
+    assert_eq!(criteo["locations"][0]["loaded_by"], "https://demo-store.example/assets/js/marketing.js", "{criteo:#}");
+    assert!(criteo["locations"][0].get("line").is_none(), "not in the HTML: no line");
 }
 
 #[test]
