@@ -58,6 +58,9 @@ pub struct HostRules {
     /// Every other name fails to resolve (`--offline`): nothing leaves the machine, not
     /// even a DNS lookup, and the browser's own background hosts go nowhere either.
     pub others_not_found: bool,
+    /// Hosts the catch-all must not touch: IP-literal start URLs (`http://127.0.0.1:8080/`),
+    /// which need no lookup but which Chromium's `MAP *` would otherwise swallow too.
+    pub exclude: Vec<String>,
 }
 
 impl HostRules {
@@ -73,6 +76,7 @@ impl HostRules {
             .collect();
         if self.others_not_found {
             rules.push("MAP * ~NOTFOUND".to_owned());
+            rules.extend(self.exclude.iter().map(|h| format!("EXCLUDE {h}")));
         }
         (!rules.is_empty()).then(|| rules.join(", "))
     }

@@ -266,7 +266,17 @@ fn browser_config(
     Ok(browser::BrowserConfig {
         launch: browser::LaunchOptions {
             chrome,
-            rules: browser::HostRules { map: fetch.resolve.clone(), others_not_found: fetch.offline },
+            rules: browser::HostRules {
+                map: fetch.resolve.clone(),
+                others_not_found: fetch.offline,
+                exclude: t
+                    .targets
+                    .iter()
+                    .filter_map(|u| Url::parse(u).ok())
+                    .filter(|u| matches!(u.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_))))
+                    .filter_map(|u| u.host_str().map(str::to_owned))
+                    .collect(),
+            },
             ignore_certificate_errors: fetch.insecure,
             extra_args: b.browser_args.clone(),
         },

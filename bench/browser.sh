@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Browser-mode benchmark: `vendorscan scan --browser` over a generated N-page store served by
+# nginx on 127.0.0.1, reporting seconds per page and the peak memory of the whole process
+# tree (vendorscan plus every Chromium process), at several browser concurrencies.
+#
+#   bash bench/browser.sh                              # 24 pages, 3 runs, concurrency 1 and 4
+#   bash bench/browser.sh --pages 8 --runs 1 --tabs 4  # a quick check
+#
+# Options:
+#   --pages N     pages in the generated store (default 24)
+#   --runs R      timed runs per setting; the median is reported (default 3)
+#   --tabs "A B"  --browser-concurrency values to measure (default "1 4")
+#   --settle MS   passed as --settle (default 3000, vendorscan's own default)
+#   --port P      loopback port for nginx (default 8091)
+#   --no-build    use the existing target/release/vendorscan
+#
+# Needs python3, nginx and Chromium (apt-get install -y nginx chromium). Nothing leaves the
+# machine: the store is on 127.0.0.1, and --offline makes every other host name fail to
+# resolve inside the browser (the tags the pages carry are recorded as attempts).
+set -euo pipefail
+
+PAGES=24
+RUNS=3
+TABS="1 4"
+SETTLE=3000
+PORT=8091
+BUILD=1
+die() { echo "browser.sh: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --pages) PAGES="${2:?}"; shift 2 ;;
+    --runs) RUNS="${2:?}"; shift 2 ;;
+    --tabs) TABS="${2:?}"; shift 2 ;;
+    --settle) SETTLE="${2:?}"; shift 2 ;;
+    --port) PORT="${2:?}"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TMP="${TMPDIR:-/tmp}"
+ORIGIN="http://127.0.0.1:$PORT"
+STORE="$TMP/vendorscan-browser-store-$PAGES-$PORT"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+[ -x "$NGINX" ] || die "nginx not found (apt-get install -y nginx)"
+command -v chromium >/dev/null || [ -n "${CHROME:-}" ] || die "Chromium not found (apt-get install -y chromium)"
+
+WORK="$(mktemp -d "$TMP/vendorscan-browser-bench.XXXXXX")"
+NGINX_PID=""
+cleanup() { [ -z "$NGINX_PID" ] || kill "$NGINX_PID" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -d "$STORE" ] || python3 "$REPO/bench/gen-store.py" --pages "$PAGES" --out "$STORE" --origin "$ORIGIN"
+BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/vendorscan"
+[ "$BUILD" = 0 ] || (cd "$REPO" && cargo build --release --quiet)
+[ -x "$BIN" ] || die "$BIN not found"
+
+mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp"
+cat > "$WORK/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  types { text/html html; application/xml xml; text/plain txt; }
+  access_log off;
+  client_body_temp_path $WORK/nginx/tmp/body;
+  proxy_temp_path $WORK/nginx/tmp/proxy;
+  fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+  uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+  scgi_temp_path $WORK/nginx/tmp/scgi;
+  server { listen 127.0.0.1:$PORT; root $STORE; index index.html; }
+}
+EOF
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" &
+NGINX_PID=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.05; done
+
+echo "== conditions: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); $("$BIN" --version | head -1); $(chromium --version 2>/dev/null | head -1)"
+echo "   store: $PAGES pages on $ORIGIN, settle $SETTLE ms"
+for tabs in $TABS; do
+  : > "$WORK/runs.tsv"
+  ARGS=(scan "$ORIGIN/" --max-pages "$PAGES" --browser --offline --settle "$SETTLE" --browser-concurrency "$tabs" -f json --quiet -o "$WORK/report.json")
+  for i in $(seq "$RUNS"); do
+    python3 "$REPO/bench/treemem.py" "$WORK/runs.tsv" -- "$BIN" "${ARGS[@]}" || die "vendorscan failed (see above)"
+    read -r visited failed runtime <<< "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); b=r["browser"]; print(b["pages_visited"], b["pages_failed"], sum(1 for x in r["resources"] if x["source"]=="runtime"))' "$WORK/report.json")"
+    IFS=$'\t' read -r _ wall mb procs < <(tail -1 "$WORK/runs.tsv")
+    printf '   tabs %d, run %d/%d: %d pages visited (%d failed) in %.2f s = %.2f s per page; peak memory %.0f MB over %d processes; %d runtime-only resources\n' \
+      "$tabs" "$i" "$RUNS" "$visited" "$failed" "$wall" "$(awk -v w="$wall" -v p="$visited" 'BEGIN {print w/p}')" "$mb" "$procs" "$runtime"
+  done
+  python3 - "$WORK/runs.tsv" "$PAGES" "$tabs" <<'PY'
+import statistics, sys
+rows = [l.split("\t") for l in open(sys.argv[1]) if l.strip()]
+pages, tabs = int(sys.argv[2]), sys.argv[3]
+wall = statistics.median(float(r[1]) for r in rows)
+mb = statistics.median(float(r[2]) for r in rows)
+print(f"== tabs {tabs}, median of {len(rows)}: {wall:.2f} s for {pages} pages = {wall / pages:.2f} s per page, peak memory {mb:.0f} MB (vendorscan + Chromium)")
+PY
+done
