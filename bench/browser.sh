@@ -42,8 +42,6 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TMP="${TMPDIR:-/tmp}"
 ORIGIN="http://127.0.0.1:$PORT"
 STORE="$TMP/vendorscan-browser-store-$PAGES-$PORT"
-NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-[ -x "$NGINX" ] || die "nginx not found (apt-get install -y nginx)"
 command -v chromium >/dev/null || [ -n "${CHROME:-}" ] || die "Chromium not found (apt-get install -y chromium)"
 
 WORK="$(mktemp -d "$TMP/vendorscan-browser-bench.XXXXXX")"
@@ -57,27 +55,9 @@ BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/vendorscan"
 [ "$BUILD" = 0 ] || (cd "$REPO" && cargo build --release --quiet)
 [ -x "$BIN" ] || die "$BIN not found"
 
-mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp"
-cat > "$WORK/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  types { text/html html; application/xml xml; text/plain txt; }
-  access_log off;
-  client_body_temp_path $WORK/nginx/tmp/body;
-  proxy_temp_path $WORK/nginx/tmp/proxy;
-  fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-  uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-  scgi_temp_path $WORK/nginx/tmp/scgi;
-  server { listen 127.0.0.1:$PORT; root $STORE; index index.html; }
-}
-EOF
-"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" &
-NGINX_PID=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.05; done
+# shellcheck source=bench/nginx.sh
+. "$REPO/bench/nginx.sh"
+start_nginx "$STORE" "$PORT" "$WORK" off || die "cannot serve the store"
 
 echo "== conditions: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); $("$BIN" --version | head -1); $(chromium --version 2>/dev/null | head -1)"
 echo "   store: $PAGES pages on $ORIGIN, settle $SETTLE ms"

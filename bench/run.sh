@@ -101,51 +101,9 @@ fi
 [ -x "$BIN" ] || die "$BIN not found (run cargo build --release)"
 
 # --- nginx on loopback ----------------------------------------------------------------------
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port_open "$PORT" && die "127.0.0.1:$PORT is already in use (pick another with --port)"
-mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp"
-cat > "$WORK/nginx/nginx.conf" <<EOF
-# One worker: on a small machine the crawler, not the server, should get the CPU.
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  types {
-    text/html html htm;
-    application/xml xml;
-    text/plain txt;
-  }
-  default_type application/octet-stream;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 65;
-  keepalive_requests 100000;
-  gzip $GZIP;
-  gzip_comp_level 1;
-  gzip_types application/xml text/plain;
-  client_body_temp_path $WORK/nginx/tmp/body;
-  proxy_temp_path $WORK/nginx/tmp/proxy;
-  fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
-  uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
-  scgi_temp_path $WORK/nginx/tmp/scgi;
-  server {
-    listen 127.0.0.1:$PORT;
-    server_name _;
-    root $STORE;
-    index index.html;
-  }
-}
-EOF
-"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" &
-NGINX_PID=$!
-for _ in $(seq 100); do port_open "$PORT" && break; kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.05; done
-if ! kill -0 "$NGINX_PID" 2>/dev/null || ! port_open "$PORT"; then
-  cat "$WORK/nginx/logs/error.log" >&2 || true
-  die "nginx did not start on 127.0.0.1:$PORT"
-fi
+# shellcheck source=bench/nginx.sh
+. "$REPO/bench/nginx.sh"
+start_nginx "$STORE" "$PORT" "$WORK" "$GZIP" || die "cannot serve the store"
 status="$(python3 -c 'import sys,urllib.request as u; print(u.urlopen(sys.argv[1]).status)' "$ORIGIN/" 2>&1 | tail -1)"
 [ "$status" = 200 ] || die "nginx answers $ORIGIN/ with: $status (can its worker read $STORE?)"
 
@@ -153,7 +111,7 @@ status="$(python3 -c 'import sys,urllib.request as u; print(u.urlopen(sys.argv[1
 rev="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [ "$rev" = unknown ] || git -C "$REPO" diff --quiet HEAD 2>/dev/null || rev="$rev+dirty"
 echo "== conditions: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "   $("$BIN" --version 2>/dev/null | head -1) at $rev (release build), $("$NGINX" -v 2>&1 | sed 's/^nginx version: //') on 127.0.0.1:$PORT (1 worker, gzip $GZIP)"
+echo "   $("$BIN" --version 2>/dev/null | head -1) at $rev (release build), $NGINX_VERSION on 127.0.0.1:$PORT (1 worker, gzip $GZIP)"
 echo "   store: $PAGES pages, $(awk -v b="$STORE_BYTES" -v n="$PAGES" 'BEGIN {printf "%.1f MB, %.1f KB per page", b/1e6, b/n/1e3}')"
 
 # --- Timed runs -----------------------------------------------------------------------------
