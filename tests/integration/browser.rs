@@ -280,6 +280,33 @@ fn the_deploy_gate_fails_on_a_vendor_only_the_browser_sees_and_points_at_its_loa
 }
 
 #[test]
+fn headers_go_to_the_store_only_never_to_third_parties() {
+    let Some(_one) = chromium() else { return };
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        html(r#"<!doctype html><title>Staging</title><script src="/app.js"></script><img src="http://static.criteo.net:{{PORT}}/px.gif">"#),
+    );
+    r.insert("/app.js".into(), js("fetch('http://snap.licdn.com:{{PORT}}/collect', { mode: 'no-cors' });"));
+    let server = Server::start(r);
+    let report =
+        scan(&browser_args(&server, &["--browser", "--settle", "500", "-H", "Authorization: Basic c3RhZ2luZzpwdw=="]));
+    assert_eq!(report["browser"]["pages_visited"], 1);
+    let seen = server.seen();
+    let auth = |s: &Seen| s.headers.iter().any(|(k, v)| k == "authorization" && v == "Basic c3RhZ2luZzpwdw==");
+    let browser_app = seen.iter().filter(|s| s.path == "/app.js").collect::<Vec<_>>();
+    assert!(
+        !browser_app.is_empty() && browser_app.iter().all(|s| auth(s)),
+        "the store's requests carry it: {browser_app:?}"
+    );
+    for path in ["/px.gif", "/collect"] {
+        let third: Vec<_> = seen.iter().filter(|s| s.path == path).collect();
+        assert!(!third.is_empty(), "{path} was requested");
+        assert!(third.iter().all(|s| !auth(s)), "{path} must not get the store's credentials: {third:?}");
+    }
+}
+
+#[test]
 fn a_page_that_never_stops_polling_ends_at_the_settle_window() {
     let Some(_one) = chromium() else { return };
     let mut r = HashMap::new();
