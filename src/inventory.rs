@@ -154,7 +154,7 @@ pub struct VendorOut {
     /// browser only), or both.
     pub sources: Vec<Source>,
     /// Browser mode: who made the requests to it: `page` (the page's markup or inline
-    /// scripts), a vendor id, or the host of an unknown or first-party script.
+    /// scripts), a vendor id, or `host/path` of an unknown or first-party script.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub loaded_by: Vec<String>,
     /// Browser mode: what its scripts and frames requested in turn (vendor ids or hosts).
@@ -263,9 +263,9 @@ pub struct CookieOut {
     pub name: String,
     pub domain: String,
     pub path: String,
-    /// Unix time in seconds; absent for a session cookie.
+    /// Days from the visit until it expires (two decimals); absent for a session cookie.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires: Option<i64>,
+    pub lifetime_days: Option<f64>,
     pub session: bool,
     pub secure: bool,
     pub http_only: bool,
@@ -283,7 +283,10 @@ pub struct CookieOut {
     /// The vendor behind the setter (or behind the cookie's domain when the setter is unknown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
-    pub pages: Vec<String>,
+    /// The browser refused to store it: Chromium's reasons. The attempt is still reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
+    pub pages: BTreeSet<String>,
 }
 
 impl CookieOut {
@@ -307,7 +310,7 @@ pub struct StorageOut {
     pub party: Party,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
-    pub pages: Vec<String>,
+    pub pages: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -453,11 +456,10 @@ impl Acc<'_> {
     /// A source seen again by the browser: the vendor (or unknown host) now counts as
     /// seen in both places.
     fn also_runtime(&mut self, host: &str) {
-        let both = [Source::Runtime];
         if let Some(m) = self.db.lookup(host) {
-            self.vendors.entry(m.vendor.id.clone()).or_default().sources.extend(both);
+            self.vendors.entry(m.vendor.id.clone()).or_default().sources.insert(Source::Runtime);
         } else if let Some(acc) = self.unknown.get_mut(host) {
-            acc.sources.extend(both);
+            acc.sources.insert(Source::Runtime);
         }
     }
 
@@ -484,6 +486,17 @@ impl Acc<'_> {
         if let Some(acc) = self.vendors.get_mut(&from) {
             acc.loads.insert(to);
         }
+    }
+}
+
+/// The form in which a markup reference and a browser request are the same URL: no
+/// fragment (the browser never sends one), and `http:` as `https:` (the browser upgrades
+/// some hosts before it asks).
+fn match_key(url: &str) -> String {
+    let url = url.split('#').next().unwrap_or(url);
+    match url.strip_prefix("http://") {
+        Some(rest) => format!("https://{rest}"),
+        None => url.to_owned(),
     }
 }
 
@@ -557,27 +570,33 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
                         .cookies
                         .insert(CookieRef { name: c.name.clone(), domain: c.domain.clone() });
                 }
-                let key = (c.domain.clone(), c.name.clone(), c.path.clone());
-                let out = cookies.entry(key).or_insert_with(|| CookieOut {
+                let seen = CookieOut {
                     name: c.name.clone(),
                     domain: c.domain.clone(),
                     path: c.path.clone(),
-                    expires: c.expires,
-                    session: c.expires.is_none(),
+                    lifetime_days: c.lifetime_days,
+                    session: c.lifetime_days.is_none(),
                     secure: c.secure,
                     http_only: c.http_only,
                     same_site: c.same_site.clone(),
                     party: if info.scope.is_first_party(domain_host) { Party::First } else { Party::Third },
                     via: c.via,
                     set_by: c.set_by.clone(),
-                    set_by_host: set_by_host.clone(),
-                    vendor: vendor.clone(),
-                    pages: Vec::new(),
-                });
-                if out.set_by.is_none() && c.set_by.is_some() {
-                    (out.via, out.set_by, out.set_by_host, out.vendor) = (c.via, c.set_by.clone(), set_by_host, vendor);
+                    set_by_host,
+                    vendor,
+                    blocked: c.blocked.clone(),
+                    pages: BTreeSet::new(),
+                };
+                let key = (c.domain.clone(), c.name.clone(), c.path.clone());
+                let out = cookies.entry(key).or_insert_with(|| seen.clone());
+                // Pages arrive in crawl order, which varies: the attributes kept are the
+                // ones that sort first (a known setter before an unknown one), not the
+                // first page's.
+                if cookie_rank(&seen) < cookie_rank(out) {
+                    let pages = std::mem::take(&mut out.pages);
+                    *out = CookieOut { pages, ..seen };
                 }
-                out.pages.push(page_url.clone());
+                out.pages.insert(page_url.clone());
             }
             for w in &visit.storage {
                 let host = w.script.as_deref().and_then(host_of);
@@ -599,10 +618,10 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
                         script: w.script.clone(),
                         party,
                         vendor,
-                        pages: Vec::new(),
+                        pages: BTreeSet::new(),
                     })
                     .pages
-                    .push(page_url.clone());
+                    .insert(page_url.clone());
             }
             visit_out = Some(PageVisitOut {
                 complete: !visit.failed,
@@ -724,16 +743,8 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
         companies,
         unknown_hosts,
         resources,
-        cookies: info.browser.as_ref().map(|_| {
-            let mut c: Vec<CookieOut> = cookies.into_values().collect();
-            c.iter_mut().for_each(|c| c.pages.dedup());
-            c
-        }),
-        storage: info.browser.as_ref().map(|_| {
-            let mut s: Vec<StorageOut> = storage.into_values().collect();
-            s.iter_mut().for_each(|s| s.pages.dedup());
-            s
-        }),
+        cookies: info.browser.as_ref().map(|_| cookies.into_values().collect()),
+        storage: info.browser.as_ref().map(|_| storage.into_values().collect()),
         browser: info.browser.map(|b| BrowserOut {
             product: b.product,
             settle_ms: b.settle_ms,
@@ -745,6 +756,20 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
         findings: Vec::new(),
         changes: None,
     }
+}
+
+/// Which of two sightings of one cookie the report keeps: stored before blocked, a known
+/// setter before an unknown one, then the smallest values, so the choice never depends on
+/// the order pages were crawled in.
+fn cookie_rank(c: &CookieOut) -> impl Ord + '_ {
+    (
+        c.blocked.is_some(),
+        c.via == CookieVia::Unknown,
+        &c.set_by,
+        c.lifetime_days.map(|d| (d * 100.0) as i64),
+        &c.same_site,
+        (c.secure, c.http_only),
+    )
 }
 
 /// `{markup, runtime}` reads as "both"; a vendor's `sources` is then `[both]`.
@@ -763,14 +788,13 @@ fn collapse(sources: BTreeSet<Source>) -> Vec<Source> {
 fn merge_visit(acc: &mut Acc, resources: &mut Vec<ResourceOut>, first: usize, visit: &Visit, page: &str) {
     let mut markup: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, r) in resources.iter().enumerate().skip(first) {
-        markup.entry(r.url.clone()).or_default().push(i);
+        markup.entry(match_key(&r.url)).or_default().push(i);
     }
     let mut runtime_only: HashMap<(String, ResourceKind), usize> = HashMap::new();
     for (i, req) in visit.requests.iter().enumerate() {
         let url = req.url.to_string();
         let host = req.url.host_str().unwrap_or("").to_owned();
         let loader = chain::loaded_by(req, page);
-        acc.edge(loader, &host);
         let out = || RuntimeOut {
             cdp_type: req.cdp_type.clone(),
             method: req.method.clone(),
@@ -783,7 +807,8 @@ fn merge_visit(acc: &mut Acc, resources: &mut Vec<ResourceOut>, first: usize, vi
             chain: chain::chain(&visit.requests, i, page),
             count: 1,
         };
-        if let Some(idx) = markup.get(&url) {
+        if let Some(idx) = markup.get(&match_key(&url)) {
+            acc.edge(loader, &host);
             for &j in idx {
                 let r = &mut resources[j];
                 r.source = Source::Both;
@@ -799,9 +824,12 @@ fn merge_visit(acc: &mut Acc, resources: &mut Vec<ResourceOut>, first: usize, vi
             if let Some(rt) = &mut resources[j].runtime {
                 rt.count += 1;
             }
+            acc.edge(loader, &host);
             continue;
         }
+        // Counted first, so an unknown host seen only now exists when its loader is noted.
         let (party, vendor) = acc.count(&host, req.kind, Source::Runtime, page);
+        acc.edge(loader, &host);
         runtime_only.insert((url.clone(), req.kind), resources.len());
         resources.push(ResourceOut {
             url,

@@ -73,7 +73,8 @@ pub fn file_for_url(root: &Path, site: &Url, url: &Url) -> Option<PathBuf> {
         return None;
     }
     let base = site.path().trim_end_matches('/');
-    let rest = url.path().strip_prefix(base)?;
+    // A segment boundary: a site at `/shop` does not serve `/shopping`.
+    let rest = url.path().strip_prefix(base).filter(|r| r.is_empty() || r.starts_with('/'))?;
     let mut path = root.to_path_buf();
     for seg in rest.split('/').filter(|s| !s.is_empty()) {
         let seg = percent_encoding::percent_decode_str(seg).decode_utf8().ok()?;

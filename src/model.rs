@@ -250,14 +250,19 @@ pub struct CookieSeen {
     /// As Chromium stores it: `.shop.example` for a domain cookie, `shop.example` host-only.
     pub domain: String,
     pub path: String,
-    /// Unix time in seconds; `None` for a session cookie.
-    pub expires: Option<i64>,
+    /// How long it lives, in days from the visit (two decimals); `None` for a session
+    /// cookie. Relative, not a date, so two runs of the same site give the same report.
+    pub lifetime_days: Option<f64>,
     pub secure: bool,
     pub http_only: bool,
     pub same_site: Option<String>,
     pub via: CookieVia,
     /// The response URL (header) or script URL (script) that set it.
     pub set_by: Option<String>,
+    /// The browser refused to store it, and why (Chromium's reasons, such as
+    /// `ThirdPartyPhaseout` or `SameSiteUnspecifiedTreatedAsLax`): the attempt still says
+    /// who tried to set a cookie, and would succeed in a browser with other settings.
+    pub blocked: Option<String>,
 }
 
 /// A `localStorage` / `sessionStorage` write seen during a visit.

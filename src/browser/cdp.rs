@@ -41,6 +41,9 @@ pub struct Cdp {
     pending: Arc<Mutex<Pending>>,
     routes: Arc<Mutex<Routes>>,
     next_id: Arc<AtomicU64>,
+    /// Set by the reader when the socket closes: the browser is gone, and every later
+    /// call fails at once instead of at its timeout.
+    closed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// How long one command may take. Chromium answers in milliseconds; a command that takes
@@ -65,6 +68,8 @@ impl Cdp {
             }
         });
         let (p, r) = (pending.clone(), routes.clone());
+        let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let gone = closed.clone();
         tokio::spawn(async move {
             while let Some(Ok(msg)) = stream.next().await {
                 let Message::Text(text) = msg else { continue };
@@ -73,10 +78,11 @@ impl Cdp {
             }
             // The browser is gone: fail every call still waiting, and close every route so
             // each visit ends now instead of at its deadline.
+            gone.store(true, Ordering::SeqCst);
             p.lock().unwrap_or_else(|e| e.into_inner()).clear();
             r.lock().unwrap_or_else(|e| e.into_inner()).by_session.clear();
         });
-        Ok(Cdp { out, pending, routes, next_id: Arc::new(AtomicU64::new(1)) })
+        Ok(Cdp { out, pending, routes, next_id: Arc::new(AtomicU64::new(1)), closed })
     }
 
     /// Send a command and wait for its result.
@@ -97,14 +103,18 @@ impl Cdp {
         if let Some(s) = session {
             msg["sessionId"] = Value::String(s.to_owned());
         }
+        if self.is_closed() {
+            return Err("the browser has exited".into());
+        }
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap_or_else(|e| e.into_inner()).insert(id, tx);
         if self.out.send(msg.to_string()).is_err() {
-            return Err("the browser connection is closed".into());
+            self.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            return Err("the browser has exited".into());
         }
         match tokio::time::timeout(limit, rx).await {
             Ok(Ok(result)) => result.map_err(|e| format!("{method}: {e}")),
-            Ok(Err(_)) => Err("the browser closed the connection".into()),
+            Ok(Err(_)) => Err("the browser has exited".into()),
             Err(_) => {
                 self.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
                 Err(format!("{method}: no answer from the browser in {} s", limit.as_secs()))
@@ -128,12 +138,15 @@ impl Cdp {
         self.routes.lock().unwrap_or_else(|e| e.into_inner()).by_session.insert(session.to_owned(), tx);
     }
 
-    /// Stop routing these sessions (the visit is over).
-    pub fn unroute<'a>(&self, sessions: impl IntoIterator<Item = &'a String>) {
-        let mut routes = self.routes.lock().unwrap_or_else(|e| e.into_inner());
-        for s in sessions {
-            routes.by_session.remove(s);
-        }
+    /// Stop routing every session that delivers to `tx` (the visit is over), including
+    /// children attached after the visit last looked.
+    pub fn unroute(&self, tx: &mpsc::UnboundedSender<Event>) {
+        self.routes.lock().unwrap_or_else(|e| e.into_inner()).by_session.retain(|_, t| !t.same_channel(tx));
+    }
+
+    /// The browser's socket closed (it exited or crashed).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
     }
 }
 

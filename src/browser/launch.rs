@@ -95,7 +95,6 @@ pub struct LaunchOptions {
 pub struct Chromium {
     child: tokio::process::Child,
     pub ws_url: String,
-    pub version: String,
     _profile: tempfile::TempDir,
 }
 
@@ -172,10 +171,13 @@ impl Chromium {
         // Its own process group, so one signal reaches the zygote and every renderer too.
         #[cfg(unix)]
         cmd.process_group(0);
-        let mut child = cmd.spawn().map_err(|e| {
+        let child = cmd.spawn().map_err(|e| {
             Error::input(format!("cannot start {}: {e}", opts.chrome.display())).with_help(install_help())
         })?;
-        let stderr = child.stderr.take().ok_or_else(|| Error::input("cannot read Chromium's output"))?;
+        // Owned by the guard from here on: if this future is dropped (Ctrl-C while the
+        // browser starts) or fails, Drop kills the whole process group.
+        let mut chromium = Chromium { child, ws_url: String::new(), _profile: profile };
+        let stderr = chromium.child.stderr.take().ok_or_else(|| Error::input("cannot read Chromium's output"))?;
         let mut lines = BufReader::new(stderr).lines();
         let mut said = Vec::new();
         let found = tokio::time::timeout(START_TIMEOUT, async {
@@ -190,7 +192,6 @@ impl Chromium {
             None
         })
         .await;
-        let mut chromium = Chromium { child, ws_url: String::new(), version: String::new(), _profile: profile };
         let Ok(Some(ws_url)) = found else {
             let last = said.iter().rev().find(|l| !l.trim().is_empty()).cloned().unwrap_or_default();
             chromium.kill();
@@ -199,17 +200,12 @@ impl Chromium {
                 opts.chrome.display(),
                 if last.is_empty() { String::new() } else { format!(": {last}") }
             ))
-            .with_help("check that it runs: chromium --headless=new --dump-dom about:blank"));
+            .with_help("check that it runs: chromium --headless --dump-dom about:blank"));
         };
         // Keep draining stderr: a full pipe would block the browser.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         chromium.ws_url = ws_url;
         Ok(chromium)
-    }
-
-    /// The browser's main process id (its process group id too).
-    pub fn pid(&self) -> Option<u32> {
-        self.child.id()
     }
 
     /// Let the browser shut down on its own (it tidies up), for a short while, then kill it.
@@ -266,8 +262,14 @@ mod tests {
                 ("cdn.example".into(), "[::1]:443".parse().unwrap()),
             ],
             others_not_found: true,
+            exclude: vec!["127.0.0.1".into()],
         };
-        assert_eq!(rules.to_flag().unwrap(), "MAP shop.example 127.0.0.1, MAP cdn.example [::1], MAP * ~NOTFOUND");
+        assert_eq!(
+            rules.to_flag().unwrap(),
+            "MAP shop.example 127.0.0.1, MAP cdn.example [::1], MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+        );
+        let only_mapped = HostRules { others_not_found: false, ..rules };
+        assert_eq!(only_mapped.to_flag().unwrap(), "MAP shop.example 127.0.0.1, MAP cdn.example [::1]");
         assert_eq!(HostRules::default().to_flag(), None);
     }
 

@@ -11,10 +11,10 @@ pub mod chain;
 pub mod launch;
 pub mod visit;
 
+use crate::crawl::Stop;
 use crate::error::Error;
 use crate::model::Visit;
 use indicatif::ProgressBar;
-use std::future::Future;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 use url::Url;
@@ -37,17 +37,27 @@ pub struct BrowserRun {
     pub interrupted: bool,
 }
 
-/// Visit every page; `stop` resolving (Ctrl-C) ends the run with what was visited so far.
+/// Visit every page; a stop request (Ctrl-C) ends the run with what was visited so far,
+/// including while the browser is still starting.
 pub async fn visit_pages(
     cfg: &BrowserConfig,
     pages: Vec<(usize, Url)>,
     progress: &ProgressBar,
-    stop: impl Future<Output = ()>,
+    stop: &Stop,
 ) -> Result<BrowserRun, Error> {
-    let chromium = launch::Chromium::start(&cfg.launch).await?;
-    let cdp = cdp::Cdp::connect(&chromium.ws_url).await.map_err(|e| {
-        Error::input(e).with_help("the browser started but did not accept a DevTools connection; try again")
-    })?;
+    let stopped = || BrowserRun { visits: Vec::new(), version: String::new(), interrupted: true };
+    // Chromium is dropped (killed) if the stop comes while it starts.
+    let started = tokio::select! {
+        c = launch::Chromium::start(&cfg.launch) => c?,
+        _ = stop.requested() => return Ok(stopped()),
+    };
+    let chromium = started;
+    let cdp = tokio::select! {
+        c = cdp::Cdp::connect(&chromium.ws_url) => c.map_err(|e| {
+            Error::input(e).with_help("the browser started but did not accept a DevTools connection; try again")
+        })?,
+        _ = stop.requested() => return Ok(stopped()),
+    };
     let version = cdp
         .call(None, "Browser.getVersion", serde_json::json!({}))
         .await
@@ -61,6 +71,7 @@ pub async fn visit_pages(
     let mut tasks: JoinSet<(usize, Visit)> = JoinSet::new();
     let mut visits = Vec::new();
     let mut interrupted = false;
+    let stop = stop.requested();
     tokio::pin!(stop);
     loop {
         while tasks.len() < cfg.concurrency.max(1) {

@@ -30,6 +30,8 @@ const BINDING: &str = "__vendorscanReport";
 const HOOK: &str = r#"(() => {
   const report = globalThis.__vendorscanReport;
   if (typeof report !== 'function') return;
+  // Out of the page's reach: its scripts can neither see the scanner nor forge reports.
+  try { delete globalThis.__vendorscanReport; } catch (e) {}
   const caller = () => {
     const stack = String(new Error().stack || '');
     const m = stack.match(/(?:https?|wss?):\/\/[^\s)]+?(?=:\d+:\d+)/);
@@ -101,7 +103,18 @@ pub struct VisitConfig {
 /// What a request id currently points at (redirects reuse the id).
 struct Current {
     index: Option<usize>,
-    url: String,
+    /// Every hop's URL, first to last: a `Set-Cookie` seen for the id may belong to any
+    /// of them, and the cookie's domain tells which.
+    hops: Vec<String>,
+}
+
+/// Who tried to set a cookie: by a response header (any hop of one request) or by a
+/// script (`document.cookie`, in a document of `origin`).
+struct Setter {
+    name: String,
+    via: CookieVia,
+    urls: Vec<String>,
+    origin: Option<String>,
 }
 
 #[derive(Default)]
@@ -110,11 +123,14 @@ struct Capture {
     current: HashMap<(String, String), Current>,
     /// frame id → document URL
     frames: HashMap<String, String>,
+    /// (request id, URL) of the frame documents recorded
+    documents: std::collections::HashSet<(String, String)>,
     main_frame: Option<String>,
     /// worker session → worker script URL
     workers: HashMap<String, String>,
-    /// (sequence, cookie name, via, setter URL)
-    setters: Vec<(usize, String, CookieVia, Option<String>)>,
+    setters: Vec<Setter>,
+    /// Cookies the browser refused to store, from the responses' extra info.
+    blocked: Vec<CookieSeen>,
     storage: Vec<StorageWrite>,
     /// image URL → the script that set it as an `<img>` src
     image_setters: HashMap<String, String>,
@@ -135,9 +151,10 @@ pub async fn visit(cdp: &Cdp, url: &Url, cfg: &VisitConfig) -> Visit {
         Err(e) => return failed(format!("the browser did not open a context for this page: {e}")),
     };
     let mut cap = Capture::default();
-    let visit = run(cdp, url, cfg, &ctx, &mut cap, start).await;
-    cdp.unroute(&cap.sessions);
-    let _ = cdp.call(None, "Target.disposeBrowserContext", json!({ "browserContextId": ctx })).await;
+    let (tx, rx) = mpsc::unbounded_channel::<Event>();
+    let visit = run(cdp, url, cfg, &ctx, &mut cap, start, (&tx, rx)).await;
+    cdp.unroute(&tx);
+    let _ = cdp.call_with(None, "Target.disposeBrowserContext", json!({ "browserContextId": ctx }), AFTER_CAP).await;
     visit
 }
 
@@ -145,7 +162,19 @@ fn failed(why: String) -> Visit {
     Visit { error: Some(why), failed: true, ..Visit::default() }
 }
 
-async fn run(cdp: &Cdp, url: &Url, cfg: &VisitConfig, ctx: &str, cap: &mut Capture, start: Instant) -> Visit {
+/// How long each clean-up command (cookies, closing the context) may take after the cap:
+/// the browser answers them in milliseconds unless it is wedged.
+const AFTER_CAP: Duration = Duration::from_secs(5);
+
+async fn run(
+    cdp: &Cdp,
+    url: &Url,
+    cfg: &VisitConfig,
+    ctx: &str,
+    cap: &mut Capture,
+    start: Instant,
+    (tx, mut rx): (&mpsc::UnboundedSender<Event>, mpsc::UnboundedReceiver<Event>),
+) -> Visit {
     let hard = start + cfg.page_cap;
     let target =
         match cdp.call(None, "Target.createTarget", json!({ "url": "about:blank", "browserContextId": ctx })).await {
@@ -156,10 +185,9 @@ async fn run(cdp: &Cdp, url: &Url, cfg: &VisitConfig, ctx: &str, cap: &mut Captu
         Ok(v) => v["sessionId"].as_str().unwrap_or_default().to_owned(),
         Err(e) => return failed(format!("cannot attach to the tab: {e}")),
     };
-    let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
-    cdp.route(&session, tx);
+    cdp.route(&session, tx.clone());
     cap.sessions.push(session.clone());
-    if let Err(e) = prepare(cdp, &session, cfg, true).await {
+    if let Err(e) = prepare(cdp, &session, cfg).await {
         return failed(format!("cannot prepare the tab: {e}"));
     }
     // A page target's main frame has the target's id; knowing it before the first event
@@ -242,17 +270,17 @@ async fn run(cdp: &Cdp, url: &Url, cfg: &VisitConfig, ctx: &str, cap: &mut Captu
     }
 }
 
-/// Domains, hook and auto-attach for a page or frame session (workers get Network only).
-async fn prepare(cdp: &Cdp, session: &str, cfg: &VisitConfig, page: bool) -> Result<(), String> {
-    let s = Some(session);
-    cdp.call(s, "Network.enable", json!({})).await?;
+/// The commands that prepare a page or frame session (workers get Network only): the
+/// domains, the page hook and its binding, request interception, and auto-attach.
+fn setup_commands(cfg: &VisitConfig, page: bool) -> Vec<(&'static str, Value)> {
+    let mut cmds = vec![("Network.enable", json!({}))];
     if page {
-        cdp.call(s, "Page.enable", json!({})).await?;
-        cdp.call(s, "Inspector.enable", json!({})).await.ok();
+        cmds.push(("Page.enable", json!({})));
+        cmds.push(("Inspector.enable", json!({})));
         // Binding calls are reported only while the Runtime domain is on.
-        cdp.call(s, "Runtime.enable", json!({})).await?;
-        cdp.call(s, "Runtime.addBinding", json!({ "name": BINDING })).await?;
-        cdp.call(s, "Page.addScriptToEvaluateOnNewDocument", json!({ "source": HOOK })).await?;
+        cmds.push(("Runtime.enable", json!({})));
+        cmds.push(("Runtime.addBinding", json!({ "name": BINDING })));
+        cmds.push(("Page.addScriptToEvaluateOnNewDocument", json!({ "source": HOOK })));
         let mut patterns: Vec<Value> = Vec::new();
         if let Some(local) = &cfg.local {
             patterns.push(json!({ "urlPattern": format!("{}/*", local.origin), "requestStage": "Request" }));
@@ -262,12 +290,18 @@ async fn prepare(cdp: &Cdp, session: &str, cfg: &VisitConfig, page: bool) -> Res
             }
         }
         if !patterns.is_empty() {
-            cdp.call(s, "Fetch.enable", json!({ "patterns": patterns })).await?;
+            cmds.push(("Fetch.enable", json!({ "patterns": patterns })));
         }
     }
-    cdp.call(s, "Target.setAutoAttach", json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }))
-        .await
-        .ok();
+    cmds.push(("Target.setAutoAttach", json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true })));
+    cmds
+}
+
+/// Prepare the page's own session, waiting for each answer (nothing runs in it yet).
+async fn prepare(cdp: &Cdp, session: &str, cfg: &VisitConfig) -> Result<(), String> {
+    for (method, params) in setup_commands(cfg, true) {
+        cdp.call(Some(session), method, params).await?;
+    }
     Ok(())
 }
 
@@ -306,23 +340,34 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
         }
         "Network.responseReceivedExtraInfo" => {
             let Some(id) = p["requestId"].as_str() else { return };
-            let Some(cur) = cap.current.get(&(session.clone(), id.to_owned())) else { return };
-            let url = cur.url.clone();
+            let hops = cap.current.get(&(session.clone(), id.to_owned())).map(|c| c.hops.clone()).unwrap_or_default();
             let headers = p["headers"].as_object().into_iter().flatten();
-            for (name, value) in headers {
-                if !name.eq_ignore_ascii_case("set-cookie") {
-                    continue;
-                }
+            for (_, value) in headers.filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie")) {
                 for line in value.as_str().unwrap_or("").lines() {
                     let cookie = line.split(';').next().unwrap_or("").split('=').next().unwrap_or("").trim();
                     if !cookie.is_empty() {
-                        let seq = cap.setters.len();
-                        cap.setters.push((seq, cookie.to_owned(), CookieVia::Header, Some(url.clone())));
+                        cap.setters.push(Setter {
+                            name: cookie.to_owned(),
+                            via: CookieVia::Header,
+                            urls: hops.clone(),
+                            origin: None,
+                        });
                     }
                 }
             }
+            for b in p["blockedCookies"].as_array().into_iter().flatten() {
+                cap.blocked.push(blocked_cookie(b, &hops));
+            }
         }
         "Page.loadEventFired" if Some(&session) == cap.sessions.first() => cap.loaded = true,
+        "Page.frameNavigated" => {
+            let f = &p["frame"];
+            if let (Some(id), Some(u)) = (f["id"].as_str(), f["url"].as_str()) {
+                if Some(id) != cap.main_frame.as_deref() {
+                    cap.frames.insert(id.to_owned(), u.to_owned());
+                }
+            }
+        }
         "Inspector.targetCrashed" if Some(&session) == cap.sessions.first() => cap.crashed = true,
         "Runtime.bindingCalled" if p["name"] == BINDING => {
             let Ok(msg) = serde_json::from_str::<Value>(p["payload"].as_str().unwrap_or("")) else { return };
@@ -331,8 +376,12 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                 Some("cookie") => {
                     let name = msg["name"].as_str().unwrap_or("").to_owned();
                     if !name.is_empty() {
-                        let seq = cap.setters.len();
-                        cap.setters.push((seq, name, CookieVia::Script, by));
+                        cap.setters.push(Setter {
+                            name,
+                            via: CookieVia::Script,
+                            urls: by.into_iter().collect(),
+                            origin: msg["origin"].as_str().map(str::to_owned),
+                        });
                     }
                 }
                 Some("src") => {
@@ -359,7 +408,11 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                     cap.workers.insert(child.to_owned(), u.to_owned());
                 }
             }
-            let _ = prepare(cdp, child, cfg, is_frame).await;
+            // Sent in order without waiting for answers: the child is paused until the last
+            // one, and this loop must keep answering paused requests meanwhile.
+            for (method, params) in setup_commands(cfg, is_frame) {
+                cdp.send(Some(child), method, params);
+            }
             cdp.send(Some(child), "Runtime.runIfWaitingForDebugger", json!({}));
         }
         "Fetch.requestPaused" => on_paused(cdp, cfg, &session, p).await,
@@ -425,15 +478,19 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
     let raw_url = p["request"]["url"].as_str().unwrap_or("");
     let key = (session.to_owned(), id.to_owned());
     // A redirect reuses the request id: the hop before it got this 3xx.
+    let mut hops = Vec::new();
     if let (Some(status), Some(cur)) = (p["redirectResponse"]["status"].as_u64(), cap.current.get(&key)) {
         if let Some(i) = cur.index {
             cap.requests[i].status = Some(status as u16);
         }
+        hops = cur.hops.clone();
     }
+    hops.push(raw_url.to_owned());
     let cdp_type = p["type"].as_str().unwrap_or("Other").to_owned();
     let frame_id = p["frameId"].as_str().unwrap_or("");
     if cdp_type == "Document" {
-        cap.frames.entry(frame_id.to_owned()).or_insert_with(|| raw_url.to_owned());
+        // The latest hop or navigation: a frame's later requests belong to its current document.
+        cap.frames.insert(frame_id.to_owned(), raw_url.to_owned());
     }
     let is_main_document = cdp_type == "Document" && cap.main_frame.as_deref().is_none_or(|m| m == frame_id);
     if is_main_document {
@@ -450,10 +507,13 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
     let skip = is_main_document
         || cdp_type == "Preflight"
         || p["initiator"]["type"] == "preflight"
-        // An out-of-process frame's document shows on both sides; the parent's copy counts.
-        || cap.requests.iter().any(|r| r.url.as_str() == raw_url && r.cdp_type == "Document" && cdp_type == "Document");
+        // An out-of-process frame's document shows on both sides (same id); the parent's copy counts.
+        || (cdp_type == "Document" && cap.documents.contains(&(id.to_owned(), raw_url.to_owned())));
+    if cdp_type == "Document" {
+        cap.documents.insert((id.to_owned(), raw_url.to_owned()));
+    }
     let Some(url) = url.filter(|_| !skip) else {
-        cap.current.insert(key, Current { index: None, url: raw_url.to_owned() });
+        cap.current.insert(key, Current { index: None, hops });
         return;
     };
     let init = &p["initiator"];
@@ -495,7 +555,7 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
         initiator_line,
     };
     cap.requests.push(request);
-    cap.current.insert(key, Current { index: Some(cap.requests.len() - 1), url: raw_url.to_owned() });
+    cap.current.insert(key, Current { index: Some(cap.requests.len() - 1), hops });
 }
 
 /// Answer a paused first-party request: from disk in local mode, or with `--header`s.
@@ -534,48 +594,109 @@ async fn on_paused(cdp: &Cdp, cfg: &VisitConfig, session: &str, p: &Value) {
     cdp.send(Some(session), "Fetch.continueRequest", json!({ "requestId": id, "headers": headers }));
 }
 
-/// The cookies in the context's jar, each with the last setter seen for its name.
-async fn collect_cookies(cdp: &Cdp, ctx: &str, cap: &Capture) -> Vec<CookieSeen> {
-    let Ok(v) = cdp.call(None, "Storage.getCookies", json!({ "browserContextId": ctx })).await else {
-        return Vec::new();
-    };
-    let mut out: Vec<CookieSeen> = v["cookies"]
-        .as_array()
+fn host_of(url: &str) -> Option<String> {
+    Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned))
+}
+
+/// `host` may set a cookie for `domain` (`.shop.example` or `shop.example`).
+fn domain_matches(host: &str, domain: &str) -> bool {
+    let bare = domain.trim_start_matches('.');
+    host == bare || host.ends_with(&format!(".{bare}"))
+}
+
+/// The last setter that could have set cookie `name` on `domain`: a header from a hop
+/// whose host domain-matches, or a script in a document of a matching origin. A name alone
+/// is not enough: two sites often use the same cookie name.
+fn setter_of<'a>(setters: &'a [Setter], name: &str, domain: &str) -> Option<(CookieVia, Option<&'a String>)> {
+    setters.iter().rev().filter(|s| s.name == name).find_map(|s| match s.via {
+        CookieVia::Header => s
+            .urls
+            .iter()
+            .rev()
+            .find(|u| host_of(u).is_some_and(|h| domain_matches(&h, domain)))
+            .map(|u| (s.via, Some(u))),
+        _ => s
+            .origin
+            .as_deref()
+            .and_then(host_of)
+            .is_some_and(|h| domain_matches(&h, domain))
+            .then(|| (s.via, s.urls.first())),
+    })
+}
+
+fn lifetime_days(expires: Option<f64>, session: bool) -> Option<f64> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64();
+    let e = expires.filter(|_| !session)?;
+    Some(((e - now) / 86_400.0 * 100.0).round() / 100.0)
+}
+
+fn same_site(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_owned)
+}
+
+/// A cookie the browser refused, from `blockedCookies` of a response's extra info.
+fn blocked_cookie(b: &Value, hops: &[String]) -> CookieSeen {
+    let c = &b["cookie"];
+    let line = b["cookieLine"].as_str().unwrap_or("");
+    let name = c["name"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| line.split(';').next().unwrap_or("").split('=').next().unwrap_or("").trim().to_owned());
+    let set_by = hops.last().cloned();
+    let domain =
+        c["domain"].as_str().map(str::to_owned).or_else(|| set_by.as_deref().and_then(host_of)).unwrap_or_default();
+    let reasons: Vec<&str> = b["blockedReasons"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let session = c["session"].as_bool().unwrap_or(true);
+    CookieSeen {
+        name,
+        domain,
+        path: c["path"].as_str().unwrap_or("/").to_owned(),
+        lifetime_days: lifetime_days(c["expires"].as_f64(), session),
+        secure: c["secure"].as_bool().unwrap_or(false),
+        http_only: c["httpOnly"].as_bool().unwrap_or(false),
+        same_site: same_site(&c["sameSite"]),
+        via: CookieVia::Header,
+        set_by,
+        blocked: Some(if reasons.is_empty() { "blocked".to_owned() } else { reasons.join(", ") }),
+    }
+}
+
+/// The cookies in the context's jar, each with its setter, then the ones the browser
+/// refused (unless the same cookie made it into the jar after all).
+async fn collect_cookies(cdp: &Cdp, ctx: &str, cap: &mut Capture) -> Vec<CookieSeen> {
+    let jar = cdp.call_with(None, "Storage.getCookies", json!({ "browserContextId": ctx }), AFTER_CAP).await;
+    let mut out: Vec<CookieSeen> = jar
+        .ok()
+        .and_then(|v| v["cookies"].as_array().cloned())
         .into_iter()
         .flatten()
         .map(|c| {
             let name = c["name"].as_str().unwrap_or("").to_owned();
             let domain = c["domain"].as_str().unwrap_or("").to_owned();
-            let bare = domain.trim_start_matches('.');
-            let matches_domain = |setter: &Option<String>| {
-                setter
-                    .as_deref()
-                    .and_then(|u| Url::parse(u).ok())
-                    .and_then(|u| u.host_str().map(str::to_owned))
-                    .is_some_and(|h| h == bare || h.ends_with(&format!(".{bare}")))
-            };
-            // A header can only set a cookie for its own site; a script sets cookies on
-            // the document's site, whoever wrote the script.
-            let setter = cap
-                .setters
-                .iter()
-                .rev()
-                .find(|(_, n, via, by)| n == &name && (*via == CookieVia::Script || matches_domain(by)))
-                .or_else(|| cap.setters.iter().rev().find(|(_, n, _, _)| n == &name));
+            let setter = setter_of(&cap.setters, &name, &domain);
             let session = c["session"].as_bool().unwrap_or(false);
             CookieSeen {
-                name,
-                domain,
+                lifetime_days: lifetime_days(c["expires"].as_f64(), session),
                 path: c["path"].as_str().unwrap_or("/").to_owned(),
-                expires: (!session).then(|| c["expires"].as_f64().map(|e| e as i64)).flatten(),
                 secure: c["secure"].as_bool().unwrap_or(false),
                 http_only: c["httpOnly"].as_bool().unwrap_or(false),
-                same_site: c["sameSite"].as_str().map(str::to_owned),
-                via: setter.map_or(CookieVia::Unknown, |s| s.2),
-                set_by: setter.and_then(|s| s.3.clone()),
+                same_site: same_site(&c["sameSite"]),
+                via: setter.map_or(CookieVia::Unknown, |s| s.0),
+                set_by: setter.and_then(|s| s.1.cloned()),
+                blocked: None,
+                name,
+                domain,
             }
         })
         .collect();
+    for b in std::mem::take(&mut cap.blocked) {
+        let stored = out
+            .iter()
+            .any(|c| c.name == b.name && c.domain.trim_start_matches('.') == b.domain.trim_start_matches('.'));
+        if !stored && !out.iter().any(|c| c.name == b.name && c.domain == b.domain && c.blocked.is_some()) {
+            out.push(b);
+        }
+    }
     out.sort_by(|a, b| (&a.domain, &a.name, &a.path).cmp(&(&b.domain, &b.name, &b.path)));
     out
 }

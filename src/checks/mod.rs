@@ -172,7 +172,7 @@ fn runtime_loader(r: &crate::inventory::ResourceOut) -> Option<String> {
         return None;
     }
     let rt = r.runtime.as_ref()?;
-    Some(rt.loaded_by.clone().unwrap_or_else(|| "an inline script of the page".to_owned()))
+    Some(rt.loaded_by.clone().unwrap_or_else(|| "the page itself (an inline script or the browser)".to_owned()))
 }
 
 /// Evaluate the policy (and the baseline changes, if any) over a built report.

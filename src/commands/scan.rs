@@ -158,6 +158,9 @@ pub fn collect(
     let chrome = t.browser.browser.then(|| browser::find_chrome(t.browser.chrome.as_deref())).transpose()?;
     let (mut interrupted, mut page_limit_reached) = (false, false);
     let rt = runtime()?;
+    // Installed before the first phase that listens for it (a local scan without the
+    // browser keeps the default: Ctrl-C ends the process).
+    let mut stop: Option<crawl::Stop> = None;
     let (mut pages, scope, mode, target_names, local_root) = match targets {
         Targets::Urls(start) => {
             let hosts: Vec<&str> = start.iter().filter_map(Url::host_str).collect();
@@ -174,7 +177,8 @@ pub fn collect(
                 robots: !t.crawl.no_robots,
                 delay: Duration::from_millis(t.crawl.delay),
             };
-            let result = rt.block_on(crawl::crawl(cfg, progress))?;
+            let result =
+                rt.block_on(crawl::crawl(cfg, progress, stop.get_or_insert_with(|| crawl::Stop::install(&rt))))?;
             interrupted = result.interrupted;
             page_limit_reached = result.budget_spent;
             (result.pages, scope, "crawl", start.iter().map(Url::to_string).collect::<Vec<_>>(), None)
@@ -203,7 +207,8 @@ pub fn collect(
             .filter(|(_, p)| p.outcome == PageOutcome::Scanned)
             .filter_map(|(i, p)| Url::parse(p.final_url.as_deref().unwrap_or(&p.url)).ok().map(|u| (i, u)))
             .collect();
-        let run = rt.block_on(browser::visit_pages(&cfg, wanted, progress, crawl::stop_signal()))?;
+        let stop = stop.get_or_insert_with(|| crawl::Stop::install(&rt)).clone();
+        let run = rt.block_on(browser::visit_pages(&cfg, wanted, progress, &stop))?;
         for (i, visit) in run.visits {
             pages[i].visit = Some(visit);
         }

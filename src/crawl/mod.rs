@@ -87,26 +87,48 @@ pub struct CrawlResult {
     pub interrupted: bool,
 }
 
-/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM (what CI runners send on cancel).
-pub async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+/// A stop request: Ctrl-C (SIGINT) or, on Unix, SIGTERM (what CI runners send on cancel).
+///
+/// Installed once per run, before the first phase that can be interrupted, and shared by
+/// the crawl and the browser phase: a signal that arrives between two phases, or while
+/// Chromium is starting, is not lost (and never kills the process behind the browser's
+/// back). Without it a signal kills the process, as usual.
+#[derive(Clone)]
+pub struct Stop(tokio::sync::watch::Receiver<bool>);
+
+impl Stop {
+    /// Register the handlers now (on Unix synchronously, so no signal slips through).
+    pub fn install(rt: &tokio::runtime::Runtime) -> Stop {
+        let _inside = rt.enter();
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            if let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+                rt.spawn(async move {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                    let _ = tx.send(true);
+                });
             }
         }
+        #[cfg(not(unix))]
+        rt.spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = tx.send(true);
+        });
+        Stop(rx)
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Resolves once a stop was requested (at once if it already was).
+    pub async fn requested(&self) {
+        let mut rx = self.0.clone();
+        if rx.wait_for(|stopped| *stopped).await.is_err() {
+            // No handler could be installed: never resolves, the default signal action applies.
+            std::future::pending::<()>().await;
+        }
     }
 }
 
@@ -151,7 +173,7 @@ struct Fetched {
     links: Vec<Url>,
 }
 
-pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar) -> Result<CrawlResult, Error> {
+pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar, stop: &Stop) -> Result<CrawlResult, Error> {
     let ports: BTreeSet<u16> = cfg.start.iter().filter_map(Url::port_or_known_default).chain([80, 443]).collect();
     let cs = Arc::new(CrawlScope { scope: cfg.scope.clone(), ports });
     let follow = {
@@ -165,7 +187,7 @@ pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar) -> Result<CrawlResu
     for s in &cfg.start {
         frontier.push(s, 0);
     }
-    let stop = stop_signal();
+    let stop = stop.requested();
     tokio::pin!(stop);
     let mut robots: HashMap<String, Arc<Robots>> = HashMap::new();
     // robots.txt and sitemaps come first (they seed the frontier); a stop signal here ends

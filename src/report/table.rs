@@ -248,11 +248,12 @@ fn cookie_lines(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "Cookies set during the visits ({}):", cookies.len())?;
     for c in cookies {
-        let life = match c.expires {
+        let life = match c.lifetime_days {
             None => "session".to_owned(),
-            Some(_) if c.session => "session".to_owned(),
-            Some(e) => format!("expires {}", unix_day(e)),
+            Some(d) if d >= 2.0 => format!("{:.0} days", d),
+            Some(d) => format!("{:.0} hours", d * 24.0),
         };
+
         let who = match (&c.vendor, &c.set_by_host) {
             (Some(v), _) => v.clone(),
             (None, Some(h)) => h.clone(),
@@ -270,22 +271,11 @@ fn cookie_lines(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             c.party_label()
         );
         writeln!(out, "{}", fit(&line, WIDTH))?;
+        if let Some(why) = &c.blocked {
+            paragraph(out, 4, "refused by the browser: ", why)?;
+        }
     }
     Ok(())
-}
-
-/// `YYYY-MM-DD` of a Unix time (UTC), without a date library: civil-from-days.
-fn unix_day(secs: i64) -> String {
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -408,13 +398,6 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod location_tests {
     use super::*;
-
-    #[test]
-    fn unix_days() {
-        assert_eq!(unix_day(0), "1970-01-01");
-        assert_eq!(unix_day(951_782_400), "2000-02-29");
-        assert_eq!(unix_day(1_796_189_556), "2026-12-02");
-    }
 
     #[test]
     fn long_locations_keep_file_and_line() {

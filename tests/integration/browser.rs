@@ -81,7 +81,9 @@ fetch('http://snap.licdn.com:{{PORT}}/collect?e=1', { mode: 'no-cors' });
 var x = document.createElement('script'); x.src = 'http://unmapped.example/x.js'; document.head.appendChild(x);
 "#),
     );
-    r.insert("/px.gif?e=view".into(), Response::with_type(200, "image/gif", b"GIF89a"));
+    let mut pixel = Response::with_type(200, "image/gif", b"GIF89a");
+    pixel.headers.push(("Set-Cookie".into(), "cto_bundle=xyz; Path=/; Max-Age=86400".into()));
+    r.insert("/px.gif?e=view".into(), pixel);
     r.insert("/beacon".into(), Response::with_type(204, "text/plain", b""));
     r.insert("/collect?e=1".into(), Response::with_type(200, "text/plain", b"ok"));
     Server::start(r)
@@ -165,12 +167,24 @@ fn the_chain_from_page_to_fourth_party_and_what_static_mode_misses() {
     assert_eq!((hjid["via"].as_str(), hjid["vendor"].as_str()), (Some("script"), Some("hotjar")), "{hjid:#}");
     assert_eq!(hjid["set_by"], hotjar.as_str());
     assert_eq!(hjid["session"], false);
+    let days = hjid["lifetime_days"].as_f64().unwrap();
+    assert!((days - 3600.0 / 86400.0).abs() < 0.011, "max-age=3600 is {days} days");
     let own = cookies.iter().find(|c| c["name"] == "shop_session").expect("shop_session cookie");
     assert_eq!(
         (own["via"].as_str(), own["party"].as_str(), own["http_only"].as_bool()),
         (Some("header"), Some("first"), Some(true))
     );
     assert!(vendor(&report, "hotjar")["cookies"].as_array().unwrap().iter().any(|c| c["name"] == "_hjid"));
+    // The fourth party's own cookie: a third-party cookie, reported whether or not this
+    // browser's settings let it be stored (`blocked` then says why not).
+    let cto = cookies.iter().find(|c| c["name"] == "cto_bundle").unwrap_or_else(|| panic!("{cookies:#?}"));
+    assert_eq!(
+        (cto["party"].as_str(), cto["vendor"].as_str(), cto["via"].as_str()),
+        (Some("third"), Some("criteo"), Some("header")),
+        "{cto:#}"
+    );
+    assert_eq!(cto["set_by"], format!("http://static.criteo.net:{p}/px.gif?e=view").as_str());
+    assert!(vendor(&report, "criteo")["cookies"].as_array().unwrap().iter().any(|c| c["name"] == "cto_bundle"));
     let storage = report["storage"].as_array().unwrap();
     assert!(
         storage.iter().any(|s| s["key"] == "_hjUser" && s["vendor"] == "hotjar" && s["area"] == "local"),
@@ -320,7 +334,10 @@ fn a_page_that_never_stops_polling_ends_at_the_settle_window() {
     let page = page(&report, &format!("{}/", server.origin()));
     assert_eq!(page["visit"]["complete"], true, "{page:#}");
     let poll = resource(&report, "/poll");
-    assert!(poll["runtime"]["count"].as_u64().unwrap() >= 2, "it polled: {poll:#}");
+    let count = poll["runtime"]["count"].as_u64().unwrap();
+    // Every 100 ms for about a second after load: a visit that waited for the network to
+    // go quiet would have run to the 60 s cap, some 600 polls.
+    assert!((2..100).contains(&count), "polled {count} times: {poll:#}");
     assert_eq!(poll["party"], "first");
 }
 
@@ -335,7 +352,11 @@ fn a_hung_renderer_is_a_failed_visit_and_the_run_goes_on() {
     r.insert("/hang.html".into(), html("<!doctype html><title>Hang</title><script>for(;;){}</script>"));
     r.insert("/ok.gif".into(), Response::with_type(200, "image/gif", b"GIF89a"));
     let server = Server::start(r);
-    let report = scan(&browser_args(&server, &["--browser", "--settle", "500", "--page-timeout", "4"]));
+    // One tab at a time: the healthy page is not starved by the spinning one on two cores.
+    let report = scan(&browser_args(
+        &server,
+        &["--browser", "--settle", "500", "--page-timeout", "4", "--browser-concurrency", "1"],
+    ));
     let o = server.origin();
     let hung = page(&report, &format!("{o}/hang.html"));
     assert_eq!(hung["visit"]["complete"], false, "{hung:#}");
@@ -414,6 +435,45 @@ fn ctrl_c_during_a_visit_writes_the_report_and_leaves_no_browser_behind() {
     assert_eq!(report["summary"]["pages_scanned"], 1, "the static result is kept");
     let left = browsers_using(tmp.path());
     assert!(left.is_empty(), "browser processes left behind: {left:#?}");
+}
+
+#[test]
+fn ctrl_c_while_the_browser_starts_kills_it_too() {
+    // A stand-in browser that connects back to the test, then never prints its DevTools
+    // address: the run is stuck in the browser's start-up when the signal comes.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = tmp.path().join("fake-chromium");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/bash\nexec 3<>/dev/tcp/127.0.0.1/{}\nexec sleep 120\n", listener.local_addr().unwrap().port()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = tmp.path().join("report.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vendorscan"))
+        .args(["scan", "examples/demo-store", "--site", "https://demo-store.example", "--browser", "--offline"])
+        .args(["--chrome", fake.to_str().unwrap(), "-f", "json", "--quiet", "-o", out.to_str().unwrap()])
+        .current_dir(root())
+        .env_remove("CI")
+        .env_remove("CHROME")
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(listener.accept().map(|(s, _)| s));
+    });
+    let mut browser = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the browser started").unwrap();
+    nix_kill(child.id(), "INT");
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["summary"]["pages_scanned"], 11, "the static results are kept");
+    // The stand-in's end of the socket closes when it is killed.
+    browser.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let mut buf = [0u8; 1];
+    let read = std::io::Read::read(&mut browser, &mut buf);
+    assert!(matches!(read, Ok(0)), "the browser process is still alive: {read:?}");
 }
 
 #[test]
