@@ -18,13 +18,8 @@ use std::sync::Mutex;
 static ONE_BROWSER: Mutex<()> = Mutex::new(());
 
 fn chromium() -> Option<std::sync::MutexGuard<'static, ()>> {
-    let found = std::env::var_os("CHROME").map(std::path::PathBuf::from).filter(|p| p.is_file()).or_else(|| {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-            .iter()
-            .map(std::path::PathBuf::from)
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
+    // The same search the binary makes ($CHROME, then the usual paths).
+    if vendorscan::browser::find_chrome(None).is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI must have Chromium for the browser tests (apt-get install chromium)"
