@@ -350,7 +350,8 @@ pub struct ResourceOut {
     pub source: Source,
     /// Browser mode: the request the browser made for it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub runtime: Option<RuntimeOut>,
+    /// Boxed: most resources have none, and a static crawl holds ~90 per page in memory.
+    pub runtime: Option<Box<RuntimeOut>>,
     /// Digest of the script body (`--hash-scripts`, third-party scripts on payment pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<ContentHash>,
@@ -814,7 +815,7 @@ fn merge_visit(acc: &mut Acc, resources: &mut Vec<ResourceOut>, first: usize, vi
                 r.source = Source::Both;
                 match &mut r.runtime {
                     Some(rt) => rt.count += 1,
-                    None => r.runtime = Some(out()),
+                    None => r.runtime = Some(Box::new(out())),
                 }
             }
             acc.also_runtime(&host);
@@ -845,7 +846,7 @@ fn merge_visit(acc: &mut Acc, resources: &mut Vec<ResourceOut>, first: usize, vi
             in_noscript: false,
             attributes: BTreeMap::new(),
             source: Source::Runtime,
-            runtime: Some(out()),
+            runtime: Some(Box::new(out())),
             content: None,
             content_error: None,
         });
