@@ -2,6 +2,11 @@ use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
+// See Cargo.toml: fewer lost bytes and less time than glibc's malloc on the crawl's
+// many-threaded, allocation-heavy parsing.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = vendorscan::cli::Cli::parse();
     let result = vendorscan::run(cli);
