@@ -200,7 +200,7 @@ impl Chromium {
                 opts.chrome.display(),
                 if last.is_empty() { String::new() } else { format!(": {last}") }
             ))
-            .with_help("check that it runs: chromium --headless --dump-dom about:blank"));
+            .with_help(format!("check that it runs: {} --headless --dump-dom about:blank", opts.chrome.display())));
         };
         // Keep draining stderr: a full pipe would block the browser.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });

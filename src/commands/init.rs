@@ -23,7 +23,7 @@ pub fn run(args: InitArgs) -> Result<Outcome, Error> {
     let db = load_db(args.target.vendors.as_deref())?;
     let progress = scan::progress_bar(args.quiet);
     let collected = scan::collect(&args.target, db, &Policy::default().payment, &progress)?;
-    if let Some(why) = collected.nothing_scanned {
+    if let Some(why) = collected.deferred_error {
         return Err(why);
     }
     if collected.interrupted {

@@ -116,14 +116,15 @@ pub fn progress_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
-/// A finished scan: the report, and the error to return when nothing could be scanned
-/// (kept aside so the report is still written first).
+/// A finished scan: the report, and the error to return after it is written.
 pub struct Collected {
     pub report: inventory::Report,
     /// Ctrl-C or SIGTERM stopped the crawl; the report covers the pages scanned so far.
     pub interrupted: bool,
     pub db: VendorDb,
-    pub nothing_scanned: Option<Error>,
+    /// The run's error, returned only after the report is written: nothing could be
+    /// scanned, or the browser would not start (the static results are then reported).
+    pub deferred_error: Option<Error>,
     pub fetch: FetchConfig,
 }
 
@@ -198,7 +199,7 @@ pub fn collect(
             (pages, scope, "local", vec![name], Some(root))
         }
     };
-    let mut browser_info = None;
+    let (mut browser_info, mut browser_failed) = (None, None);
     if let (Some(chrome), false) = (chrome, interrupted) {
         let cfg = browser_config(t, chrome, &fetch, &scope, site.as_ref(), local_root.as_deref())?;
         let wanted: Vec<(usize, Url)> = pages
@@ -208,16 +209,22 @@ pub fn collect(
             .filter_map(|(i, p)| Url::parse(p.final_url.as_deref().unwrap_or(&p.url)).ok().map(|u| (i, u)))
             .collect();
         let stop = stop.get_or_insert_with(|| crawl::Stop::install(&rt)).clone();
-        let run = rt.block_on(browser::visit_pages(&cfg, wanted, progress, &stop))?;
-        for (i, visit) in run.visits {
-            pages[i].visit = Some(visit);
+        match rt.block_on(browser::visit_pages(&cfg, wanted, progress, &stop)) {
+            Ok(run) => {
+                for (i, visit) in run.visits {
+                    pages[i].visit = Some(visit);
+                }
+                interrupted |= run.interrupted;
+                browser_info = Some(inventory::BrowserInfo {
+                    product: run.version,
+                    settle_ms: t.browser.settle,
+                    page_timeout_ms: t.browser.page_timeout * 1000,
+                });
+            }
+            // The browser would not start: the static results are still reported (and
+            // the run still fails with the browser's error after the report is written).
+            Err(e) => browser_failed = Some(e),
         }
-        interrupted |= run.interrupted;
-        browser_info = Some(inventory::BrowserInfo {
-            product: run.version,
-            settle_ms: t.browser.settle,
-            page_timeout_ms: t.browser.page_timeout * 1000,
-        });
     }
     if interrupted {
         // Dropping the runtime would wait for an extraction still running on the
@@ -226,7 +233,7 @@ pub fn collect(
     }
     progress.finish_and_clear();
     let nothing = !interrupted && !pages.iter().any(|p| p.outcome == PageOutcome::Scanned);
-    let why = nothing.then(|| nothing_scanned_reason(&pages, mode, &target_names));
+    let why = nothing.then(|| nothing_scanned_reason(&pages, mode, &target_names)).or(browser_failed);
     let info = RunInfo {
         mode,
         targets: target_names,
@@ -238,7 +245,7 @@ pub fn collect(
         browser: browser_info,
     };
     let report = inventory::build(pages, info, &db);
-    Ok(Collected { report, interrupted, db, nothing_scanned: why, fetch })
+    Ok(Collected { report, interrupted, db, deferred_error: why, fetch })
 }
 
 /// The browser settings of a run: the same host mappings, headers and scope as the crawl.
@@ -346,7 +353,7 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
         args.save.iter().map(|(f, p)| Sink::open(Some(p)).map(|s| (*f, s))).collect::<Result<_, _>>()?;
     let progress = progress_bar(args.quiet || args.no_progress);
 
-    let Collected { mut report, interrupted, db, nothing_scanned, fetch } =
+    let Collected { mut report, interrupted, db, deferred_error, fetch } =
         collect(&args.target, db, &policy.payment, &progress)?;
     if gate.hash_scripts && !interrupted {
         hash_payment_scripts(&mut report, &fetch)?;
@@ -377,7 +384,7 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
         sink.write_with(|w| report::render(&report, format, w))?;
     }
     write_step_summary(&report, args.format)?;
-    if let Some(why) = nothing_scanned {
+    if let Some(why) = deferred_error {
         return Err(why);
     }
     if !args.quiet {

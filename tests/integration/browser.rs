@@ -472,6 +472,36 @@ fn ctrl_c_while_the_browser_starts_kills_it_too() {
 }
 
 #[test]
+fn a_browser_that_will_not_start_is_an_error_after_the_static_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = tmp.path().join("broken-chromium");
+    std::fs::write(&fake, "#!/bin/sh\necho 'error while loading shared libraries: libnss3.so' >&2\nexit 127\n")
+        .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let report = tmp.path().join("report.json");
+    let out = vendorscan(&[
+        "scan",
+        "examples/demo-store",
+        "--site",
+        "https://demo-store.example",
+        "--browser",
+        "--chrome",
+        fake.to_str().unwrap(),
+        "-f",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("did not start: error while loading shared libraries: libnss3.so"), "{err}");
+    assert!(err.contains("help: "), "{err}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["summary"]["pages_scanned"], 11, "the static scan is kept");
+    assert!(r.get("browser").is_none());
+}
+
+#[test]
 fn a_finished_run_leaves_no_browser_behind() {
     let Some(_one) = chromium() else { return };
     let server = Server::start(HashMap::from([("/".to_owned(), html("<!doctype html><title>x</title><p>hi"))]));
