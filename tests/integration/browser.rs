@@ -438,13 +438,9 @@ fn ctrl_c_while_the_browser_starts_kills_it_too() {
     // address: the run is stuck in the browser's start-up when the signal comes.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let fake = tmp.path().join("fake-chromium");
-    std::fs::write(
-        &fake,
-        format!("#!/bin/bash\nexec 3<>/dev/tcp/127.0.0.1/{}\nexec sleep 120\n", listener.local_addr().unwrap().port()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let fake =
+        stand_in_browser(tmp.path(), &format!("#!/bin/bash\nexec 3<>/dev/tcp/127.0.0.1/{port}\nexec sleep 120\n"));
     let out = tmp.path().join("report.json");
     let mut child = Command::new(env!("CARGO_BIN_EXE_vendorscan"))
         .args(["scan", "examples/demo-store", "--site", "https://demo-store.example", "--browser", "--offline"])
@@ -546,6 +542,14 @@ fn the_demo_store_in_the_browser_finds_what_the_static_scan_cannot() {
         assert_eq!(vendor(&report, id)["sources"], serde_json::json!(["runtime"]), "{id}");
         assert!(!vendor(&report, id)["loaded_by"].as_array().unwrap().is_empty(), "{id} has a loader");
     }
+}
+
+/// An executable script standing in for Chromium, in `dir`.
+fn stand_in_browser(dir: &std::path::Path, script: &str) -> std::path::PathBuf {
+    let path = dir.join("stand-in-chromium");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    path
 }
 
 fn nix_kill(pid: u32, sig: &str) {
