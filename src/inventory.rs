@@ -8,8 +8,8 @@
 use crate::baseline::Changes;
 use crate::browser::chain;
 use crate::checks::Finding;
-use crate::model::{CookieVia, InitiatorKind, PageOutcome, PageRecord, RawResource, ResourceKind, Visit};
-use crate::scope::{Scope, registrable_domain};
+use crate::model::{CookieVia, InitiatorKind, PageOutcome, PageRecord, ResourceKind, Visit};
+use crate::scope::{Scope, host_of, registrable_domain};
 use crate::vendors::{VendorDb, VendorMatch};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -24,8 +24,7 @@ pub enum Party {
 }
 
 /// First or third party, and the vendor when the database knows the host.
-pub fn classify<'a>(res: &RawResource, scope: &Scope, db: &'a VendorDb) -> (Party, Option<VendorMatch<'a>>) {
-    let host = res.url.host_str().unwrap_or("");
+pub fn classify<'a>(host: &str, scope: &Scope, db: &'a VendorDb) -> (Party, Option<VendorMatch<'a>>) {
     let party = if scope.is_first_party(host) { Party::First } else { Party::Third };
     (party, db.lookup(host))
 }
@@ -421,13 +420,14 @@ struct Acc<'a> {
     unknown: BTreeMap<String, UnknownAcc>,
     third_hosts: BTreeSet<String>,
     summary: Summary,
+    cookies: BTreeMap<(String, String, String), CookieOut>,
+    storage: BTreeMap<(&'static str, String, String, Option<String>), StorageOut>,
 }
 
 impl Acc<'_> {
     /// Count one reference to `host` on `page`.
     fn count(&mut self, host: &str, kind: ResourceKind, source: Source, page: &str) -> (Party, Option<String>) {
-        let party = if self.scope.is_first_party(host) { Party::First } else { Party::Third };
-        let found = self.db.lookup(host);
+        let (party, found) = classify(host, self.scope, self.db);
         if party == Party::Third {
             self.summary.third_party_resources += 1;
             self.third_hosts.insert(host.to_owned());
@@ -461,6 +461,82 @@ impl Acc<'_> {
             self.vendors.entry(m.vendor.id.clone()).or_default().sources.insert(Source::Runtime);
         } else if let Some(acc) = self.unknown.get_mut(host) {
             acc.sources.insert(Source::Runtime);
+        }
+    }
+
+    /// The cookies a visit left (or tried to set), merged by (domain, name, path).
+    fn note_cookies(&mut self, visit: &Visit, page: &str) {
+        for c in &visit.cookies {
+            let set_by_host = c.set_by.as_deref().and_then(host_of);
+            let domain_host = c.domain.trim_start_matches('.');
+            let vendor = set_by_host
+                .as_deref()
+                .and_then(|h| self.db.lookup(h))
+                .or_else(|| self.db.lookup(domain_host))
+                .map(|m| m.vendor.id.clone());
+            if let Some(id) = &vendor {
+                self.vendors
+                    .entry(id.clone())
+                    .or_default()
+                    .cookies
+                    .insert(CookieRef { name: c.name.clone(), domain: c.domain.clone() });
+            }
+            let seen = CookieOut {
+                name: c.name.clone(),
+                domain: c.domain.clone(),
+                path: c.path.clone(),
+                lifetime_days: c.lifetime_days,
+                session: c.lifetime_days.is_none(),
+                secure: c.secure,
+                http_only: c.http_only,
+                same_site: c.same_site.clone(),
+                party: if self.scope.is_first_party(domain_host) { Party::First } else { Party::Third },
+                via: c.via,
+                set_by: c.set_by.clone(),
+                set_by_host,
+                vendor,
+                blocked: c.blocked.clone(),
+                pages: BTreeSet::new(),
+            };
+            let key = (c.domain.clone(), c.name.clone(), c.path.clone());
+            let out = self.cookies.entry(key).or_insert_with(|| seen.clone());
+            // Pages arrive in crawl order, which varies: the attributes kept are the
+            // ones that sort first (a known setter before an unknown one), not the
+            // first page's.
+            if cookie_rank(&seen) < cookie_rank(out) {
+                let pages = std::mem::take(&mut out.pages);
+                *out = CookieOut { pages, ..seen };
+            }
+            out.pages.insert(page.to_owned());
+        }
+    }
+
+    /// The Web Storage writes of a visit, merged by (area, origin, key, script).
+    fn note_storage(&mut self, visit: &Visit, page: &str) {
+        for w in &visit.storage {
+            let host = w.script.as_deref().and_then(host_of);
+            let vendor = host.as_deref().and_then(|h| self.db.lookup(h)).map(|m| m.vendor.id.clone());
+            if let Some(id) = &vendor {
+                self.vendors.entry(id.clone()).or_default().storage.insert(format!("{}:{}", w.area, w.key));
+            }
+            let party = match host.as_deref() {
+                Some(h) if !self.scope.is_first_party(h) => Party::Third,
+                _ => Party::First,
+            };
+            let key = (w.area, w.origin.clone(), w.key.clone(), w.script.clone());
+            self.storage
+                .entry(key)
+                .or_insert_with(|| StorageOut {
+                    area: w.area,
+                    origin: w.origin.clone(),
+                    key: w.key.clone(),
+                    script: w.script.clone(),
+                    party,
+                    vendor,
+                    pages: BTreeSet::new(),
+                })
+                .pages
+                .insert(page.to_owned());
         }
     }
 
@@ -501,10 +577,6 @@ fn match_key(url: &str) -> String {
     }
 }
 
-fn host_of(url: &str) -> Option<String> {
-    url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned))
-}
-
 pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
     let mut acc = Acc {
         scope: info.scope,
@@ -513,11 +585,11 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
         unknown: BTreeMap::new(),
         third_hosts: BTreeSet::new(),
         summary: Summary::default(),
+        cookies: BTreeMap::new(),
+        storage: BTreeMap::new(),
     };
     let mut resources = Vec::new();
     let mut page_out = Vec::with_capacity(pages.len());
-    let mut cookies: BTreeMap<(String, String, String), CookieOut> = BTreeMap::new();
-    let mut storage: BTreeMap<(&'static str, String, String, Option<String>), StorageOut> = BTreeMap::new();
     let (mut visited, mut visits_failed) = (0, 0);
 
     for page in pages {
@@ -556,74 +628,8 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
             visited += 1;
             visits_failed += usize::from(visit.failed);
             merge_visit(&mut acc, &mut resources, first_of_page, visit, &page_url);
-            for c in &visit.cookies {
-                let set_by_host = c.set_by.as_deref().and_then(host_of);
-                let domain_host = c.domain.trim_start_matches('.');
-                let vendor = set_by_host
-                    .as_deref()
-                    .and_then(|h| db.lookup(h))
-                    .or_else(|| db.lookup(domain_host))
-                    .map(|m| m.vendor.id.clone());
-                if let Some(id) = &vendor {
-                    acc.vendors
-                        .entry(id.clone())
-                        .or_default()
-                        .cookies
-                        .insert(CookieRef { name: c.name.clone(), domain: c.domain.clone() });
-                }
-                let seen = CookieOut {
-                    name: c.name.clone(),
-                    domain: c.domain.clone(),
-                    path: c.path.clone(),
-                    lifetime_days: c.lifetime_days,
-                    session: c.lifetime_days.is_none(),
-                    secure: c.secure,
-                    http_only: c.http_only,
-                    same_site: c.same_site.clone(),
-                    party: if info.scope.is_first_party(domain_host) { Party::First } else { Party::Third },
-                    via: c.via,
-                    set_by: c.set_by.clone(),
-                    set_by_host,
-                    vendor,
-                    blocked: c.blocked.clone(),
-                    pages: BTreeSet::new(),
-                };
-                let key = (c.domain.clone(), c.name.clone(), c.path.clone());
-                let out = cookies.entry(key).or_insert_with(|| seen.clone());
-                // Pages arrive in crawl order, which varies: the attributes kept are the
-                // ones that sort first (a known setter before an unknown one), not the
-                // first page's.
-                if cookie_rank(&seen) < cookie_rank(out) {
-                    let pages = std::mem::take(&mut out.pages);
-                    *out = CookieOut { pages, ..seen };
-                }
-                out.pages.insert(page_url.clone());
-            }
-            for w in &visit.storage {
-                let host = w.script.as_deref().and_then(host_of);
-                let vendor = host.as_deref().and_then(|h| db.lookup(h)).map(|m| m.vendor.id.clone());
-                if let Some(id) = &vendor {
-                    acc.vendors.entry(id.clone()).or_default().storage.insert(format!("{}:{}", w.area, w.key));
-                }
-                let party = match host.as_deref() {
-                    Some(h) if !info.scope.is_first_party(h) => Party::Third,
-                    _ => Party::First,
-                };
-                let key = (w.area, w.origin.clone(), w.key.clone(), w.script.clone());
-                storage
-                    .entry(key)
-                    .or_insert_with(|| StorageOut {
-                        area: w.area,
-                        origin: w.origin.clone(),
-                        key: w.key.clone(),
-                        script: w.script.clone(),
-                        party,
-                        vendor,
-                        pages: BTreeSet::new(),
-                    })
-                    .pages
-                    .insert(page_url.clone());
-            }
+            acc.note_cookies(visit, &page_url);
+            acc.note_storage(visit, &page_url);
             visit_out = Some(PageVisitOut {
                 complete: !visit.failed,
                 error: visit.error.clone(),
@@ -657,7 +663,7 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
                 || info.payment_paths.as_ref().is_some_and(|g| g.is_match(page_path(&page_url))),
         });
     }
-    let Acc { vendors, unknown, third_hosts, mut summary, .. } = acc;
+    let Acc { vendors, unknown, third_hosts, mut summary, cookies, storage, .. } = acc;
 
     let mut vendor_out: Vec<VendorOut> = vendors
         .into_iter()
@@ -775,8 +781,7 @@ fn cookie_rank(c: &CookieOut) -> impl Ord + '_ {
 
 /// `{markup, runtime}` reads as "both"; a vendor's `sources` is then `[both]`.
 fn collapse(sources: BTreeSet<Source>) -> Vec<Source> {
-    let has = |s| sources.contains(&s);
-    if has(Source::Both) || (has(Source::Markup) && has(Source::Runtime)) {
+    if sources.contains(&Source::Markup) && sources.contains(&Source::Runtime) {
         vec![Source::Both]
     } else {
         sources.into_iter().collect()

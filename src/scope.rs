@@ -40,6 +40,11 @@ pub fn normalize_host(input: &str) -> Option<String> {
     url.host_str().map(|h| h.trim_end_matches('.').to_owned())
 }
 
+/// The host of a URL written as text (`None` when it does not parse or has no host).
+pub fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned))
+}
+
 /// True when `host` is `domain` or a subdomain of it (on a label boundary).
 pub fn host_in_domain(host: &str, domain: &str) -> bool {
     host == domain

@@ -12,6 +12,7 @@
 
 use super::cdp::{Cdp, Event};
 use crate::model::{CookieSeen, CookieVia, InitiatorKind, ResourceKind, RuntimeRequest, StorageWrite, Visit};
+use crate::scope::host_of;
 use base64::Engine;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -594,14 +595,9 @@ async fn on_paused(cdp: &Cdp, cfg: &VisitConfig, session: &str, p: &Value) {
     cdp.send(Some(session), "Fetch.continueRequest", json!({ "requestId": id, "headers": headers }));
 }
 
-fn host_of(url: &str) -> Option<String> {
-    Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned))
-}
-
 /// `host` may set a cookie for `domain` (`.shop.example` or `shop.example`).
 fn domain_matches(host: &str, domain: &str) -> bool {
-    let bare = domain.trim_start_matches('.');
-    host == bare || host.ends_with(&format!(".{bare}"))
+    crate::scope::host_in_domain(host, domain.trim_start_matches('.'))
 }
 
 /// The last setter that could have set cookie `name` on `domain`: a header from a hop

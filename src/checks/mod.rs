@@ -432,7 +432,7 @@ fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Report, db
 }
 
 fn host_of(url: &str) -> String {
-    url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default()
+    crate::scope::host_of(url).unwrap_or_default()
 }
 
 /// Does this set of findings fail the run? `--fail-on-new` fails on any new third party
