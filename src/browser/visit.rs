@@ -135,7 +135,8 @@ struct Capture {
     storage: Vec<StorageWrite>,
     /// image URL → the script that set it as an `<img>` src
     image_setters: HashMap<String, String>,
-    sessions: Vec<String>,
+    /// The page's own session (children have theirs).
+    main_session: String,
     loaded: bool,
     crashed: bool,
     /// The request id of the page's own document (HTTP redirects keep it).
@@ -187,7 +188,7 @@ async fn run(
         Err(e) => return failed(format!("cannot attach to the tab: {e}")),
     };
     cdp.route(&session, tx.clone());
-    cap.sessions.push(session.clone());
+    cap.main_session = session.clone();
     if let Err(e) = prepare(cdp, &session, cfg).await {
         return failed(format!("cannot prepare the tab: {e}"));
     }
@@ -360,7 +361,7 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                 cap.blocked.push(blocked_cookie(b, &hops));
             }
         }
-        "Page.loadEventFired" if Some(&session) == cap.sessions.first() => cap.loaded = true,
+        "Page.loadEventFired" if session == cap.main_session => cap.loaded = true,
         "Page.frameNavigated" => {
             let f = &p["frame"];
             if let (Some(id), Some(u)) = (f["id"].as_str(), f["url"].as_str()) {
@@ -369,7 +370,7 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                 }
             }
         }
-        "Inspector.targetCrashed" if Some(&session) == cap.sessions.first() => cap.crashed = true,
+        "Inspector.targetCrashed" if session == cap.main_session => cap.crashed = true,
         "Runtime.bindingCalled" if p["name"] == BINDING => {
             let Ok(msg) = serde_json::from_str::<Value>(p["payload"].as_str().unwrap_or("")) else { return };
             let by = msg["by"].as_str().map(str::to_owned);
@@ -402,7 +403,6 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
         "Target.attachedToTarget" => {
             let Some(child) = p["sessionId"].as_str() else { return };
             let kind = p["targetInfo"]["type"].as_str().unwrap_or("");
-            cap.sessions.push(child.to_owned());
             let is_frame = matches!(kind, "iframe" | "page");
             if !is_frame {
                 if let Some(u) = p["targetInfo"]["url"].as_str() {
