@@ -132,6 +132,8 @@ struct Capture {
     setters: Vec<Setter>,
     /// Cookies the browser refused to store, from the responses' extra info.
     blocked: Vec<CookieSeen>,
+    /// Extra info that arrived before its request: (session, request id) → events.
+    early_extra: HashMap<(String, String), Vec<Value>>,
     storage: Vec<StorageWrite>,
     /// image URL → the script that set it as an `<img>` src
     image_setters: HashMap<String, String>,
@@ -262,6 +264,10 @@ async fn run(
         handle(cdp, cfg, cap, ev).await;
     }
     attribute_images(cap);
+    // Extra info whose request never showed still tells which cookies were set.
+    for extra in std::mem::take(&mut cap.early_extra).into_values().flatten() {
+        on_extra_info(cap, &[], &extra);
+    }
     let cookies = collect_cookies(cdp, ctx, cap).await;
     Visit {
         requests: std::mem::take(&mut cap.requests),
@@ -311,7 +317,7 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
     let p = &ev.params;
     let session = ev.session.clone().unwrap_or_default();
     match ev.method.as_str() {
-        "Network.requestWillBeSent" => on_request(cap, &session, p),
+        "Network.requestWillBeSent" => on_request_sent(cap, &session, p),
         "Network.webSocketCreated" => {
             let mut fake = p.clone();
             fake["request"] = json!({ "url": p["url"], "method": "GET" });
@@ -340,27 +346,7 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                 });
             }
         }
-        "Network.responseReceivedExtraInfo" => {
-            let Some(id) = p["requestId"].as_str() else { return };
-            let hops = cap.current.get(&(session.clone(), id.to_owned())).map(|c| c.hops.clone()).unwrap_or_default();
-            let headers = p["headers"].as_object().into_iter().flatten();
-            for (_, value) in headers.filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie")) {
-                for line in value.as_str().unwrap_or("").lines() {
-                    let cookie = line.split(';').next().unwrap_or("").split('=').next().unwrap_or("").trim();
-                    if !cookie.is_empty() {
-                        cap.setters.push(Setter {
-                            name: cookie.to_owned(),
-                            via: CookieVia::Header,
-                            urls: hops.clone(),
-                            origin: None,
-                        });
-                    }
-                }
-            }
-            for b in p["blockedCookies"].as_array().into_iter().flatten() {
-                cap.blocked.push(blocked_cookie(b, &hops));
-            }
-        }
+        "Network.responseReceivedExtraInfo" => on_extra_event(cap, &session, p),
         "Page.loadEventFired" if session == cap.main_session => cap.loaded = true,
         "Page.frameNavigated" => {
             let f = &p["frame"];
@@ -431,6 +417,50 @@ fn attribute_images(cap: &mut Capture) {
             r.initiator_line = None;
             r.kind = kind_of("Image", InitiatorKind::Script);
         }
+    }
+}
+
+/// `Network.requestWillBeSent`: record the request, then any extra info that came first.
+fn on_request_sent(cap: &mut Capture, session: &str, p: &Value) {
+    on_request(cap, session, p);
+    let key = (session.to_owned(), p["requestId"].as_str().unwrap_or_default().to_owned());
+    if let (Some(early), Some(hops)) = (cap.early_extra.remove(&key), cap.current.get(&key).map(|c| c.hops.clone())) {
+        for extra in early {
+            on_extra_info(cap, &hops, &extra);
+        }
+    }
+}
+
+/// `Network.responseReceivedExtraInfo`. Chromium may send it before the request itself:
+/// then it waits until the request names its URL, so the cookie keeps its setter.
+fn on_extra_event(cap: &mut Capture, session: &str, p: &Value) {
+    let Some(id) = p["requestId"].as_str() else { return };
+    let key = (session.to_owned(), id.to_owned());
+    match cap.current.get(&key).map(|c| c.hops.clone()) {
+        Some(hops) => on_extra_info(cap, &hops, p),
+        None => cap.early_extra.entry(key).or_default().push(p.clone()),
+    }
+}
+
+/// The cookies a response set (its `Set-Cookie` lines) and the ones the browser refused,
+/// from `Network.responseReceivedExtraInfo`; `hops` are the request's URLs so far.
+fn on_extra_info(cap: &mut Capture, hops: &[String], p: &Value) {
+    let headers = p["headers"].as_object().into_iter().flatten();
+    for (_, value) in headers.filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie")) {
+        for line in value.as_str().unwrap_or("").lines() {
+            let cookie = line.split(';').next().unwrap_or("").split('=').next().unwrap_or("").trim();
+            if !cookie.is_empty() {
+                cap.setters.push(Setter {
+                    name: cookie.to_owned(),
+                    via: CookieVia::Header,
+                    urls: hops.to_vec(),
+                    origin: None,
+                });
+            }
+        }
+    }
+    for b in p["blockedCookies"].as_array().into_iter().flatten() {
+        cap.blocked.push(blocked_cookie(b, hops));
     }
 }
 
@@ -714,6 +744,32 @@ mod tests {
         let async_only = json!({ "callFrames": [], "parent": { "callFrames": [{ "url": "https://a.example/x.js", "lineNumber": 0 }] } });
         assert_eq!(stack_top(&async_only).map(|t| t.0), Some("https://a.example/x.js".to_owned()));
         assert_eq!(stack_top(&json!({})), None);
+    }
+
+    #[test]
+    fn extra_info_before_its_request_keeps_the_setter() {
+        let mut cap = Capture::default();
+        let url = "http://static.criteo.net/px.gif?e=view";
+        let extra = json!({
+            "requestId": "7",
+            "headers": { "Set-Cookie": "cto_bundle=abc; Max-Age=60" },
+            "blockedCookies": [{ "cookie": { "name": "cto_bundle", "domain": "static.criteo.net" },
+                                 "blockedReasons": ["ThirdPartyPhaseout"] }]
+        });
+        on_extra_event(&mut cap, "s", &extra);
+        assert!(cap.blocked.is_empty(), "waits for its request");
+        let request = json!({ "requestId": "7", "request": { "url": url, "method": "GET" }, "type": "Image",
+                              "frameId": "f", "initiator": { "type": "other" } });
+        on_request_sent(&mut cap, "s", &request);
+        assert_eq!(cap.blocked.len(), 1);
+        assert_eq!(cap.blocked[0].set_by.as_deref(), Some(url));
+        assert_eq!(cap.setters[0].urls, [url]);
+        // In the usual order the same holds.
+        let mut usual = Capture::default();
+        on_request_sent(&mut usual, "s", &request);
+        on_extra_event(&mut usual, "s", &extra);
+        assert_eq!(usual.blocked[0].set_by.as_deref(), Some(url));
+        assert!(usual.early_extra.is_empty() && cap.early_extra.is_empty());
     }
 
     #[test]
