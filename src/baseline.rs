@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// The parts of a JSON report (schema 1) a comparison needs.
+/// The parts of a JSON report (schema 1 or 2) a comparison needs.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReportView {
     pub schema_version: u32,
@@ -57,7 +57,12 @@ pub struct ResourceView {
     pub url: String,
     pub host: String,
     pub kind: String,
-    pub page: String,
+    /// Schema 1: one resource per occurrence, with its page.
+    #[serde(default)]
+    pub page: Option<String>,
+    /// Schema 2: one resource with the pages it occurs on.
+    #[serde(default)]
+    pub occurrences: Vec<OccurrenceView>,
     pub party: String,
     #[serde(default)]
     pub vendor: Option<String>,
@@ -68,6 +73,21 @@ pub struct ResourceView {
     #[serde(default)]
     pub content_error: Option<String>,
 }
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OccurrenceView {
+    pub page: String,
+}
+
+impl ResourceView {
+    /// The pages it is on, whichever schema wrote it.
+    pub fn pages(&self) -> impl Iterator<Item = &str> {
+        self.page.as_deref().into_iter().chain(self.occurrences.iter().map(|o| o.page.as_str()))
+    }
+}
+
+/// The schemas a baseline may have: 1 (before resources were grouped) and the current one.
+const READABLE_SCHEMAS: [u32; 2] = [1, crate::inventory::REPORT_SCHEMA_VERSION];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Changes {
@@ -131,9 +151,9 @@ pub fn load(path: &Path) -> Result<ReportView, Error> {
         ))
         .with_help("a baseline is the output of `vendorscan scan ... -f json -o FILE`"));
     }
-    if view.schema_version != crate::inventory::REPORT_SCHEMA_VERSION {
+    if !READABLE_SCHEMAS.contains(&view.schema_version) {
         return Err(Error::input(format!(
-            "{} has schema_version {}, this vendorscan reads {}",
+            "{} has schema_version {}, this vendorscan reads 1 and {}",
             path.display(),
             view.schema_version,
             crate::inventory::REPORT_SCHEMA_VERSION
@@ -159,15 +179,16 @@ fn third_party_scripts(v: &ReportView) -> BTreeMap<(&str, &str), ScriptInfo<'_>>
     v.resources
         .iter()
         .filter(|r| r.party == "third" && r.kind == "script")
-        .map(|r| {
+        .flat_map(|r| r.pages().map(move |page| (page, r)))
+        .map(|(page, r)| {
             (
-                (r.page.as_str(), r.url.as_str()),
+                (page, r.url.as_str()),
                 (
                     r.vendor.as_ref(),
                     r.attributes.get("integrity"),
                     r.content.as_ref(),
                     r.content_error.as_ref(),
-                    payment.contains(r.page.as_str()),
+                    payment.contains(page),
                 ),
             )
         })
@@ -228,5 +249,46 @@ pub fn compare(baseline_name: &str, old: &ReportView, new: &ReportView) -> Chang
         new_scripts: ns.iter().filter(|(k, _)| !os.contains_key(*k)).map(|(k, i)| script_ref(k, i)).collect(),
         removed_scripts: os.iter().filter(|(k, _)| !ns.contains_key(*k)).map(|(k, i)| script_ref(k, i)).collect(),
         changed_scripts: changed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(json: &str) -> ReportView {
+        serde_json::from_str(json).unwrap()
+    }
+
+    /// A baseline written before resources were grouped (schema 1) compares with a schema 2
+    /// report of the same site as "no change", and a script added since shows as new.
+    #[test]
+    fn schema_1_and_2_baselines_read_the_same() {
+        let v1 = view(
+            r#"{"schema_version": 1, "tool": {"name": "vendorscan"},
+            "pages": [{"url": "https://s.example/"}, {"url": "https://s.example/cart"}],
+            "resources": [
+              {"url": "https://js.vendor.example/a.js", "host": "js.vendor.example", "kind": "script",
+               "page": "https://s.example/", "party": "third", "vendor": null},
+              {"url": "https://js.vendor.example/a.js", "host": "js.vendor.example", "kind": "script",
+               "page": "https://s.example/cart", "party": "third", "vendor": null}]}"#,
+        );
+        let v2 = view(
+            r#"{"schema_version": 2, "tool": {"name": "vendorscan"},
+            "pages": [{"url": "https://s.example/"}, {"url": "https://s.example/cart"}],
+            "resources": [
+              {"url": "https://js.vendor.example/a.js", "host": "js.vendor.example", "kind": "script",
+               "party": "third", "vendor": null,
+               "occurrences": [{"page": "https://s.example/", "line": 3}, {"page": "https://s.example/cart", "line": 3}]},
+              {"url": "https://js.vendor.example/b.js", "host": "js.vendor.example", "kind": "script",
+               "party": "third", "vendor": null, "occurrences": [{"page": "https://s.example/cart", "line": 9}]}]}"#,
+        );
+        let same = compare("old.json", &v1, &v1);
+        assert!(same.is_empty());
+        let changes = compare("old.json", &v1, &v2);
+        let new: Vec<(&str, &str)> = changes.new_scripts.iter().map(|s| (s.page.as_str(), s.url.as_str())).collect();
+        assert_eq!(new, [("https://s.example/cart", "https://js.vendor.example/b.js")]);
+        assert!(changes.removed_scripts.is_empty() && changes.new_hosts.is_empty(), "{changes:?}");
+        assert_eq!(third_party_scripts(&v1).len(), 2, "one entry per page in either schema");
     }
 }

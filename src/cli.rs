@@ -125,6 +125,12 @@ pub struct TargetArgs {
     #[arg(long, value_name = "FILE")]
     pub vendors: Option<PathBuf>,
 
+    /// Also list the store's own images, media, icons, fonts, CSS url()s and resource hints
+    /// in the JSON report's resources (they are always counted). Off by default: they send
+    /// no visitor data to anyone else, and on a large store they are most of the report.
+    #[arg(long)]
+    pub all_resources: bool,
+
     #[command(flatten)]
     pub crawl: CrawlArgs,
 

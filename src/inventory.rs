@@ -2,7 +2,7 @@
 //!
 //! Enters: the [`PageRecord`]s of a run, the [`Scope`] and the [`VendorDb`]. Leaves: a
 //! [`Report`], the one model every renderer reads and the exact shape of the JSON output
-//! (`schema_version` 1, documented in `docs/json-report.md`). Everything is sorted here,
+//! (`schema_version` 2, documented in `docs/json-report.md`). Everything is sorted here,
 //! once, so two runs over the same site give the same bytes.
 
 use crate::baseline::Changes;
@@ -13,8 +13,11 @@ use crate::scope::{Scope, host_of, registrable_domain};
 use crate::vendors::{VendorDb, VendorMatch};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+/// 2: `resources[]` lists each distinct reference once, with its `occurrences` (page, line,
+/// source, runtime); 1 listed one entry per occurrence. Baselines of both are read.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -91,6 +94,9 @@ pub struct Summary {
     pub pages_failed: usize,
     pub pages_skipped: usize,
     pub resources: usize,
+    /// First-party images, media, icons, fonts, CSS `url()`s and resource hints: counted in
+    /// `resources`, listed only with `--all-resources`.
+    pub first_party_assets: usize,
     pub third_party_resources: usize,
     pub third_party_hosts: usize,
     pub vendors: usize,
@@ -146,7 +152,7 @@ pub struct VendorOut {
     pub privacy_policy: Option<String>,
     /// The hosts seen on this run, and the database rule each matched.
     pub hosts: Vec<HostOut>,
-    pub pages: Vec<String>,
+    pub pages: Vec<Arc<str>>,
     /// How the vendor is referenced; empty when only a tag ID in a script names it.
     pub kinds: Vec<ResourceKind>,
     /// Where it was seen: `markup` (in the served HTML), `runtime` (requested in the
@@ -204,7 +210,7 @@ pub struct CompanyOut {
 pub struct UnknownHost {
     pub host: String,
     pub registrable_domain: String,
-    pub pages: Vec<String>,
+    pub pages: Vec<Arc<str>>,
     pub kinds: Vec<ResourceKind>,
     pub sources: Vec<Source>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -332,13 +338,15 @@ pub struct BrowserOut {
     pub pages_failed: usize,
 }
 
+/// One distinct reference: what is written (URL, kind, element, attribute, raw text, kept
+/// attributes) and every page and line it is written on. A tag in the store's template is
+/// one entry with a thousand occurrences, not a thousand entries: memory and output grow
+/// with the distinct references, not with pages times references (schema 2).
 #[derive(Debug, Clone, Serialize)]
 pub struct ResourceOut {
     pub url: String,
     pub host: String,
     pub kind: ResourceKind,
-    pub page: String,
-    pub line: u32,
     pub party: Party,
     pub vendor: Option<String>,
     pub element: String,
@@ -346,17 +354,69 @@ pub struct ResourceOut {
     pub raw: String,
     pub in_noscript: bool,
     pub attributes: BTreeMap<String, String>,
+    /// `markup`, `runtime`, or `both` over all its occurrences.
     pub source: Source,
-    /// Browser mode: the request the browser made for it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    /// Boxed: most resources have none, and a static crawl holds ~90 per page in memory.
-    pub runtime: Option<Box<RuntimeOut>>,
+    /// Where it was found, sorted by page, then line.
+    pub occurrences: Vec<OccurrenceOut>,
     /// Digest of the script body (`--hash-scripts`, third-party scripts on payment pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<ContentHash>,
     /// Why `--hash-scripts` could not fetch the script.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_error: Option<String>,
+}
+
+/// One place a resource was found.
+#[derive(Debug, Clone, Serialize)]
+pub struct OccurrenceOut {
+    /// Shared by every occurrence on the page: a page URL is stored once, not once per reference.
+    pub page: Arc<str>,
+    /// 1-based line in the page source; `0` for a reference only the browser requested.
+    pub line: u32,
+    pub source: Source,
+    /// Browser mode: the request the browser made for it on this page.
+    /// Boxed: most occurrences have none, and a static crawl holds ~90 per page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<Box<RuntimeOut>>,
+}
+
+/// A resource seen from one of its occurrences: the per-page view the checks need. Derefs
+/// to the resource, so `o.url` and `o.kind` read through while `o.page`, `o.line`,
+/// `o.source` and `o.runtime` are the occurrence's own.
+#[derive(Debug, Clone, Copy)]
+pub struct Occurrence<'a> {
+    pub res: &'a ResourceOut,
+    pub page: &'a str,
+    pub line: u32,
+    pub source: Source,
+    pub runtime: Option<&'a RuntimeOut>,
+}
+
+impl std::ops::Deref for Occurrence<'_> {
+    type Target = ResourceOut;
+    fn deref(&self) -> &ResourceOut {
+        self.res
+    }
+}
+
+impl ResourceOut {
+    /// This resource's occurrences, each seen as an [`Occurrence`].
+    pub fn each(&self) -> impl Iterator<Item = Occurrence<'_>> {
+        self.occurrences.iter().map(move |o| Occurrence {
+            res: self,
+            page: &o.page,
+            line: o.line,
+            source: o.source,
+            runtime: o.runtime.as_deref(),
+        })
+    }
+}
+
+impl Report {
+    /// Every occurrence of every resource, in report order.
+    pub fn occurrences(&self) -> impl Iterator<Item = Occurrence<'_>> {
+        self.resources.iter().flat_map(ResourceOut::each)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -378,6 +438,8 @@ pub struct RunInfo<'a> {
     pub payment_paths: Option<globset::GlobSet>,
     /// Treat pages with card inputs as payment pages.
     pub detect_payment_pages: bool,
+    /// List first-party assets (see [`is_asset`]) in `resources`, not only count them.
+    pub list_assets: bool,
     /// Browser mode: the browser's product string and timings.
     pub browser: Option<BrowserInfo>,
 }
@@ -391,7 +453,8 @@ pub struct BrowserInfo {
 #[derive(Default)]
 struct VendorAcc {
     hosts: BTreeSet<HostOut>,
-    pages: BTreeSet<String>,
+    /// Shared with the occurrences: a page URL is stored once however many vendors it has.
+    pages: BTreeSet<Arc<str>>,
     kinds: BTreeSet<ResourceKind>,
     sources: BTreeSet<Source>,
     loaded_by: BTreeSet<String>,
@@ -405,7 +468,7 @@ struct VendorAcc {
 
 #[derive(Default)]
 struct UnknownAcc {
-    pages: BTreeSet<String>,
+    pages: BTreeSet<Arc<str>>,
     kinds: BTreeSet<ResourceKind>,
     sources: BTreeSet<Source>,
     loaded_by: BTreeSet<String>,
@@ -426,25 +489,36 @@ struct Acc<'a> {
 
 impl Acc<'_> {
     /// Count one reference to `host` on `page`.
-    fn count(&mut self, host: &str, kind: ResourceKind, source: Source, page: &str) -> (Party, Option<String>) {
+    fn count(&mut self, host: &str, kind: ResourceKind, source: Source, page: &Arc<str>) -> (Party, Option<String>) {
         let (party, found) = classify(host, self.scope, self.db);
+        // Called once per reference (about 90 a page): look before copying a string in.
         if party == Party::Third {
             self.summary.third_party_resources += 1;
-            self.third_hosts.insert(host.to_owned());
+            if !self.third_hosts.contains(host) {
+                self.third_hosts.insert(host.to_owned());
+            }
         }
         match (&found, party) {
             (Some(m), _) => {
-                let acc = self.vendors.entry(m.vendor.id.clone()).or_default();
-                acc.hosts.insert(HostOut { host: host.to_owned(), matched: m.rule.describe() });
-                acc.pages.insert(page.to_owned());
+                if !self.vendors.contains_key(&m.vendor.id) {
+                    self.vendors.insert(m.vendor.id.clone(), VendorAcc::default());
+                }
+                let acc = self.vendors.get_mut(&m.vendor.id).expect("inserted above");
+                if !acc.hosts.iter().any(|h| h.host == host) {
+                    acc.hosts.insert(HostOut { host: host.to_owned(), matched: m.rule.describe() });
+                }
+                acc.pages.insert(page.clone());
                 acc.kinds.insert(kind);
                 acc.sources.insert(source);
                 acc.resources += 1;
                 acc.third_party |= party == Party::Third;
             }
             (None, Party::Third) => {
-                let acc = self.unknown.entry(host.to_owned()).or_default();
-                acc.pages.insert(page.to_owned());
+                if !self.unknown.contains_key(host) {
+                    self.unknown.insert(host.to_owned(), UnknownAcc::default());
+                }
+                let acc = self.unknown.get_mut(host).expect("inserted above");
+                acc.pages.insert(page.clone());
                 acc.kinds.insert(kind);
                 acc.sources.insert(source);
                 acc.resources += 1;
@@ -577,59 +651,170 @@ fn match_key(url: &str) -> String {
     }
 }
 
+/// Build the report of a run in one go (local scans, tests, browser mode).
 pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
-    let mut acc = Acc {
-        scope: info.scope,
-        db,
-        vendors: BTreeMap::new(),
-        unknown: BTreeMap::new(),
-        third_hosts: BTreeSet::new(),
-        summary: Summary::default(),
-        cookies: BTreeMap::new(),
-        storage: BTreeMap::new(),
-    };
-    let mut resources = Vec::new();
-    let mut page_out = Vec::with_capacity(pages.len());
-    let (mut visited, mut visits_failed) = (0, 0);
-
+    let mut b = Builder::new(info, db);
     for page in pages {
+        b.add(page);
+    }
+    b.finish()
+}
+
+/// What makes two references the same resource: everything written in the page except
+/// where. Occurrences (page, line) hang off it.
+#[derive(PartialEq, Eq, Hash)]
+struct RefKey {
+    url: String,
+    kind: ResourceKind,
+    element: String,
+    attribute: String,
+    raw: String,
+    in_noscript: bool,
+    attrs: BTreeMap<String, String>,
+}
+
+/// A resource being built: what the key does not hold.
+struct Group {
+    host: String,
+    party: Party,
+    vendor: Option<String>,
+    occurrences: Vec<OccurrenceOut>,
+}
+
+/// The report built page by page, as the crawl delivers them: a page's references are
+/// classified and folded into the inventory when it arrives and then dropped, so memory
+/// holds each distinct reference once plus a small record per occurrence, never a page's
+/// references for the whole run.
+pub struct Builder<'a> {
+    acc: Acc<'a>,
+    info: RunInfo<'a>,
+    index: HashMap<RefKey, usize>,
+    groups: Vec<Group>,
+    pages: Vec<PageOut>,
+    occurrences: usize,
+    visited: usize,
+    visits_failed: usize,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(info: RunInfo<'a>, db: &'a VendorDb) -> Self {
+        Builder {
+            acc: Acc {
+                scope: info.scope,
+                db,
+                vendors: BTreeMap::new(),
+                unknown: BTreeMap::new(),
+                third_hosts: BTreeSet::new(),
+                summary: Summary::default(),
+                cookies: BTreeMap::new(),
+                storage: BTreeMap::new(),
+            },
+            info,
+            index: HashMap::new(),
+            groups: Vec::new(),
+            pages: Vec::new(),
+            occurrences: 0,
+            visited: 0,
+            visits_failed: 0,
+        }
+    }
+
+    /// How the run ended, known only after the crawl (and the browser phase).
+    pub fn set_end(&mut self, complete: bool, page_limit_reached: bool, browser: Option<BrowserInfo>) {
+        self.info.complete = complete;
+        self.info.page_limit_reached = page_limit_reached;
+        self.info.browser = browser;
+    }
+
+    /// The pages added so far, in the order they came.
+    pub fn pages(&self) -> &[PageOut] {
+        &self.pages
+    }
+
+    /// A first-party asset is counted (in the page's and the run's totals); it is listed
+    /// only with `--all-resources`. True when it is counted and not to be listed.
+    fn unlisted_asset(&mut self, party: Party, kind: ResourceKind) -> bool {
+        if party != Party::First || !is_asset(kind) {
+            return false;
+        }
+        self.acc.summary.first_party_assets += 1;
+        if self.info.list_assets {
+            return false;
+        }
+        self.occurrences += 1;
+        true
+    }
+
+    /// The occurrence `line`/`source` of the reference `key` on `page`: returns where it went.
+    fn occur(
+        &mut self,
+        key: RefKey,
+        host: &str,
+        party: Party,
+        vendor: Option<String>,
+        occ: OccurrenceOut,
+    ) -> (usize, usize) {
+        self.occurrences += 1;
+        let g = match self.index.get(&key) {
+            Some(&g) => g,
+            None => {
+                let g = self.groups.len();
+                self.groups.push(Group { host: host.to_owned(), party, vendor, occurrences: Vec::new() });
+                self.index.insert(key, g);
+                g
+            }
+        };
+        let list = &mut self.groups[g].occurrences;
+        list.push(occ);
+        (g, list.len() - 1)
+    }
+
+    /// Fold one page in.
+    pub fn add(&mut self, page: PageRecord) {
         match page.outcome {
-            PageOutcome::Scanned => acc.summary.pages_scanned += 1,
-            PageOutcome::Failed => acc.summary.pages_failed += 1,
-            PageOutcome::Skipped => acc.summary.pages_skipped += 1,
+            PageOutcome::Scanned => self.acc.summary.pages_scanned += 1,
+            PageOutcome::Failed => self.acc.summary.pages_failed += 1,
+            PageOutcome::Skipped => self.acc.summary.pages_skipped += 1,
         }
         // The page as a user knows it: where the content came from.
-        let page_url = page.final_url.clone().unwrap_or_else(|| page.url.clone());
-        let first_of_page = resources.len();
-        for res in &page.resources {
+        let page_url: Arc<str> = page.final_url.as_deref().unwrap_or(&page.url).into();
+        let first_occurrence = self.occurrences;
+        // Browser mode matches the visit's requests against this page's markup references.
+        let mut markup: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for res in page.resources {
             let host = res.url.host_str().unwrap_or("").to_owned();
-            let (party, vendor) = acc.count(&host, res.kind, Source::Markup, &page_url);
-            resources.push(ResourceOut {
-                url: res.url.to_string(),
-                host,
+            let (party, vendor) = self.acc.count(&host, res.kind, Source::Markup, &page_url);
+            let match_on = page.visit.is_some().then(|| match_key(res.url.as_str()));
+            if self.unlisted_asset(party, res.kind) {
+                // Known to be in the markup, so the browser's request for it is not counted again.
+                if let Some(k) = match_on {
+                    markup.entry(k).or_default();
+                }
+                continue;
+            }
+            let ev = res.evidence;
+            let key = RefKey {
+                url: res.url.into(),
                 kind: res.kind,
-                page: page_url.clone(),
-                line: res.evidence.line,
-                party,
-                vendor,
-                element: res.evidence.element.clone(),
-                attribute: res.evidence.attribute.clone(),
-                raw: res.evidence.raw.clone(),
-                in_noscript: res.evidence.in_noscript,
-                attributes: res.evidence.attrs.clone(),
-                source: Source::Markup,
-                runtime: None,
-                content: None,
-                content_error: None,
-            });
+                element: ev.element,
+                attribute: ev.attribute,
+                raw: ev.raw,
+                in_noscript: ev.in_noscript,
+                attrs: ev.attrs,
+            };
+            let occ = OccurrenceOut { page: page_url.clone(), line: ev.line, source: Source::Markup, runtime: None };
+            let at = self.occur(key, &host, party, vendor, occ);
+            if let Some(k) = match_on {
+                markup.entry(k).or_default().push(at);
+            }
         }
         let mut visit_out = None;
         if let Some(visit) = &page.visit {
-            visited += 1;
-            visits_failed += usize::from(visit.failed);
-            merge_visit(&mut acc, &mut resources, first_of_page, visit, &page_url);
-            acc.note_cookies(visit, &page_url);
-            acc.note_storage(visit, &page_url);
+            self.visited += 1;
+            self.visits_failed += usize::from(visit.failed);
+            self.merge_visit(markup, visit, &page_url);
+            self.acc.note_cookies(visit, &page_url);
+            self.acc.note_storage(visit, &page_url);
             visit_out = Some(PageVisitOut {
                 complete: !visit.failed,
                 error: visit.error.clone(),
@@ -641,14 +826,16 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
         // the vendor's own host is not in the markup (GA4's `G-` ID is loaded through
         // googletagmanager.com, the data goes to google-analytics.com).
         for tag in &page.tag_ids {
-            if let Some(m) = db.lookup(tag.vendor_host) {
-                let v = acc.vendors.entry(m.vendor.id.clone()).or_default();
+            if let Some(m) = self.acc.db.lookup(tag.vendor_host) {
+                let v = self.acc.vendors.entry(m.vendor.id.clone()).or_default();
                 v.tag_ids.insert(TagIdOut { kind: tag.kind, value: tag.value.clone() });
                 v.pages.insert(page_url.clone());
-                v.third_party |= !info.scope.is_first_party(tag.vendor_host);
+                v.third_party |= !self.info.scope.is_first_party(tag.vendor_host);
             }
         }
-        page_out.push(PageOut {
+        let payment_page = page.sensitive_inputs && self.info.detect_payment_pages
+            || self.info.payment_paths.as_ref().is_some_and(|g| g.is_match(page_path(&page_url)));
+        self.pages.push(PageOut {
             url: page.url,
             final_url: page.final_url,
             file: page.file,
@@ -657,111 +844,221 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
             outcome: page.outcome,
             error: page.error,
             truncated: page.truncated,
-            resources: resources.len() - first_of_page,
+            resources: self.occurrences - first_occurrence,
             visit: visit_out,
-            payment_page: page.sensitive_inputs && info.detect_payment_pages
-                || info.payment_paths.as_ref().is_some_and(|g| g.is_match(page_path(&page_url))),
+            payment_page,
         });
     }
-    let Acc { vendors, unknown, third_hosts, mut summary, cookies, storage, .. } = acc;
 
-    let mut vendor_out: Vec<VendorOut> = vendors
-        .into_iter()
-        .filter_map(|(id, acc)| {
-            let v = db.get(&id)?;
-            Some(VendorOut {
-                id,
-                name: v.name.clone(),
-                company: v.company.clone(),
-                parent: v.parent.clone(),
-                categories: v.categories.clone(),
-                data_received: v
-                    .data_received
-                    .iter()
-                    .map(|d| DataOut { kind: d.kind.clone(), basis: d.basis.as_str() })
-                    .collect(),
-                homepage: v.homepage.clone(),
-                privacy_policy: v.privacy_policy.clone(),
-                hosts: acc.hosts.into_iter().collect(),
+    /// Fold one page's browser requests into its resources: a request for a URL the markup
+    /// names marks that occurrence `both`; any other becomes a `runtime` occurrence (one per
+    /// URL and kind on the page, with a count). Every request adds its loader edge.
+    fn merge_visit(&mut self, markup: HashMap<String, Vec<(usize, usize)>>, visit: &Visit, page: &Arc<str>) {
+        // Where this page's runtime-only requests went; `None` for an unlisted asset.
+        let mut runtime_only: HashMap<(String, ResourceKind), Option<(usize, usize)>> = HashMap::new();
+        for (i, req) in visit.requests.iter().enumerate() {
+            let url = req.url.to_string();
+            let host = req.url.host_str().unwrap_or("").to_owned();
+            let loader = chain::loaded_by(req, page);
+            let out = || RuntimeOut {
+                cdp_type: req.cdp_type.clone(),
+                method: req.method.clone(),
+                status: req.status,
+                failure: req.failure.clone(),
+                frame: req.frame.clone(),
+                initiator: req.initiator,
+                loaded_by: loader.map(str::to_owned),
+                loaded_by_line: loader.and(req.initiator_line),
+                chain: chain::chain(&visit.requests, i, page),
+                count: 1,
+            };
+            if let Some(at) = markup.get(&match_key(&url)) {
+                self.acc.edge(loader, &host);
+                for &(g, o) in at {
+                    let occ = &mut self.groups[g].occurrences[o];
+                    occ.source = Source::Both;
+                    match &mut occ.runtime {
+                        Some(rt) => rt.count += 1,
+                        None => occ.runtime = Some(Box::new(out())),
+                    }
+                }
+                self.acc.also_runtime(&host);
+                continue;
+            }
+            if let Some(&at) = runtime_only.get(&(url.clone(), req.kind)) {
+                if let Some(rt) = at.and_then(|(g, o)| self.groups[g].occurrences[o].runtime.as_mut()) {
+                    rt.count += 1;
+                }
+                self.acc.edge(loader, &host);
+                continue;
+            }
+            // Counted first, so an unknown host seen only now exists when its loader is noted.
+            let (party, vendor) = self.acc.count(&host, req.kind, Source::Runtime, page);
+            self.acc.edge(loader, &host);
+            if self.unlisted_asset(party, req.kind) {
+                // One count per URL and kind on the page, as for a listed runtime resource.
+                runtime_only.insert((url, req.kind), None);
+                continue;
+            }
+            let key = RefKey {
+                url: url.clone(),
+                kind: req.kind,
+                element: String::new(),
+                attribute: String::new(),
+                raw: String::new(),
+                in_noscript: false,
+                attrs: BTreeMap::new(),
+            };
+            let occ =
+                OccurrenceOut { page: page.clone(), line: 0, source: Source::Runtime, runtime: Some(Box::new(out())) };
+            let at = self.occur(key, &host, party, vendor, occ);
+            runtime_only.insert((url, req.kind), Some(at));
+        }
+    }
+
+    /// Sort everything and hand over the report.
+    pub fn finish(self) -> Report {
+        let Builder { acc, info, index, groups, pages: mut page_out, occurrences, visited, visits_failed } = self;
+        let db = acc.db;
+        let mut groups: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
+        let mut resources: Vec<ResourceOut> = index
+            .into_iter()
+            .filter_map(|(key, g)| {
+                let mut group = groups.get_mut(g)?.take()?;
+                group.occurrences.sort_by(|a, b| (&a.page, a.line, a.source).cmp(&(&b.page, b.line, b.source)));
+                let sources: BTreeSet<Source> = group.occurrences.iter().map(|o| o.source).collect();
+                let source = match collapse(sources).as_slice() {
+                    [one] => *one,
+                    _ => Source::Both,
+                };
+                Some(ResourceOut {
+                    url: key.url,
+                    host: group.host,
+                    kind: key.kind,
+                    party: group.party,
+                    vendor: group.vendor,
+                    element: key.element,
+                    attribute: key.attribute,
+                    raw: key.raw,
+                    in_noscript: key.in_noscript,
+                    attributes: key.attrs,
+                    source,
+                    occurrences: group.occurrences,
+                    content: None,
+                    content_error: None,
+                })
+            })
+            .collect();
+        resources.sort_by(|a, b| {
+            (&a.url, a.kind, &a.element, &a.attribute, &a.raw, a.in_noscript, &a.attributes).cmp(&(
+                &b.url,
+                b.kind,
+                &b.element,
+                &b.attribute,
+                &b.raw,
+                b.in_noscript,
+                &b.attributes,
+            ))
+        });
+        let Acc { vendors, unknown, third_hosts, mut summary, cookies, storage, .. } = acc;
+
+        let mut vendor_out: Vec<VendorOut> = vendors
+            .into_iter()
+            .filter_map(|(id, acc)| {
+                let v = db.get(&id)?;
+                Some(VendorOut {
+                    id,
+                    name: v.name.clone(),
+                    company: v.company.clone(),
+                    parent: v.parent.clone(),
+                    categories: v.categories.clone(),
+                    data_received: v
+                        .data_received
+                        .iter()
+                        .map(|d| DataOut { kind: d.kind.clone(), basis: d.basis.as_str() })
+                        .collect(),
+                    homepage: v.homepage.clone(),
+                    privacy_policy: v.privacy_policy.clone(),
+                    hosts: acc.hosts.into_iter().collect(),
+                    pages: acc.pages.into_iter().collect(),
+                    kinds: acc.kinds.into_iter().collect(),
+                    sources: collapse(acc.sources),
+                    loaded_by: acc.loaded_by.into_iter().collect(),
+                    loads: acc.loads.into_iter().collect(),
+                    cookies: acc.cookies.into_iter().collect(),
+                    storage: acc.storage.into_iter().collect(),
+                    tag_ids: acc.tag_ids.into_iter().collect(),
+                    resources: acc.resources,
+                    first_party: !acc.third_party,
+                    approval: None,
+                })
+            })
+            .collect();
+        vendor_out.sort_by(|a, b| a.id.cmp(&b.id));
+
+        let mut companies: BTreeMap<&str, CompanyOut> = BTreeMap::new();
+        for v in vendor_out.iter().filter(|v| !v.first_party) {
+            companies
+                .entry(&v.company)
+                .or_insert_with(|| CompanyOut { name: v.company.clone(), parent: v.parent.clone(), vendors: vec![] })
+                .vendors
+                .push(v.id.clone());
+        }
+        let companies: Vec<CompanyOut> = companies.into_values().collect();
+
+        let mut unknown_hosts: Vec<UnknownHost> = unknown
+            .into_iter()
+            .map(|(host, acc)| UnknownHost {
+                registrable_domain: registrable_domain(&host),
+                host,
                 pages: acc.pages.into_iter().collect(),
                 kinds: acc.kinds.into_iter().collect(),
                 sources: collapse(acc.sources),
                 loaded_by: acc.loaded_by.into_iter().collect(),
-                loads: acc.loads.into_iter().collect(),
-                cookies: acc.cookies.into_iter().collect(),
-                storage: acc.storage.into_iter().collect(),
-                tag_ids: acc.tag_ids.into_iter().collect(),
                 resources: acc.resources,
-                first_party: !acc.third_party,
-                approval: None,
             })
-        })
-        .collect();
-    vendor_out.sort_by(|a, b| a.id.cmp(&b.id));
+            .collect();
+        unknown_hosts.sort_by(|a, b| (&a.registrable_domain, &a.host).cmp(&(&b.registrable_domain, &b.host)));
 
-    let mut companies: BTreeMap<&str, CompanyOut> = BTreeMap::new();
-    for v in vendor_out.iter().filter(|v| !v.first_party) {
-        companies
-            .entry(&v.company)
-            .or_insert_with(|| CompanyOut { name: v.company.clone(), parent: v.parent.clone(), vendors: vec![] })
-            .vendors
-            .push(v.id.clone());
-    }
-    let companies: Vec<CompanyOut> = companies.into_values().collect();
+        page_out.sort_by(|a, b| a.url.cmp(&b.url));
 
-    let mut unknown_hosts: Vec<UnknownHost> = unknown
-        .into_iter()
-        .map(|(host, acc)| UnknownHost {
-            registrable_domain: registrable_domain(&host),
-            host,
-            pages: acc.pages.into_iter().collect(),
-            kinds: acc.kinds.into_iter().collect(),
-            sources: collapse(acc.sources),
-            loaded_by: acc.loaded_by.into_iter().collect(),
-            resources: acc.resources,
-        })
-        .collect();
-    unknown_hosts.sort_by(|a, b| (&a.registrable_domain, &a.host).cmp(&(&b.registrable_domain, &b.host)));
+        summary.resources = occurrences;
+        summary.third_party_hosts = third_hosts.len();
+        summary.vendors = vendor_out.iter().filter(|v| !v.first_party).count();
+        summary.companies = companies.len();
+        summary.unknown_hosts = unknown_hosts.len();
 
-    page_out.sort_by(|a, b| a.url.cmp(&b.url));
-    resources.sort_by(|a, b| (&a.page, a.line, &a.url, a.kind).cmp(&(&b.page, b.line, &b.url, b.kind)));
-
-    summary.resources = resources.len();
-    summary.third_party_hosts = third_hosts.len();
-    summary.vendors = vendor_out.iter().filter(|v| !v.first_party).count();
-    summary.companies = companies.len();
-    summary.unknown_hosts = unknown_hosts.len();
-
-    Report {
-        schema_version: REPORT_SCHEMA_VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
-            vendor_db_version: db.file.db_version.clone(),
-        },
-        mode: info.mode,
-        targets: info.targets,
-        first_party: info.scope.domains().map(str::to_owned).collect(),
-        complete: info.complete,
-        page_limit_reached: info.page_limit_reached,
-        summary,
-        pages: page_out,
-        vendors: vendor_out,
-        companies,
-        unknown_hosts,
-        resources,
-        cookies: info.browser.as_ref().map(|_| cookies.into_values().collect()),
-        storage: info.browser.as_ref().map(|_| storage.into_values().collect()),
-        browser: info.browser.map(|b| BrowserOut {
-            product: b.product,
-            settle_ms: b.settle_ms,
-            page_timeout_ms: b.page_timeout_ms,
-            pages_visited: visited,
-            pages_failed: visits_failed,
-        }),
-        policy: None,
-        findings: Vec::new(),
-        changes: None,
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+                vendor_db_version: db.file.db_version.clone(),
+            },
+            mode: info.mode,
+            targets: info.targets,
+            first_party: info.scope.domains().map(str::to_owned).collect(),
+            complete: info.complete,
+            page_limit_reached: info.page_limit_reached,
+            summary,
+            pages: page_out,
+            vendors: vendor_out,
+            companies,
+            unknown_hosts,
+            resources,
+            cookies: info.browser.as_ref().map(|_| cookies.into_values().collect()),
+            storage: info.browser.as_ref().map(|_| storage.into_values().collect()),
+            browser: info.browser.map(|b| BrowserOut {
+                product: b.product,
+                settle_ms: b.settle_ms,
+                page_timeout_ms: b.page_timeout_ms,
+                pages_visited: visited,
+                pages_failed: visits_failed,
+            }),
+            policy: None,
+            findings: Vec::new(),
+            changes: None,
+        }
     }
 }
 
@@ -788,74 +1085,26 @@ fn collapse(sources: BTreeSet<Source>) -> Vec<Source> {
     }
 }
 
-/// Fold one page's browser requests into its resources: a request for a URL the markup
-/// names marks that resource `both`; any other becomes a `runtime` resource (one per URL
-/// and kind, with a count). Every request adds its loader edge.
-fn merge_visit(acc: &mut Acc, resources: &mut Vec<ResourceOut>, first: usize, visit: &Visit, page: &str) {
-    let mut markup: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, r) in resources.iter().enumerate().skip(first) {
-        markup.entry(match_key(&r.url)).or_default().push(i);
-    }
-    let mut runtime_only: HashMap<(String, ResourceKind), usize> = HashMap::new();
-    for (i, req) in visit.requests.iter().enumerate() {
-        let url = req.url.to_string();
-        let host = req.url.host_str().unwrap_or("").to_owned();
-        let loader = chain::loaded_by(req, page);
-        let out = || RuntimeOut {
-            cdp_type: req.cdp_type.clone(),
-            method: req.method.clone(),
-            status: req.status,
-            failure: req.failure.clone(),
-            frame: req.frame.clone(),
-            initiator: req.initiator,
-            loaded_by: loader.map(str::to_owned),
-            loaded_by_line: loader.and(req.initiator_line),
-            chain: chain::chain(&visit.requests, i, page),
-            count: 1,
-        };
-        if let Some(idx) = markup.get(&match_key(&url)) {
-            acc.edge(loader, &host);
-            for &j in idx {
-                let r = &mut resources[j];
-                r.source = Source::Both;
-                match &mut r.runtime {
-                    Some(rt) => rt.count += 1,
-                    None => r.runtime = Some(Box::new(out())),
-                }
-            }
-            acc.also_runtime(&host);
-            continue;
-        }
-        if let Some(&j) = runtime_only.get(&(url.clone(), req.kind)) {
-            if let Some(rt) = &mut resources[j].runtime {
-                rt.count += 1;
-            }
-            acc.edge(loader, &host);
-            continue;
-        }
-        // Counted first, so an unknown host seen only now exists when its loader is noted.
-        let (party, vendor) = acc.count(&host, req.kind, Source::Runtime, page);
-        acc.edge(loader, &host);
-        runtime_only.insert((url.clone(), req.kind), resources.len());
-        resources.push(ResourceOut {
-            url,
-            host,
-            kind: req.kind,
-            page: page.to_owned(),
-            line: 0,
-            party,
-            vendor,
-            element: String::new(),
-            attribute: String::new(),
-            raw: String::new(),
-            in_noscript: false,
-            attributes: BTreeMap::new(),
-            source: Source::Runtime,
-            runtime: Some(Box::new(out())),
-            content: None,
-            content_error: None,
-        });
-    }
+/// Kinds that only fetch passive content. From the store's own servers they send no
+/// visitor data to anyone else, and a large store has tens of thousands (every product
+/// photo in every size), so by default they are counted, not listed. Scripts, frames,
+/// forms, stylesheets, pixels and browser-mode requests (a first-party endpoint may be a
+/// server-side tag that forwards data) are always listed.
+pub fn is_asset(kind: ResourceKind) -> bool {
+    use ResourceKind as K;
+    matches!(
+        kind,
+        K::Image
+            | K::Media
+            | K::Icon
+            | K::Font
+            | K::CssUrl
+            | K::Preload
+            | K::Prefetch
+            | K::Preconnect
+            | K::DnsPrefetch
+            | K::Manifest
+    )
 }
 
 /// The path of a page URL, as policy patterns see it (`/checkout/`); the whole string

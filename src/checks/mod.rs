@@ -95,7 +95,7 @@ pub fn sort(findings: &mut [Finding]) {
 }
 
 use crate::baseline::Changes;
-use crate::inventory::{Approval, Report, page_path};
+use crate::inventory::{Approval, Occurrence, Report, page_path};
 use crate::policy::{Entry, FailOn, Policy, UnknownMode};
 use crate::vendors::{Vendor, VendorDb};
 use std::collections::{BTreeMap, HashMap};
@@ -162,17 +162,51 @@ fn date(d: (u16, u8, u8)) -> String {
 }
 
 /// The source line of a reference; runtime-only references have none.
-fn line_of(r: &crate::inventory::ResourceOut) -> Option<u32> {
+fn line_of(r: &Occurrence) -> Option<u32> {
     (r.line > 0).then_some(r.line)
 }
 
 /// Who requested a reference that is not in the HTML.
-fn runtime_loader(r: &crate::inventory::ResourceOut) -> Option<String> {
+fn runtime_loader(r: &Occurrence) -> Option<String> {
     if r.source != crate::inventory::Source::Runtime {
         return None;
     }
-    let rt = r.runtime.as_ref()?;
+    let rt = r.runtime?;
     Some(rt.loaded_by.clone().unwrap_or_else(|| "the page itself (an inline script or the browser)".to_owned()))
+}
+
+/// One subject (vendor or unknown host) on one page.
+struct OnPage<'a> {
+    /// Where to point: the first place it is written. A reference written in the HTML
+    /// comes before one only requested at run time (line 0), which points at its loader.
+    first: Occurrence<'a>,
+    /// The hosts it uses there.
+    hosts: Vec<&'a str>,
+    /// Its `<script src>` elements there without valid SRI.
+    unsigned: Vec<Occurrence<'a>>,
+}
+
+/// The pages one subject's resources occur on, with what the checks need per page.
+fn on_pages<'a>(resources: &[&'a crate::inventory::ResourceOut]) -> HashMap<&'a str, OnPage<'a>> {
+    let rank = |r: &Occurrence| (r.line == 0, r.line);
+    let mut on: HashMap<&str, OnPage> = HashMap::new();
+    for &res in resources {
+        let unsigned = res.kind == crate::model::ResourceKind::Script
+            && !res.attributes.get("integrity").is_some_and(|i| valid_sri(i));
+        for r in res.each() {
+            let e = on.entry(r.page).or_insert_with(|| OnPage { first: r, hosts: Vec::new(), unsigned: Vec::new() });
+            if rank(&r) < rank(&e.first) {
+                e.first = r;
+            }
+            if !e.hosts.contains(&res.host.as_str()) {
+                e.hosts.push(&res.host);
+            }
+            if unsigned {
+                e.unsigned.push(r);
+            }
+        }
+    }
+    on
 }
 
 /// Evaluate the policy (and the baseline changes, if any) over a built report.
@@ -190,45 +224,28 @@ pub fn evaluate(
         report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.file.as_ref())).collect();
     let payment: HashMap<&str, bool> =
         report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.payment_page)).collect();
-    // One pass over the resources: per (subject, page), the first place it is written, the
-    // hosts it uses there, and its <script src> elements without valid SRI.
-    // A reference written in the HTML is the place to point at before one only requested at
-    // run time (line 0), which points at its loader instead.
-    let mut first_seen: HashMap<(String, &str), &crate::inventory::ResourceOut> = HashMap::new();
-    let rank = |r: &crate::inventory::ResourceOut| (r.line == 0, r.line);
-    let mut hosts_on: HashMap<(String, &str), Vec<&str>> = HashMap::new();
-    let mut unsigned: HashMap<(String, &str), Vec<&crate::inventory::ResourceOut>> = HashMap::new();
+    // Third-party resources by subject (vendor id, or host when unknown). The per-page
+    // details are built one subject at a time: a 10,000-page store has ~20 third parties
+    // on every page, and a map over every (subject, page) pair would hold them all at once.
+    let mut by_subject: HashMap<&str, Vec<&crate::inventory::ResourceOut>> = HashMap::new();
     for r in report.resources.iter().filter(|r| r.party == crate::inventory::Party::Third) {
-        let subject = r.vendor.clone().unwrap_or_else(|| r.host.clone());
-        let key = (subject, r.page.as_str());
-        let e = first_seen.entry(key.clone()).or_insert(r);
-        if rank(r) < rank(e) {
-            *e = r;
-        }
-        let hosts = hosts_on.entry(key.clone()).or_default();
-        if !hosts.contains(&r.host.as_str()) {
-            hosts.push(&r.host);
-        }
-        if r.kind == crate::model::ResourceKind::Script && !r.attributes.get("integrity").is_some_and(|i| valid_sri(i))
-        {
-            unsigned.entry(key).or_default().push(r);
-        }
+        by_subject.entry(r.vendor.as_deref().unwrap_or(&r.host)).or_default().push(r);
     }
-    let location = |subject: &str, page: &str| {
-        let seen = first_seen.get(&(subject.to_owned(), page));
+    let location = |seen: Option<&OnPage>, page: &str| {
+        let seen = seen.map(|s| &s.first);
         Location {
             page: page.to_owned(),
             file: page_file.get(page).copied().flatten().cloned(),
-            line: seen.and_then(|s| line_of(s)),
+            line: seen.and_then(line_of),
             url: seen.map(|s| s.url.clone()),
-            loaded_by: seen.and_then(|s| runtime_loader(s)),
+            loaded_by: seen.and_then(runtime_loader),
         }
     };
 
     let mut out = Collector::default();
     let mut used = vec![false; policy.allow.len()];
     let mut approvals = BTreeMap::new();
-    let mut subjects: Vec<(Subject, &Vec<String>)> = Vec::new();
+    let mut subjects: Vec<(Subject, &Vec<std::sync::Arc<str>>)> = Vec::new();
     for v in report.vendors.iter().filter(|v| !v.first_party) {
         let host = v.hosts.first().map(|h| h.host.clone());
         if let Some(vendor) = db.get(&v.id) {
@@ -240,11 +257,13 @@ pub fn evaluate(
     }
 
     for (subject, pages) in &subjects {
+        let key = subject.key();
+        let on_pages = on_pages(by_subject.get(key.as_str()).map(Vec::as_slice).unwrap_or_default());
         for page in pages.iter() {
             let path = page_path(page);
-            let key = subject.key();
-            let loc = location(&key, page);
-            let hosts: Vec<&str> = hosts_on.get(&(key.clone(), page.as_str())).cloned().unwrap_or_default();
+            let on = on_pages.get(&**page);
+            let loc = location(on, page);
+            let hosts: Vec<&str> = on.map(|o| o.hosts.clone()).unwrap_or_default();
             let matching: Vec<(usize, &Entry)> =
                 policy.allow.iter().enumerate().filter(|(_, e)| e.matches(subject.vendor, &hosts)).collect();
             for (i, _) in &matching {
@@ -290,10 +309,10 @@ pub fn evaluate(
                 },
             }
             // PCI DSS 6.4.3: scripts on payment pages need SRI or a justified approval.
-            if policy.payment.require_integrity && payment.get(page.as_str()).copied().unwrap_or(false) {
+            if policy.payment.require_integrity && payment.get(&**page).copied().unwrap_or(false) {
                 let justified = on_page.iter().any(|e| !e.expired(today) && e.justified());
                 if !justified {
-                    for r in unsigned.get(&(key.clone(), page.as_str())).into_iter().flatten() {
+                    for r in on.iter().flat_map(|o| &o.unsigned) {
                         let loc = Location {
                             line: line_of(r),
                             url: Some(r.url.clone()),
@@ -392,12 +411,12 @@ fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Report, db
             continue;
         }
         let subject = Subject { vendor: None, host: Some(host.clone()) };
-        for r in report.resources.iter().filter(|r| &r.host == host) {
+        for r in report.occurrences().filter(|r| &r.host == host) {
             out.add(
                 &rules::NEW_THIRD_PARTY,
                 &subject,
                 Some(format!("baseline {}", changes.baseline)),
-                loc(&r.page, Some(&r.url)),
+                loc(r.page, Some(&r.url)),
                 new_severity,
             );
         }

@@ -111,11 +111,11 @@ pub fn render(r: &Report, today: (u16, u8, u8)) -> String {
     }
     let payment: Vec<&str> =
         r.pages.iter().filter(|p| p.payment_page).map(|p| p.final_url.as_deref().unwrap_or(&p.url)).collect();
-    let unsigned = r.resources.iter().any(|x| {
+    let unsigned = r.occurrences().any(|x| {
         x.kind == crate::model::ResourceKind::Script
             && x.party == crate::inventory::Party::Third
             && !x.attributes.get("integrity").is_some_and(|i| crate::checks::valid_sri(i))
-            && payment.contains(&x.page.as_str())
+            && payment.contains(&x.page)
     });
     let _ = writeln!(t, "# PCI DSS 6.4.3: pages where scripts must be inventoried and justified.");
     if !payment.is_empty() {

@@ -162,47 +162,73 @@ pub fn collect(
     // Installed before the first phase that listens for it (a local scan without the
     // browser keeps the default: Ctrl-C ends the process).
     let mut stop: Option<crawl::Stop> = None;
-    let (mut pages, scope, mode, target_names, local_root) = match targets {
-        Targets::Urls(start) => {
-            let hosts: Vec<&str> = start.iter().filter_map(Url::host_str).collect();
-            let scope = Scope::new(hosts, extra.iter().copied());
-            let cfg = CrawlConfig {
-                start: start.clone(),
-                scope: scope.clone(),
-                max_pages: t.crawl.max_pages as usize,
-                max_depth: t.crawl.max_depth,
-                concurrency: t.crawl.concurrency as usize,
-                per_host: t.crawl.per_host_concurrency as usize,
-                fetch: fetch.clone(),
-                sitemaps: !t.crawl.no_sitemap,
-                robots: !t.crawl.no_robots,
-                delay: Duration::from_millis(t.crawl.delay),
-            };
-            let result =
-                rt.block_on(crawl::crawl(cfg, progress, stop.get_or_insert_with(|| crawl::Stop::install(&rt))))?;
-            interrupted = result.interrupted;
-            page_limit_reached = result.budget_spent;
-            (result.pages, scope, "crawl", start.iter().map(Url::to_string).collect::<Vec<_>>(), None)
-        }
-        Targets::Local(root) => {
-            let scope = Scope::new(site.as_ref().and_then(Url::host_str), extra.iter().copied());
-            let files = local::html_files(&root)?;
-            progress.set_length(files.len() as u64);
-            let pages: Vec<PageRecord> = files
-                .iter()
-                .map(|f| {
-                    progress.inc(1);
-                    local::scan_file(&root, f, site.as_ref(), t.crawl.max_body_size)
-                })
-                .collect();
-            let name = root.display().to_string();
-            (pages, scope, "local", vec![name], Some(root))
-        }
+    let (hosts, mode, target_names, local_root): (Vec<&str>, _, _, _) = match &targets {
+        Targets::Urls(start) => (
+            start.iter().filter_map(Url::host_str).collect(),
+            "crawl",
+            start.iter().map(Url::to_string).collect(),
+            None,
+        ),
+        Targets::Local(root) => (
+            site.as_ref().and_then(Url::host_str).into_iter().collect(),
+            "local",
+            vec![root.display().to_string()],
+            Some(root.clone()),
+        ),
     };
+    let scope = Scope::new(hosts, extra.iter().copied());
+    let info = RunInfo {
+        mode,
+        targets: target_names.clone(),
+        scope: &scope,
+        complete: true,
+        page_limit_reached: false,
+        payment_paths: payment.paths.clone(),
+        detect_payment_pages: payment.detect,
+        list_assets: t.all_resources,
+        browser: None,
+    };
+    let mut builder = inventory::Builder::new(info, &db);
+    // A static scan folds each page into the report as it arrives, so memory holds the
+    // inventory, not every page's references. Browser mode visits the pages after the
+    // crawl and merges each visit with its page's markup, so it keeps the records until then.
+    let mut kept: Vec<PageRecord> = Vec::new();
+    {
+        let keep = chrome.is_some();
+        let mut on_page = |p: PageRecord| if keep { kept.push(p) } else { builder.add(p) };
+        match &targets {
+            Targets::Urls(start) => {
+                let cfg = CrawlConfig {
+                    start: start.clone(),
+                    scope: scope.clone(),
+                    max_pages: t.crawl.max_pages as usize,
+                    max_depth: t.crawl.max_depth,
+                    concurrency: t.crawl.concurrency as usize,
+                    per_host: t.crawl.per_host_concurrency as usize,
+                    fetch: fetch.clone(),
+                    sitemaps: !t.crawl.no_sitemap,
+                    robots: !t.crawl.no_robots,
+                    delay: Duration::from_millis(t.crawl.delay),
+                };
+                let stop = stop.get_or_insert_with(|| crawl::Stop::install(&rt));
+                let result = rt.block_on(crawl::crawl_into(cfg, progress, stop, &mut on_page))?;
+                interrupted = result.interrupted;
+                page_limit_reached = result.budget_spent;
+            }
+            Targets::Local(root) => {
+                let files = local::html_files(root)?;
+                progress.set_length(files.len() as u64);
+                for f in &files {
+                    progress.inc(1);
+                    on_page(local::scan_file(root, f, site.as_ref(), t.crawl.max_body_size));
+                }
+            }
+        }
+    }
     let (mut browser_info, mut browser_failed) = (None, None);
     if let (Some(chrome), false) = (chrome, interrupted) {
         let cfg = browser_config(t, chrome, &fetch, &scope, site.as_ref(), local_root.as_deref())?;
-        let wanted: Vec<(usize, Url)> = pages
+        let wanted: Vec<(usize, Url)> = kept
             .iter()
             .enumerate()
             .filter(|(_, p)| p.outcome == PageOutcome::Scanned)
@@ -212,7 +238,7 @@ pub fn collect(
         match rt.block_on(browser::visit_pages(&cfg, wanted, progress, &stop)) {
             Ok(run) => {
                 for (i, visit) in run.visits {
-                    pages[i].visit = Some(visit);
+                    kept[i].visit = Some(visit);
                 }
                 interrupted |= run.interrupted;
                 browser_info = Some(inventory::BrowserInfo {
@@ -226,25 +252,19 @@ pub fn collect(
             Err(e) => browser_failed = Some(e),
         }
     }
+    for page in kept {
+        builder.add(page);
+    }
     if interrupted {
         // Dropping the runtime would wait for an extraction still running on the
         // blocking pool; the user asked to stop now.
         rt.shutdown_background();
     }
     progress.finish_and_clear();
-    let nothing = !interrupted && !pages.iter().any(|p| p.outcome == PageOutcome::Scanned);
-    let why = nothing.then(|| nothing_scanned_reason(&pages, mode, &target_names)).or(browser_failed);
-    let info = RunInfo {
-        mode,
-        targets: target_names,
-        scope: &scope,
-        complete: !interrupted,
-        page_limit_reached,
-        payment_paths: payment.paths.clone(),
-        detect_payment_pages: payment.detect,
-        browser: browser_info,
-    };
-    let report = inventory::build(pages, info, &db);
+    let nothing = !interrupted && !builder.pages().iter().any(|p| p.outcome == PageOutcome::Scanned);
+    let why = nothing.then(|| nothing_scanned_reason(builder.pages(), mode, &target_names)).or(browser_failed);
+    builder.set_end(!interrupted, page_limit_reached, browser_info);
+    let report = builder.finish();
     Ok(Collected { report, interrupted, db, deferred_error: why, fetch })
 }
 
@@ -445,7 +465,9 @@ fn hash_payment_scripts(report: &mut inventory::Report, fetch: &FetchConfig) -> 
         .map(|p| p.final_url.clone().unwrap_or_else(|| p.url.clone()))
         .collect();
     let wanted = |r: &inventory::ResourceOut| {
-        r.kind == crate::model::ResourceKind::Script && r.party == inventory::Party::Third && payment.contains(&r.page)
+        r.kind == crate::model::ResourceKind::Script
+            && r.party == inventory::Party::Third
+            && r.occurrences.iter().any(|o| payment.contains(&*o.page))
     };
     let mut urls: Vec<Url> =
         report.resources.iter().filter(|r| wanted(r)).filter_map(|r| Url::parse(&r.url).ok()).collect();
@@ -467,7 +489,7 @@ fn hash_payment_scripts(report: &mut inventory::Report, fetch: &FetchConfig) -> 
     Ok(())
 }
 
-fn nothing_scanned_reason(pages: &[PageRecord], mode: &str, targets: &[String]) -> Error {
+fn nothing_scanned_reason(pages: &[inventory::PageOut], mode: &str, targets: &[String]) -> Error {
     if mode == "local" {
         let msg = match pages.first() {
             None => format!("no .html or .htm files in {}", targets.join(", ")),

@@ -173,7 +173,22 @@ struct Fetched {
     links: Vec<Url>,
 }
 
+/// Crawl and collect every page record.
 pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar, stop: &Stop) -> Result<CrawlResult, Error> {
+    let mut pages = Vec::new();
+    let end = crawl_into(cfg, progress, stop, &mut |p| pages.push(p)).await?;
+    Ok(CrawlResult { pages, ..end })
+}
+
+/// Crawl, handing each page record to `on_page` as soon as it is done, so a caller that
+/// folds records into a report never holds a whole crawl's references (the returned
+/// result's `pages` is empty).
+pub async fn crawl_into(
+    cfg: CrawlConfig,
+    progress: &ProgressBar,
+    stop: &Stop,
+    on_page: &mut dyn FnMut(PageRecord),
+) -> Result<CrawlResult, Error> {
     let ports: BTreeSet<u16> = cfg.start.iter().filter_map(Url::port_or_known_default).chain([80, 443]).collect();
     let cs = Arc::new(CrawlScope { scope: cfg.scope.clone(), ports });
     let follow = {
@@ -226,7 +241,7 @@ pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar, stop: &Stop) -> Res
     let mut hosts: HashMap<String, Arc<HostGate>> = HashMap::new();
     let mut tasks: JoinSet<Fetched> = JoinSet::new();
     let mut in_flight: HashMap<tokio::task::Id, (String, u32)> = HashMap::new();
-    let mut pages: Vec<PageRecord> = Vec::new();
+    let mut pages_done = 0usize;
     let mut interrupted = false;
     loop {
         while tasks.len() < cfg.concurrency.max(1) {
@@ -238,7 +253,8 @@ pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar, stop: &Stop) -> Res
                     robots.insert(origin.clone(), Arc::new(rules));
                 }
                 if let Some(why) = robots.get(&origin).and_then(|r| r.check(&url)) {
-                    pages.push(PageRecord::without_content(url.to_string(), depth, PageOutcome::Skipped, why));
+                    on_page(PageRecord::without_content(url.to_string(), depth, PageOutcome::Skipped, why));
+                    pages_done += 1;
                     progress.inc(1);
                     continue;
                 }
@@ -255,7 +271,7 @@ pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar, stop: &Stop) -> Res
             });
             in_flight.insert(handle.id(), key);
         }
-        progress.set_length((pages.len() + tasks.len() + frontier.queued()) as u64);
+        progress.set_length((pages_done + tasks.len() + frontier.queued()) as u64);
         let joined = tokio::select! {
             joined = tasks.join_next_with_id() => joined,
             _ = &mut stop => {
@@ -301,12 +317,13 @@ pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar, stop: &Stop) -> Res
         }
         progress.set_message(done.record.url.clone());
         progress.inc(1);
-        pages.push(done.record);
+        on_page(done.record);
+        pages_done += 1;
     }
     // Requests still under way are dropped (aborted with the JoinSet); what was scanned
     // stays in the report.
     tasks.abort_all();
-    Ok(CrawlResult { pages, budget_spent: frontier.budget_spent(), interrupted })
+    Ok(CrawlResult { pages: Vec::new(), budget_spent: frontier.budget_spent(), interrupted })
 }
 
 async fn fetch_page(

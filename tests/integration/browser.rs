@@ -98,11 +98,10 @@ fn scan(args: &[String]) -> serde_json::Value {
     scan_json(&refs)
 }
 
-fn resource<'a>(report: &'a serde_json::Value, url_part: &str) -> &'a serde_json::Value {
-    report["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
+/// The first occurrence of a resource whose URL contains `url_part`, as one row.
+fn resource(report: &serde_json::Value, url_part: &str) -> serde_json::Value {
+    resource_rows(report)
+        .into_iter()
         .find(|r| r["url"].as_str().unwrap().contains(url_part))
         .unwrap_or_else(|| panic!("no resource like {url_part} in {:#}", report["resources"]))
 }
@@ -192,7 +191,7 @@ fn the_chain_from_page_to_fourth_party_and_what_static_mode_misses() {
     assert_eq!(report["browser"]["pages_visited"], 2);
     assert_eq!(report["browser"]["pages_failed"], 0);
     // Only the page's own requests are recorded: none of the browser's background traffic.
-    for r in report["resources"].as_array().unwrap() {
+    for r in resource_rows(&report) {
         let host = r["host"].as_str().unwrap();
         assert!(HOSTS.contains(&host) || host == "unmapped.example", "request not made by the page: {r:#}");
     }

@@ -115,7 +115,7 @@ fn charset_base_href_protocol_relative_and_inline_urls() {
     let server = basic_store();
     let report = scan_basic(&server, &[]);
     let o = server.origin();
-    let resources = report["resources"].as_array().unwrap();
+    let resources = resource_rows(&report);
     let find = |needle: &str| {
         resources
             .iter()

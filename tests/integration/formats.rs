@@ -153,6 +153,7 @@ fn fixture() -> Report {
         page_limit_reached: false,
         payment_paths: None,
         detect_payment_pages: true,
+        list_assets: false,
         browser: Some(inventory::BrowserInfo {
             product: "Chrome/TEST".into(),
             settle_ms: 3000,

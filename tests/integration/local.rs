@@ -60,7 +60,7 @@ fn demo_store_pages_and_evidence() {
     assert_eq!(vendor(&r, "google-tag-manager")["tag_ids"][0]["value"], "GTM-N7WDQ3K");
     assert_eq!(vendor(&r, "paypal")["kinds"], serde_json::json!(["script", "form-action"]));
     // Evidence points into the file, at the line where the tag is written.
-    let res = r["resources"].as_array().unwrap();
+    let res = resource_rows(&r);
     let sdk = res.iter().find(|x| x["url"].as_str().unwrap().starts_with("https://www.paypal.com/sdk/js")).unwrap();
     let file = std::fs::read_to_string(root().join("examples/demo-store/checkout/index.html")).unwrap();
     let line = file.lines().nth(sdk["line"].as_u64().unwrap() as usize - 1).unwrap();
@@ -78,7 +78,7 @@ fn without_site_relative_urls_are_first_party_and_absolute_ones_judged_by_host()
     let r = scan_json(&["examples/demo-store"]);
     assert!(r["first_party"].as_array().unwrap().is_empty());
     assert!(vendor_ids(&r).iter().any(|i| i == "stripe"));
-    let res = r["resources"].as_array().unwrap();
+    let res = resource_rows(&r);
     assert!(res.iter().all(|x| x["url"].as_str().unwrap().starts_with("http")), "file: URLs are never resources");
     assert!(r["pages"][0]["url"].as_str().unwrap().starts_with("file:///"));
     // The store's own CDN counts as third party until --site or --first-party says otherwise.
@@ -149,6 +149,51 @@ fn output_file_and_summary_line() {
     assert!(out.stdout.is_empty(), "the report goes to the file only");
     assert!(stderr(&out).contains("11 pages scanned"), "{}", stderr(&out));
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     assert_eq!(r["tool"]["name"], "vendorscan");
+}
+
+#[test]
+fn a_reference_on_many_pages_is_one_resource_with_its_occurrences() {
+    let r = scan_json(&["examples/demo-store", "--site", "https://demo-store.example"]);
+    let res = r["resources"].as_array().unwrap();
+    let key = |x: &serde_json::Value| {
+        let f = |k: &str| x[k].to_string();
+        [f("url"), f("kind"), f("element"), f("attribute"), f("raw"), f("in_noscript"), f("attributes")].join("|")
+    };
+    let keys: std::collections::BTreeSet<String> = res.iter().map(key).collect();
+    assert_eq!(keys.len(), res.len(), "each distinct reference is listed once");
+    let scanned: Vec<&str> = r["pages"].as_array().unwrap().iter().map(|p| p["url"].as_str().unwrap()).collect();
+    // The tag-manager container in the theme's head: one entry, one occurrence per page.
+    let gtm = res.iter().find(|x| x["url"] == "https://www.googletagmanager.com/ns.html?id=GTM-N7WDQ3K").unwrap();
+    let on: Vec<&str> = gtm["occurrences"].as_array().unwrap().iter().map(|o| o["page"].as_str().unwrap()).collect();
+    assert_eq!(on.len(), scanned.len() - 1, "every page but one has the container: {on:?}");
+    assert!(on.windows(2).all(|w| w[0] < w[1]), "occurrences are sorted by page: {on:?}");
+    assert!(on.iter().all(|p| scanned.contains(p)));
+    let file = std::fs::read_to_string(root().join("examples/demo-store/index.html")).unwrap();
+    let home =
+        gtm["occurrences"].as_array().unwrap().iter().find(|o| o["page"] == "https://demo-store.example/").unwrap();
+    let line = file.lines().nth(home["line"].as_u64().unwrap() as usize - 1).unwrap();
+    assert!(line.contains("GTM-N7WDQ3K"), "the occurrence's line is where the tag is written: {line:?}");
+
+    // Counting: every occurrence once, in the pages' totals and the run's, whether listed or not.
+    let listed: u64 = res.iter().map(|x| x["occurrences"].as_array().unwrap().len() as u64).sum();
+    let assets = r["summary"]["first_party_assets"].as_u64().unwrap();
+    assert!(assets > 0, "the demo store has its own images");
+    assert_eq!(r["summary"]["resources"].as_u64().unwrap(), listed + assets);
+    let per_page: u64 = r["pages"].as_array().unwrap().iter().map(|p| p["resources"].as_u64().unwrap()).sum();
+    assert_eq!(per_page, listed + assets);
+    assert!(
+        !res.iter().any(|x| x["party"] == "first" && x["kind"] == "image"),
+        "the store's own images are counted, not listed"
+    );
+    assert!(res.iter().any(|x| x["party"] == "first" && x["kind"] == "script"), "its own scripts are listed");
+
+    // --all-resources lists them too; the counts do not change.
+    let all = scan_json(&["examples/demo-store", "--site", "https://demo-store.example", "--all-resources"]);
+    let all_res = all["resources"].as_array().unwrap();
+    let all_listed: u64 = all_res.iter().map(|x| x["occurrences"].as_array().unwrap().len() as u64).sum();
+    assert_eq!(all["summary"], r["summary"]);
+    assert_eq!(all_listed, listed + assets);
+    assert!(all_res.iter().any(|x| x["party"] == "first" && x["kind"] == "image"));
 }

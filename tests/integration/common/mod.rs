@@ -328,3 +328,24 @@ pub fn page<'a>(report: &'a serde_json::Value, url: &str) -> &'a serde_json::Val
         .find(|p| p["url"] == url)
         .unwrap_or_else(|| panic!("no page {url} in {}", report["pages"]))
 }
+
+/// The report's resources one row per occurrence (schema 1's shape): each resource's fields
+/// with one occurrence's `page`, `line`, `source` and `runtime` laid over them. Most tests
+/// ask "what was found on this page, at this line", which is this view.
+pub fn resource_rows(report: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut rows = Vec::new();
+    for r in report["resources"].as_array().expect("resources is a list") {
+        let occurrences = r["occurrences"].as_array().expect("every resource has occurrences");
+        assert!(!occurrences.is_empty(), "a resource without occurrences: {r:#}");
+        for o in occurrences {
+            let mut row = r.clone();
+            let obj = row.as_object_mut().unwrap();
+            obj.remove("occurrences");
+            for (k, v) in o.as_object().unwrap() {
+                obj.insert(k.clone(), v.clone());
+            }
+            rows.push(row);
+        }
+    }
+    rows
+}
