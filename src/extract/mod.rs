@@ -9,14 +9,16 @@
 //! want `<script>`, `<noscript>` and preconnect hints: they are where visitor data goes.
 
 mod css;
-mod html;
 mod script;
 mod tags;
 
 use crate::model::{Evidence, RawResource, ResourceKind, TagId};
-use html::LinedHtml;
-use scraper::ElementRef;
+use lol_html::html_content::{Element, TextChunk};
+use lol_html::{HtmlRewriter, Settings, element, end_tag, text};
+use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 use url::Url;
 
 pub use script::urls_in_script;
@@ -38,6 +40,9 @@ pub struct Extracted {
 /// and the cut is visible as exactly this many entries.
 pub const MAX_RESOURCES_PER_PAGE: usize = 20_000;
 pub const MAX_LINKS_PER_PAGE: usize = 20_000;
+/// References and links are kept as written until the page's `<base>` is known; past this
+/// many (duplicates included) the rest of a hostile page's references are not kept.
+const MAX_FOUND_PER_PAGE: usize = 4 * MAX_RESOURCES_PER_PAGE;
 /// `<noscript>` and `srcdoc` documents are parsed again; nesting beyond this is ignored.
 const MAX_NESTED_DOCUMENTS: u32 = 3;
 
@@ -45,310 +50,597 @@ const MAX_NESTED_DOCUMENTS: u32 = 3;
 const KEPT_ATTRS: &[&str] =
     &["integrity", "crossorigin", "async", "defer", "referrerpolicy", "sandbox", "type", "nomodule", "allow"];
 
+/// The elements [`Walk::element`] reads. Only these reach our code: the tokenizer skips the
+/// rest (most of a page's `div`s and `span`s) without building anything for them.
+const ELEMENTS: &str = "script, img, image, use, iframe, frame, link, a, area, form, button, input, source, \
+     video, audio, track, embed, object, meta, style, noscript, body, table, td, th, picture, base";
+
 /// Extract everything from one page. `doc_url` is where the page lives (for local files
 /// without `--site`, a `file:` URL: relative references then resolve to `file:` and are
 /// dropped, as they cannot reach a third party).
+///
+/// The page is read by lol_html's streaming tokenizer, not parsed into a tree: building
+/// html5ever's DOM cost more than all the rest of a crawl together (docs/performance.md),
+/// and what we need is a tag's attributes, its line, whether it sits inside a hidden
+/// element or a `<picture>`, and the text of scripts, styles and `<noscript>`.
 pub fn extract(doc_url: &Url, text: &str) -> Extracted {
-    let mut out = Extractor { out: Extracted::default(), seen: HashSet::new(), seen_links: HashSet::new() };
-    let doc = LinedHtml::parse(text);
-    let base = find_base(&doc, doc_url).unwrap_or_else(|| doc_url.clone());
-    out.document(&doc, text, &Ctx { base: &base, in_noscript: false, line_offset: 0, nesting: 0 });
-    let mut ex = out.out;
-    ex.tag_ids.sort();
-    ex.tag_ids.dedup_by(|a, b| a.kind == b.kind && a.value == b.value);
-    ex
+    let mut walk = Walk::default();
+    walk.document(text, &Doc { in_noscript: false, line_offset: 0, nesting: 0 });
+    // The first `<base href>` decides how every relative URL in the document resolves,
+    // including those written before it.
+    let base = walk.base.as_deref().and_then(|href| doc_url.join(href.trim()).ok()).unwrap_or_else(|| doc_url.clone());
+    walk.finish(&base)
 }
 
-/// The first `<base href>` decides how every relative URL in the document resolves.
-fn find_base(doc: &LinedHtml, doc_url: &Url) -> Option<Url> {
-    let href = doc
-        .html
-        .root_element()
-        .descendants()
-        .filter_map(ElementRef::wrap)
-        .find(|e| e.value().name() == "base" && e.value().attr("href").is_some())?
-        .value()
-        .attr("href")?;
-    doc_url.join(href.trim()).ok()
-}
-
-struct Ctx<'a> {
-    base: &'a Url,
+/// One (possibly nested) document being read.
+struct Doc {
     in_noscript: bool,
     /// Lines before the start of this (nested) document in the page source.
     line_offset: u32,
     nesting: u32,
 }
 
-struct Extractor {
-    out: Extracted,
-    seen: HashSet<(String, ResourceKind, u32)>,
-    seen_links: HashSet<String>,
+/// A reference as written, before resolution: the `<base>` may come later in the page.
+struct Found {
+    kind: ResourceKind,
+    /// Borrowed for the elements the table knows; any element may carry a `style`.
+    element: Cow<'static, str>,
+    attribute: &'static str,
+    raw: String,
+    line: u32,
+    in_noscript: bool,
+    attrs: BTreeMap<String, String>,
+    /// Inline-script URLs arrive absolute.
+    url: Option<Url>,
 }
 
-impl Extractor {
-    fn document(&mut self, doc: &LinedHtml, text: &str, ctx: &Ctx) {
-        let lines = SourceLines::new(text);
-        for el in doc.html.root_element().descendants().filter_map(ElementRef::wrap) {
-            let line = doc.line_of(el.id());
-            self.element(el, line, &lines, ctx);
+/// What a page's walk collects, over the page and its nested documents.
+#[derive(Default)]
+struct Walk {
+    found: Vec<Found>,
+    links: Vec<String>,
+    tag_ids: Vec<TagId>,
+    base: Option<String>,
+    sensitive: bool,
+}
+
+/// Raw-text elements whose content arrives as text chunks after their start tag.
+#[derive(Clone, Copy, PartialEq)]
+enum TextOf {
+    Script,
+    Style,
+    Noscript,
+}
+
+/// The text element being read: what it is, and whether its text is wanted.
+struct Pending {
+    of: TextOf,
+    wanted: bool,
+    /// Byte offset of the first chunk of its text.
+    start: Option<usize>,
+    buf: String,
+}
+
+/// The state the tokenizer's handlers share while one document is read.
+struct Reader<'w, 't> {
+    walk: &'w mut Walk,
+    doc: &'w Doc,
+    text: &'t str,
+    lines: LineCounter<'t>,
+    pending: Option<Pending>,
+    /// Open hidden elements (`hidden`, `display:none`...) and `<picture>`s: counted up at
+    /// the start tag, down at the end tag (lol_html builds no tree to ask).
+    hidden: Rc<Cell<u32>>,
+    pictures: Rc<Cell<u32>>,
+}
+
+impl Walk {
+    fn document(&mut self, text: &str, doc: &Doc) {
+        let reader = RefCell::new(Reader {
+            walk: self,
+            doc,
+            text,
+            lines: LineCounter::new(text),
+            pending: None,
+            hidden: Rc::new(Cell::new(0)),
+            pictures: Rc::new(Cell::new(0)),
+        });
+        let settings = Settings {
+            element_content_handlers: vec![
+                element!(ELEMENTS, |el| {
+                    reader.borrow_mut().element(el);
+                    Ok(())
+                }),
+                // Hidden containers make their images pixels; style="" may hold url()s.
+                element!("[style], [hidden]", |el| {
+                    reader.borrow_mut().styled(el);
+                    Ok(())
+                }),
+                text!("script", |t| {
+                    reader.borrow_mut().text(TextOf::Script, t);
+                    Ok(())
+                }),
+                text!("style", |t| {
+                    reader.borrow_mut().text(TextOf::Style, t);
+                    Ok(())
+                }),
+                text!("noscript", |t| {
+                    reader.borrow_mut().text(TextOf::Noscript, t);
+                    Ok(())
+                }),
+            ],
+            // Not strict: a page that would confuse the tokenizer is read as well as it can
+            // be, not refused (a browser does not refuse it either).
+            strict: false,
+            ..Settings::new()
+        };
+        let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+        // Our handlers never fail, and without a memory limit neither does the tokenizer.
+        let _ = rewriter.write(text.as_bytes());
+        let _ = rewriter.end();
+        // A text element cut off by the end of the page still counts.
+        let mut r = reader.into_inner();
+        r.flush();
+    }
+
+    /// Resolve everything against the page's base, deduplicate and cap.
+    fn finish(self, base: &Url) -> Extracted {
+        let mut out = Extracted { has_sensitive_inputs: self.sensitive, tag_ids: self.tag_ids, ..Default::default() };
+        let mut seen: HashSet<(String, ResourceKind, u32)> = HashSet::new();
+        for f in self.found {
+            if out.resources.len() >= MAX_RESOURCES_PER_PAGE {
+                break;
+            }
+            let Some(url) = f.url.or_else(|| resolve(base, &f.raw)) else { continue };
+            if !seen.insert((url.as_str().to_owned(), f.kind, f.line)) {
+                continue;
+            }
+            tags::scan_url(&url, |tag| out.tag_ids.push(TagId { line: f.line, ..tag }));
+            out.resources.push(RawResource {
+                url,
+                kind: f.kind,
+                evidence: Evidence {
+                    element: f.element.into_owned(),
+                    attribute: f.attribute.to_owned(),
+                    raw: one_line(f.raw.trim()),
+                    line: f.line,
+                    in_noscript: f.in_noscript,
+                    attrs: f.attrs,
+                },
+            });
+        }
+        let mut seen_links: HashSet<String> = HashSet::new();
+        for raw in self.links {
+            if out.links.len() >= MAX_LINKS_PER_PAGE {
+                break;
+            }
+            if let Some(mut url) = resolve(base, &raw) {
+                url.set_fragment(None);
+                if seen_links.insert(url.as_str().to_owned()) {
+                    out.links.push(url);
+                }
+            }
+        }
+        out.tag_ids.sort();
+        out.tag_ids.dedup_by(|a, b| a.kind == b.kind && a.value == b.value);
+        out
+    }
+}
+
+/// An attribute's value with character references decoded (`&amp;` in a query string is
+/// the most common), and the byte offset where it is written in the document.
+struct Attr {
+    value: String,
+    offset: usize,
+}
+
+impl Reader<'_, '_> {
+    /// The 1-based line (in the whole page) of a byte offset in this document.
+    fn line_at(&mut self, offset: usize) -> u32 {
+        self.lines.line_at(offset) + 1 + self.doc.line_offset
+    }
+
+    fn attr(&self, el: &Element, name: &str) -> Option<Attr> {
+        let raw = el.get_attribute(name)?;
+        // Where the value is written: searched for in the start tag's own source, so a
+        // tag spread over several lines points at the attribute's line.
+        let tag = el.source_location().bytes();
+        let offset = self
+            .text
+            .get(tag.clone())
+            .and_then(|src| find_in_tag(src.as_bytes(), raw.as_bytes()))
+            .map_or(tag.start, |i| tag.start + i);
+        let value = match html_escape::decode_html_entities(&raw) {
+            Cow::Borrowed(_) => raw,
+            Cow::Owned(decoded) => decoded,
+        };
+        Some(Attr { value, offset })
+    }
+
+    fn kept_attrs(el: &Element) -> BTreeMap<String, String> {
+        let mut attrs = BTreeMap::new();
+        if el.attributes().is_empty() {
+            return attrs;
+        }
+        for name in KEPT_ATTRS {
+            if let Some(v) = el.get_attribute(name) {
+                attrs.insert((*name).to_owned(), one_line(&html_escape::decode_html_entities(&v)));
+            }
+        }
+        attrs
+    }
+
+    fn push(&mut self, f: Found) {
+        if self.walk.found.len() < MAX_FOUND_PER_PAGE {
+            self.walk.found.push(f);
         }
     }
 
-    fn element(&mut self, el: ElementRef, line: u32, lines: &SourceLines, ctx: &Ctx) {
-        let e = el.value();
-        let name = e.name();
-        // An attribute-borne URL: locate the raw text for a precise line, then record it.
-        let attr_url = |this: &mut Self, attr: &str, kind: ResourceKind| {
-            if let Some(raw) = e.attr(attr) {
-                let l = lines.refine(line, raw);
-                this.add(ctx, el, attr, raw, l, kind);
-            }
-        };
-        match name {
+    /// An attribute-borne URL: record it with its line and the element's kept attributes.
+    fn attr_url(&mut self, el: &Element, element: &'static str, attribute: &'static str, kind: ResourceKind) {
+        if let Some(a) = self.attr(el, attribute) {
+            let line = self.line_at(a.offset);
+            let in_noscript = self.doc.in_noscript;
+            self.push(Found {
+                kind,
+                element: Cow::Borrowed(element),
+                attribute,
+                raw: a.value,
+                line,
+                in_noscript,
+                attrs: Self::kept_attrs(el),
+                url: None,
+            });
+        }
+    }
+
+    fn srcset(&mut self, el: &Element, element: &'static str, attribute: &'static str, kind: ResourceKind) {
+        self.urls_in_attr(el, element, attribute, kind, srcset_urls);
+    }
+
+    /// An attribute that holds several URLs (`srcset`, `ping`), split by `split`.
+    fn urls_in_attr(
+        &mut self,
+        el: &Element,
+        element: &'static str,
+        attribute: &'static str,
+        kind: ResourceKind,
+        split: fn(&str) -> Vec<&str>,
+    ) {
+        let Some(a) = self.attr(el, attribute) else { return };
+        let line = self.line_at(a.offset);
+        let attrs = Self::kept_attrs(el);
+        for raw in split(&a.value) {
+            let f = Found {
+                kind,
+                element: Cow::Borrowed(element),
+                attribute,
+                raw: raw.to_owned(),
+                line,
+                in_noscript: self.doc.in_noscript,
+                attrs: attrs.clone(),
+                url: None,
+            };
+            self.push(f);
+        }
+    }
+
+    fn link(&mut self, raw: String) {
+        if self.walk.links.len() < MAX_FOUND_PER_PAGE {
+            self.walk.links.push(raw);
+        }
+    }
+
+    /// Start reading the text of a raw-text element.
+    fn expect_text(&mut self, of: TextOf, wanted: bool) {
+        self.flush();
+        self.pending = Some(Pending { of, wanted, start: None, buf: String::new() });
+    }
+
+    fn element(&mut self, el: &mut Element) {
+        let tag = el.tag_name();
+        let tag = tag.as_str();
+        use ResourceKind as K;
+        match tag {
             "script" => {
-                if e.attr("src").is_some() {
-                    attr_url(self, "src", ResourceKind::Script);
-                } else if !is_data_script(e.attr("type")) {
-                    let text: String = el.text().collect();
-                    self.inline_script(&text, line, ctx);
+                if el.has_attribute("src") {
+                    self.attr_url(el, "script", "src", K::Script);
+                    self.expect_text(TextOf::Script, false);
+                } else {
+                    let data = is_data_script(el.get_attribute("type").as_deref());
+                    self.expect_text(TextOf::Script, !data);
                 }
             }
             "img" => {
-                let kind = if is_pixel(el, ctx.in_noscript) { ResourceKind::Pixel } else { ResourceKind::Image };
-                attr_url(self, "src", kind);
-                self.srcset(el, line, lines, ctx, kind);
+                let kind = if self.is_pixel(el) { K::Pixel } else { K::Image };
+                self.attr_url(el, "img", "src", kind);
+                self.srcset(el, "img", "srcset", kind);
                 // Lazy-loading scripts copy these into src/srcset as the image scrolls in.
-                attr_url(self, "data-src", kind);
-                self.srcset_attr(el, "data-srcset", line, lines, ctx, kind);
+                self.attr_url(el, "img", "data-src", kind);
+                self.srcset(el, "img", "data-srcset", kind);
             }
             // SVG: <image href> loads an image; <use href="sprite.svg#icon"> loads the sprite.
-            "image" | "use" => attr_url(self, "href", ResourceKind::Image),
+            "image" => self.attr_url(el, "image", "href", K::Image),
+            "use" => self.attr_url(el, "use", "href", K::Image),
             "iframe" | "frame" => {
-                attr_url(self, "src", ResourceKind::Iframe);
-                attr_url(self, "data-src", ResourceKind::Iframe);
-                if let Some(src) = e.attr("src") {
-                    self.link(ctx, src);
+                let element = if tag == "iframe" { "iframe" } else { "frame" };
+                self.attr_url(el, element, "src", K::Iframe);
+                self.attr_url(el, element, "data-src", K::Iframe);
+                if let Some(src) = self.attr(el, "src") {
+                    self.link(src.value);
                 }
-                if let (Some(srcdoc), true) = (e.attr("srcdoc"), name == "iframe") {
-                    self.nested(srcdoc, line, ctx, ctx.in_noscript);
+                if tag == "iframe" {
+                    if let Some(srcdoc) = self.attr(el, "srcdoc") {
+                        let line = self.line_at(srcdoc.offset);
+                        let in_noscript = self.doc.in_noscript;
+                        self.nested(&srcdoc.value, line, in_noscript);
+                    }
                 }
             }
             "link" => {
-                let rel = e.attr("rel").unwrap_or("").to_ascii_lowercase();
+                let rel = el.get_attribute("rel").unwrap_or_default().to_ascii_lowercase();
                 let rels: Vec<&str> = rel.split_ascii_whitespace().collect();
                 if let Some(kind) = link_kind(&rels) {
-                    attr_url(self, "href", kind);
-                    if kind == ResourceKind::Preload && e.attr("imagesrcset").is_some() {
-                        self.srcset_attr(el, "imagesrcset", line, lines, ctx, kind);
+                    self.attr_url(el, "link", "href", kind);
+                    if kind == K::Preload && el.has_attribute("imagesrcset") {
+                        self.srcset(el, "link", "imagesrcset", kind);
                     }
                 }
                 let follow = rels.iter().any(|r| matches!(*r, "next" | "prev" | "alternate"));
-                let html_type = e.attr("type").is_none_or(|t| t.contains("html"));
-                if let (true, true, Some(href)) = (follow, html_type, e.attr("href")) {
-                    self.link(ctx, href);
+                let html_type = el.get_attribute("type").is_none_or(|t| t.contains("html"));
+                if let (true, true, Some(href)) = (follow, html_type, self.attr(el, "href")) {
+                    self.link(href.value);
                 }
             }
             "a" | "area" => {
-                if let Some(href) = e.attr("href") {
-                    self.link(ctx, href);
+                if let Some(href) = self.attr(el, "href") {
+                    self.link(href.value);
                 }
-                if let Some(ping) = e.attr("ping") {
-                    let l = lines.refine(line, ping);
-                    for raw in ping.split_ascii_whitespace() {
-                        self.add(ctx, el, "ping", raw, l, ResourceKind::Ping);
-                    }
-                }
+                let element = if tag == "a" { "a" } else { "area" };
+                self.urls_in_attr(el, element, "ping", K::Ping, |v| v.split_ascii_whitespace().collect());
             }
             // An empty action posts to the page itself; `resolve` drops empty references.
-            "form" => attr_url(self, "action", ResourceKind::FormAction),
-            "button" | "input" => {
-                attr_url(self, "formaction", ResourceKind::FormAction);
-                if name == "input" {
-                    let ty = e.attr("type").unwrap_or("").to_ascii_lowercase();
-                    if ty == "image" {
-                        attr_url(self, "src", ResourceKind::Image);
-                    }
-                    // Card fields mark a payment page (PCI DSS scope). A password field alone does
-                    // not: a login form in a header would put every page in scope.
-                    let card = e.attr("autocomplete").is_some_and(|a| {
-                        a.split_ascii_whitespace().any(|t| matches!(t, "cc-number" | "cc-csc" | "cc-exp" | "cc-name"))
-                    }) || ["name", "id"].iter().any(|a| {
-                        e.attr(a).is_some_and(|v| {
-                            let v = v.to_ascii_lowercase().replace(['-', '_'], "");
-                            v.contains("cardnumber") || v == "ccnumber" || v == "cvc" || v == "cvv"
-                        })
-                    });
-                    if card {
-                        self.out.has_sensitive_inputs = true;
-                    }
+            "form" => self.attr_url(el, "form", "action", K::FormAction),
+            "button" => self.attr_url(el, "button", "formaction", K::FormAction),
+            "input" => {
+                self.attr_url(el, "input", "formaction", K::FormAction);
+                let ty = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
+                if ty == "image" {
+                    self.attr_url(el, "input", "src", K::Image);
+                }
+                // Card fields mark a payment page (PCI DSS scope). A password field alone does
+                // not: a login form in a header would put every page in scope.
+                let card = el.get_attribute("autocomplete").is_some_and(|a| {
+                    a.split_ascii_whitespace().any(|t| matches!(t, "cc-number" | "cc-csc" | "cc-exp" | "cc-name"))
+                }) || ["name", "id"].iter().any(|a| {
+                    el.get_attribute(a).is_some_and(|v| {
+                        let v = v.to_ascii_lowercase().replace(['-', '_'], "");
+                        v.contains("cardnumber") || v == "ccnumber" || v == "cvc" || v == "cvv"
+                    })
+                });
+                if card {
+                    self.walk.sensitive = true;
                 }
             }
+            "picture" => self.count_open(el, false),
             "source" => {
-                let in_picture = el.parent().and_then(ElementRef::wrap).is_some_and(|p| p.value().name() == "picture");
-                let kind = if in_picture { ResourceKind::Image } else { ResourceKind::Media };
-                attr_url(self, "src", kind);
-                self.srcset(el, line, lines, ctx, kind);
+                let kind = if self.pictures.get() > 0 { K::Image } else { K::Media };
+                self.attr_url(el, "source", "src", kind);
+                self.srcset(el, "source", "srcset", kind);
             }
             "video" => {
-                attr_url(self, "src", ResourceKind::Media);
-                attr_url(self, "poster", ResourceKind::Image);
+                self.attr_url(el, "video", "src", K::Media);
+                self.attr_url(el, "video", "poster", K::Image);
             }
-            "audio" | "track" => attr_url(self, "src", ResourceKind::Media),
-            "embed" => attr_url(self, "src", ResourceKind::Embed),
-            "object" => attr_url(self, "data", ResourceKind::Object),
+            "audio" => self.attr_url(el, "audio", "src", K::Media),
+            "track" => self.attr_url(el, "track", "src", K::Media),
+            "embed" => self.attr_url(el, "embed", "src", K::Embed),
+            "object" => self.attr_url(el, "object", "data", K::Object),
             "meta" => {
-                let refresh = e.attr("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"));
-                if let (true, Some(target)) = (refresh, e.attr("content").and_then(refresh_target)) {
-                    let l = lines.refine(line, target);
-                    self.add(ctx, el, "content", target, l, ResourceKind::MetaRefresh);
-                    self.link(ctx, target);
+                let refresh = el.get_attribute("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"));
+                if let (true, Some(content)) = (refresh, self.attr(el, "content")) {
+                    if let Some(target) = refresh_target(&content.value) {
+                        let line = self.line_at(content.offset);
+                        let f = Found {
+                            kind: K::MetaRefresh,
+                            element: Cow::Borrowed("meta"),
+                            attribute: "content",
+                            raw: target.to_owned(),
+                            line,
+                            in_noscript: self.doc.in_noscript,
+                            attrs: Self::kept_attrs(el),
+                            url: None,
+                        };
+                        self.push(f);
+                        self.link(target.to_owned());
+                    }
                 }
             }
-            "style" => {
-                let text: String = el.text().collect();
-                let mut counter = LineCounter::new(&text);
-                for found in css::urls_in_css(&text) {
-                    let l = line + counter.line_at(found.offset);
-                    let kind = if found.import { ResourceKind::CssImport } else { ResourceKind::CssUrl };
-                    self.add(ctx, el, "#text", found.raw, l, kind);
-                }
-            }
-            "noscript" => {
-                // Scripting is on while parsing, so the content is raw text: parse it as
-                // HTML, which is what a browser with JavaScript off would load.
-                let text: String = el.text().collect();
-                self.nested(&text, line, ctx, true);
-            }
+            "style" => self.expect_text(TextOf::Style, true),
+            // Scripting is on while reading, so the content is raw text: it is read again as
+            // HTML, which is what a browser with JavaScript off would load.
+            "noscript" => self.expect_text(TextOf::Noscript, self.doc.nesting < MAX_NESTED_DOCUMENTS),
+            // The legacy `background` attribute (body, table, td, th) loads an image.
+            "body" => self.attr_url(el, "body", "background", K::Image),
+            "table" => self.attr_url(el, "table", "background", K::Image),
+            "td" => self.attr_url(el, "td", "background", K::Image),
+            "th" => self.attr_url(el, "th", "background", K::Image),
             _ => {}
         }
-        // The legacy `background` attribute (body, table, td, th) loads an image.
-        if matches!(name, "body" | "table" | "td" | "th") {
-            attr_url(self, "background", ResourceKind::Image);
-        }
-        if let Some(style) = e.attr("style") {
-            for found in css::urls_in_css(style) {
-                let l = lines.refine(line, found.raw);
-                self.add(ctx, el, "style", found.raw, l, ResourceKind::CssUrl);
-            }
+        if tag == "base" && self.doc.nesting == 0 && self.walk.base.is_none() {
+            self.walk.base = self.attr(el, "href").map(|a| a.value);
         }
     }
 
-    /// Parse a document embedded in the page (`<noscript>` content, `iframe srcdoc`).
-    fn nested(&mut self, text: &str, line: u32, ctx: &Ctx, in_noscript: bool) {
-        if ctx.nesting >= MAX_NESTED_DOCUMENTS || text.trim().is_empty() {
+    /// Elements with `style` or `hidden`: `url()`s in the style, and hidden containers.
+    fn styled(&mut self, el: &mut Element) {
+        if hides(el) {
+            self.count_open(el, true);
+        }
+        let Some(style) = self.attr(el, "style") else { return };
+        let element: Cow<'static, str> = Cow::Owned(el.tag_name());
+        let attrs = Self::kept_attrs(el);
+        for found in css::urls_in_css(&style.value) {
+            // The value is decoded, so the offset is found again in the value as written.
+            let line = self.line_at(style.offset);
+            let f = Found {
+                kind: ResourceKind::CssUrl,
+                element: element.clone(),
+                attribute: "style",
+                raw: found.raw.to_owned(),
+                line,
+                in_noscript: self.doc.in_noscript,
+                attrs: attrs.clone(),
+                url: None,
+            };
+            self.push(f);
+        }
+    }
+
+    /// Count an open element (a hidden one, or a `<picture>`) until its end tag.
+    fn count_open(&mut self, el: &mut Element, hidden: bool) {
+        let counter = if hidden { &self.hidden } else { &self.pictures };
+        if !el.can_have_content() || el.is_self_closing() {
             return;
         }
-        let doc = LinedHtml::parse(text);
-        let inner = Ctx {
-            base: ctx.base,
-            in_noscript,
-            line_offset: ctx.line_offset + line.saturating_sub(1),
-            nesting: ctx.nesting + 1,
-        };
-        self.document(&doc, text, &inner);
+        let counter = counter.clone();
+        counter.set(counter.get() + 1);
+        let down = counter.clone();
+        // An element closed only implicitly never sees its end tag; such a count then stays
+        // up until the end of the document, which errs towards "pixel" for later images.
+        if el
+            .on_end_tag(end_tag!(move |_| {
+                down.set(down.get().saturating_sub(1));
+                Ok(())
+            }))
+            .is_err()
+        {
+            counter.set(counter.get().saturating_sub(1));
+        }
     }
 
-    fn inline_script(&mut self, text: &str, line: u32, ctx: &Ctx) {
+    /// A tracking pixel: an image nobody is meant to see. 1×1 or zero-size by attribute or
+    /// style, hidden (by attribute, by style, or inside a hidden element), or in `<noscript>`.
+    fn is_pixel(&self, el: &Element) -> bool {
+        if self.doc.in_noscript || self.hidden.get() > 0 {
+            return true;
+        }
+        let dim =
+            |a: &str| el.get_attribute(a).and_then(|v| v.trim().trim_end_matches("px").trim().parse::<f32>().ok());
+        let (w, h) = (dim("width"), dim("height"));
+        let tiny = (w.is_some() || h.is_some()) && w.is_none_or(|w| w <= 1.0) && h.is_none_or(|h| h <= 1.0);
+        tiny || w == Some(0.0) || h == Some(0.0) || hides(el)
+    }
+
+    fn text(&mut self, of: TextOf, chunk: &TextChunk) {
+        let Some(p) = self.pending.as_mut().filter(|p| p.of == of) else { return };
+        if p.wanted {
+            p.start.get_or_insert(chunk.source_location().bytes().start);
+            p.buf.push_str(chunk.as_str());
+        }
+        if chunk.last_in_text_node() {
+            self.flush();
+        }
+    }
+
+    /// The text element is complete: read what it holds.
+    fn flush(&mut self) {
+        let Some(p) = self.pending.take() else { return };
+        if !p.wanted || p.buf.is_empty() {
+            return;
+        }
+        let line = self.line_at(p.start.unwrap_or(0));
+        match p.of {
+            TextOf::Script => self.inline_script(&p.buf, line),
+            TextOf::Style => {
+                let mut counter = LineCounter::new(&p.buf);
+                let in_noscript = self.doc.in_noscript;
+                for found in css::urls_in_css(&p.buf) {
+                    let kind = if found.import { ResourceKind::CssImport } else { ResourceKind::CssUrl };
+                    let f = Found {
+                        kind,
+                        element: Cow::Borrowed("style"),
+                        attribute: "#text",
+                        raw: found.raw.to_owned(),
+                        line: line + counter.line_at(found.offset),
+                        in_noscript,
+                        attrs: BTreeMap::new(),
+                        url: None,
+                    };
+                    self.push(f);
+                }
+            }
+            TextOf::Noscript => self.nested(&p.buf, line, true),
+        }
+    }
+
+    /// Read a document embedded in the page (`<noscript>` content, `iframe srcdoc`) that
+    /// starts on `line` of the page.
+    fn nested(&mut self, text: &str, line: u32, in_noscript: bool) {
+        if self.doc.nesting >= MAX_NESTED_DOCUMENTS || text.trim().is_empty() {
+            return;
+        }
+        let inner = Doc { in_noscript, line_offset: line.saturating_sub(1), nesting: self.doc.nesting + 1 };
+        self.walk.document(text, &inner);
+    }
+
+    fn inline_script(&mut self, text: &str, line: u32) {
         let mut counter = LineCounter::new(text);
         for found in urls_in_script(text) {
-            if self.out.resources.len() >= MAX_RESOURCES_PER_PAGE {
+            if self.walk.found.len() >= MAX_FOUND_PER_PAGE {
                 break;
             }
-            let l = line + counter.line_at(found.offset);
             let Ok(url) = Url::parse(&found.url) else { continue };
-            self.push(ctx, "script", "#text", found.raw, l, ResourceKind::InlineScriptUrl, url, BTreeMap::new());
+            let f = Found {
+                kind: ResourceKind::InlineScriptUrl,
+                element: Cow::Borrowed("script"),
+                attribute: "#text",
+                raw: found.raw.to_owned(),
+                line: line + counter.line_at(found.offset),
+                in_noscript: self.doc.in_noscript,
+                attrs: BTreeMap::new(),
+                url: Some(url),
+            };
+            self.push(f);
         }
         let mut counter = LineCounter::new(text);
         tags::scan_script(text, |offset, tag| {
-            let l = ctx.line_offset + line + counter.line_at(offset);
-            self.out.tag_ids.push(TagId { line: l, ..tag });
+            let l = line + counter.line_at(offset);
+            self.walk.tag_ids.push(TagId { line: l, ..tag });
         });
     }
+}
 
-    fn srcset(&mut self, el: ElementRef, line: u32, lines: &SourceLines, ctx: &Ctx, kind: ResourceKind) {
-        self.srcset_attr(el, "srcset", line, lines, ctx, kind);
-    }
-
-    fn srcset_attr(
-        &mut self,
-        el: ElementRef,
-        attr: &str,
-        line: u32,
-        lines: &SourceLines,
-        ctx: &Ctx,
-        kind: ResourceKind,
-    ) {
-        if let Some(srcset) = el.value().attr(attr) {
-            let l = lines.refine(line, srcset);
-            for raw in srcset_urls(srcset) {
-                self.add(ctx, el, attr, raw, l, kind);
-            }
-        }
-    }
-
-    fn add(&mut self, ctx: &Ctx, el: ElementRef, attr: &str, raw: &str, line: u32, kind: ResourceKind) {
-        let Some(url) = resolve(ctx.base, raw) else { return };
-        let mut attrs = BTreeMap::new();
-        for name in KEPT_ATTRS {
-            if let Some(v) = el.value().attr(name) {
-                attrs.insert((*name).to_owned(), one_line(v));
-            }
-        }
-        self.push(ctx, el.value().name(), attr, raw, line, kind, url, attrs);
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        ctx: &Ctx,
-        element: &str,
-        attribute: &str,
-        raw: &str,
-        line: u32,
-        kind: ResourceKind,
-        url: Url,
-        attrs: BTreeMap<String, String>,
-    ) {
-        let line = line + ctx.line_offset;
-        if self.out.resources.len() >= MAX_RESOURCES_PER_PAGE
-            || !self.seen.insert((url.as_str().to_owned(), kind, line))
-        {
-            return;
-        }
-        tags::scan_url(&url, |tag| self.out.tag_ids.push(TagId { line, ..tag }));
-        self.out.resources.push(RawResource {
-            url,
-            kind,
-            evidence: Evidence {
-                element: element.to_owned(),
-                attribute: attribute.to_owned(),
-                raw: one_line(raw.trim()),
-                line,
-                in_noscript: ctx.in_noscript,
-                attrs,
-            },
-        });
-    }
-
-    fn link(&mut self, ctx: &Ctx, raw: &str) {
-        if self.out.links.len() >= MAX_LINKS_PER_PAGE {
-            return;
-        }
-        if let Some(mut url) = resolve(ctx.base, raw) {
-            url.set_fragment(None);
-            if self.seen_links.insert(url.as_str().to_owned()) {
-                self.out.links.push(url);
-            }
-        }
-    }
+/// Hidden by its own attributes: `hidden`, or a style that hides it or shrinks it to 1×1.
+fn hides(el: &Element) -> bool {
+    el.has_attribute("hidden")
+        || el.get_attribute("style").is_some_and(|s| {
+            let s: String = s.to_ascii_lowercase().split_whitespace().collect();
+            s.contains("display:none")
+                || s.contains("visibility:hidden")
+                || (s.contains("width:1px") && s.contains("height:1px"))
+                || s.contains("width:0;")
+                || s.contains("height:0;")
+                || s.ends_with("width:0")
+                || s.ends_with("height:0")
+        })
 }
 
 /// Evidence text with control characters (newlines above all) turned into spaces: a page
 /// must not be able to start a new line in a text report, where CI runners read workflow
 /// commands such as `::error`.
 fn one_line(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// Where `needle` first occurs in `hay`: a start tag's source is short, and building a
+/// substring searcher for it cost more than the search.
+fn find_in_tag(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, rest) = needle.split_first()?;
+    memchr::memchr_iter(first, hay).find(|&i| hay[i + 1..].starts_with(rest))
 }
 
 /// Resolve a reference to an absolute http(s) URL; anything else (data:, javascript:,
@@ -398,34 +690,6 @@ fn link_kind(rels: &[&str]) -> Option<ResourceKind> {
         ("manifest", ResourceKind::Manifest),
     ];
     ORDER.iter().find(|(rel, _)| rels.contains(rel)).map(|(_, k)| *k)
-}
-
-/// A tracking pixel: an image nobody is meant to see. 1×1 or zero-size by attribute or
-/// style, hidden (by attribute, by style, or inside a hidden parent), or in `<noscript>`.
-fn is_pixel(el: ElementRef, in_noscript: bool) -> bool {
-    if in_noscript {
-        return true;
-    }
-    let dim = |a: &str| el.value().attr(a).and_then(|v| v.trim().trim_end_matches("px").trim().parse::<f32>().ok());
-    let (w, h) = (dim("width"), dim("height"));
-    let tiny = (w.is_some() || h.is_some()) && w.is_none_or(|w| w <= 1.0) && h.is_none_or(|h| h <= 1.0);
-    if tiny || w == Some(0.0) || h == Some(0.0) {
-        return true;
-    }
-    let hidden = |e: ElementRef| {
-        e.value().attr("hidden").is_some()
-            || e.value().attr("style").is_some_and(|s| {
-                let s: String = s.to_ascii_lowercase().split_whitespace().collect();
-                s.contains("display:none")
-                    || s.contains("visibility:hidden")
-                    || (s.contains("width:1px") && s.contains("height:1px"))
-                    || s.contains("width:0;")
-                    || s.contains("height:0;")
-                    || s.ends_with("width:0")
-                    || s.ends_with("height:0")
-            })
-    };
-    hidden(el) || el.ancestors().filter_map(ElementRef::wrap).take(4).any(hidden)
 }
 
 /// The URLs of a `srcset` (HTML's "parse a srcset attribute", minus descriptor checks):
@@ -484,8 +748,9 @@ fn refresh_target(content: &str) -> Option<&str> {
     (!target.is_empty()).then_some(target)
 }
 
-/// Newlines before an offset, counted incrementally: offsets usually come in increasing
-/// order, so a script with thousands of URLs is read once, not once per URL.
+/// Newlines before an offset, counted incrementally: offsets come in nearly increasing
+/// order, so a script with thousands of URLs, or a page with thousands of tags, is read
+/// once, not once per URL.
 struct LineCounter<'a> {
     bytes: &'a [u8],
     pos: usize,
@@ -499,56 +764,16 @@ impl<'a> LineCounter<'a> {
 
     fn line_at(&mut self, offset: usize) -> u32 {
         let offset = offset.min(self.bytes.len());
+        let newlines = |b: &[u8]| u32::try_from(b.iter().filter(|&&b| b == b'\n').count()).unwrap_or(u32::MAX);
+        // A step back (an element's attributes are not read in source order) counts only
+        // the bytes stepped over, not the page again from its start.
         if offset < self.pos {
-            self.pos = 0;
-            self.count = 0;
+            self.count = self.count.saturating_sub(newlines(&self.bytes[offset..self.pos]));
+        } else {
+            self.count = self.count.saturating_add(newlines(&self.bytes[self.pos..offset]));
         }
-        let n = self.bytes[self.pos..offset].iter().filter(|&&b| b == b'\n').count();
-        self.count += u32::try_from(n).unwrap_or(u32::MAX);
         self.pos = offset;
         self.count
-    }
-}
-
-/// Lines longer than this are not searched when pinning an attribute to its line.
-const MAX_REFINE_LINE: usize = 4096;
-
-/// Line starts of a source, to pin an attribute value to the line it is written on.
-struct SourceLines<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> SourceLines<'a> {
-    fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        SourceLines { text, starts }
-    }
-
-    /// html5ever reports the line where a start tag *ends*; a long tag spread over lines
-    /// has its attribute a few lines up. Look back a bounded distance for the raw value.
-    fn refine(&self, line: u32, raw: &str) -> u32 {
-        const LOOK_BACK: u32 = 40;
-        let needle = raw.trim();
-        if needle.is_empty() || line <= 1 {
-            return line;
-        }
-        let first = line.saturating_sub(LOOK_BACK).max(1);
-        for l in (first..=line).rev() {
-            let i = l as usize - 1;
-            let Some(&start) = self.starts.get(i) else { continue };
-            let end = self.starts.get(i + 1).copied().unwrap_or(self.text.len());
-            // Minified pages put everything on a few huge lines: searching one per attribute
-            // would be quadratic, and the line is already right.
-            if end - start > MAX_REFINE_LINE {
-                return line;
-            }
-            if self.text.get(start..end).is_some_and(|s| s.contains(needle)) {
-                return l;
-            }
-        }
-        line
     }
 }
 
@@ -557,7 +782,14 @@ mod tests;
 
 #[cfg(test)]
 mod refresh_tests {
-    use super::refresh_target;
+    use super::{LineCounter, refresh_target};
+
+    #[test]
+    fn line_counter_steps_back_and_forth() {
+        let text = "a\nb\nc\nd";
+        let mut c = LineCounter::new(text);
+        assert_eq!([6, 2, 4, 0, 7, 99].map(|o| c.line_at(o)), [3, 1, 2, 0, 3, 3]);
+    }
 
     #[test]
     fn refresh_targets() {
