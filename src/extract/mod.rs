@@ -4,7 +4,7 @@
 //! (absolute http(s) URLs with kind and evidence), the links the crawl may follow, and the
 //! tag IDs visible in the page. Pure: no I/O, no async, no knowledge of vendors or scope.
 //!
-//! One table ([`element_rules`] below, and the handful of special cases next to it) decides
+//! One match (`Reader::element` below, with the `style`/`hidden` handler next to it) decides
 //! which element and attribute yields which [`ResourceKind`]. Unlike a link checker we do
 //! want `<script>`, `<noscript>` and preconnect hints: they are where visitor data goes.
 
