@@ -661,8 +661,8 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Report {
 }
 
 /// What makes two references the same resource: everything written in the page except
-/// where. Occurrences (page, line) hang off it.
-#[derive(PartialEq, Eq, Hash)]
+/// where. Occurrences (page, line) hang off it. Its order (URL first) is the report's.
+#[derive(PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct RefKey {
     url: String,
     kind: ResourceKind,
@@ -745,7 +745,8 @@ impl<'a> Builder<'a> {
         true
     }
 
-    /// The occurrence `line`/`source` of the reference `key` on `page`: returns where it went.
+    /// Record one occurrence of the reference `key`, a new resource when the key is new;
+    /// returns where it went (resource, occurrence), for the browser visit to update.
     fn occur(
         &mut self,
         key: RefKey,
@@ -920,18 +921,21 @@ impl<'a> Builder<'a> {
     pub fn finish(self) -> Report {
         let Builder { acc, info, index, groups, pages: mut page_out, occurrences, visited, visits_failed } = self;
         let db = acc.db;
-        let mut groups: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
-        let mut resources: Vec<ResourceOut> = index
+        // Each key beside its group (the index maps one to the other), then in report order.
+        let mut keyed: Vec<(usize, RefKey)> = index.into_iter().map(|(key, g)| (g, key)).collect();
+        keyed.sort_unstable_by_key(|(g, _)| *g);
+        let mut entries: Vec<(RefKey, Group)> = keyed.into_iter().map(|(_, key)| key).zip(groups).collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let resources: Vec<ResourceOut> = entries
             .into_iter()
-            .filter_map(|(key, g)| {
-                let mut group = groups.get_mut(g)?.take()?;
+            .map(|(key, mut group)| {
                 group.occurrences.sort_by(|a, b| (&a.page, a.line, a.source).cmp(&(&b.page, b.line, b.source)));
                 let sources: BTreeSet<Source> = group.occurrences.iter().map(|o| o.source).collect();
                 let source = match collapse(sources).as_slice() {
                     [one] => *one,
                     _ => Source::Both,
                 };
-                Some(ResourceOut {
+                ResourceOut {
                     url: key.url,
                     host: group.host,
                     kind: key.kind,
@@ -946,20 +950,9 @@ impl<'a> Builder<'a> {
                     occurrences: group.occurrences,
                     content: None,
                     content_error: None,
-                })
+                }
             })
             .collect();
-        resources.sort_by(|a, b| {
-            (&a.url, a.kind, &a.element, &a.attribute, &a.raw, a.in_noscript, &a.attributes).cmp(&(
-                &b.url,
-                b.kind,
-                &b.element,
-                &b.attribute,
-                &b.raw,
-                b.in_noscript,
-                &b.attributes,
-            ))
-        });
         let Acc { vendors, unknown, third_hosts, mut summary, cookies, storage, .. } = acc;
 
         let mut vendor_out: Vec<VendorOut> = vendors
