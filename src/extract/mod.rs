@@ -11,14 +11,12 @@
 mod css;
 mod script;
 mod tags;
+pub mod tokenizer;
 
 use crate::model::{Evidence, RawResource, ResourceKind, TagId};
-use lol_html::html_content::{Element, TextChunk};
-use lol_html::{HtmlRewriter, Settings, element, end_tag, text};
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashSet};
-use std::rc::Rc;
+use tokenizer::{Mark, RawText, StartTag, Token, Tokenizer};
 use url::Url;
 
 pub use script::urls_in_script;
@@ -50,19 +48,15 @@ const MAX_NESTED_DOCUMENTS: u32 = 3;
 const KEPT_ATTRS: &[&str] =
     &["integrity", "crossorigin", "async", "defer", "referrerpolicy", "sandbox", "type", "nomodule", "allow"];
 
-/// The elements [`Walk::element`] reads. Only these reach our code: the tokenizer skips the
-/// rest (most of a page's `div`s and `span`s) without building anything for them.
-const ELEMENTS: &str = "script, img, image, use, iframe, frame, link, a, area, form, button, input, source, \
-     video, audio, track, embed, object, meta, style, noscript, body, table, td, th, picture, base";
-
 /// Extract everything from one page. `doc_url` is where the page lives (for local files
 /// without `--site`, a `file:` URL: relative references then resolve to `file:` and are
 /// dropped, as they cannot reach a third party).
 ///
-/// The page is read by lol_html's streaming tokenizer, not parsed into a tree: building
-/// html5ever's DOM cost more than all the rest of a crawl together (docs/performance.md),
-/// and what we need is a tag's attributes, its line, whether it sits inside a hidden
-/// element or a `<picture>`, and the text of scripts, styles and `<noscript>`.
+/// The page is tokenized ([`tokenizer`]), not parsed into a tree: building html5ever's DOM
+/// cost more than all the rest of a crawl together, and lol_html's element handlers most of
+/// what was left (docs/performance.md). What we need is a tag's attributes, their lines,
+/// whether it sits inside a hidden element or a `<picture>`, and the text of scripts,
+/// styles and `<noscript>`.
 pub fn extract(doc_url: &Url, text: &str) -> Extracted {
     let mut walk = Walk::default();
     walk.document(text, &Doc { in_noscript: false, line_offset: 0, nesting: 0 });
@@ -104,83 +98,41 @@ struct Walk {
     sensitive: bool,
 }
 
-/// Raw-text elements whose content arrives as text chunks after their start tag.
-#[derive(Clone, Copy, PartialEq)]
-enum TextOf {
-    Script,
-    Style,
-    Noscript,
-}
-
-/// The text element being read: what it is, and whether its text is wanted.
-struct Pending {
-    of: TextOf,
-    wanted: bool,
-    /// Byte offset of the first chunk of its text.
-    start: Option<usize>,
-    buf: String,
-}
-
-/// The state the tokenizer's handlers share while one document is read.
+/// The state shared while one document is read.
 struct Reader<'w, 't> {
     walk: &'w mut Walk,
     doc: &'w Doc,
-    text: &'t str,
     lines: LineCounter<'t>,
-    pending: Option<Pending>,
-    /// Open hidden elements (`hidden`, `display:none`...) and `<picture>`s: counted up at
-    /// the start tag, down at the end tag (lol_html builds no tree to ask).
-    hidden: Rc<Cell<u32>>,
-    pictures: Rc<Cell<u32>>,
+    /// Whether the next raw text (of the script or noscript just opened) is read.
+    wanted: bool,
+    hidden: u32,
+    pictures: u32,
 }
 
 impl Walk {
     fn document(&mut self, text: &str, doc: &Doc) {
-        let reader = RefCell::new(Reader {
-            walk: self,
-            doc,
-            text,
-            lines: LineCounter::new(text),
-            pending: None,
-            hidden: Rc::new(Cell::new(0)),
-            pictures: Rc::new(Cell::new(0)),
-        });
-        let settings = Settings {
-            element_content_handlers: vec![
-                element!(ELEMENTS, |el| {
-                    reader.borrow_mut().element(el);
-                    Ok(())
-                }),
-                // Hidden containers make their images pixels; style="" may hold url()s.
-                element!("[style], [hidden]", |el| {
-                    reader.borrow_mut().styled(el);
-                    Ok(())
-                }),
-                text!("script", |t| {
-                    reader.borrow_mut().text(TextOf::Script, t);
-                    Ok(())
-                }),
-                text!("style", |t| {
-                    reader.borrow_mut().text(TextOf::Style, t);
-                    Ok(())
-                }),
-                text!("noscript", |t| {
-                    reader.borrow_mut().text(TextOf::Noscript, t);
-                    Ok(())
-                }),
-            ],
-            // Not strict: a page that would confuse the tokenizer is read as well as it can
-            // be, not refused (a browser does not refuse it either).
-            strict: false,
-            ..Settings::new()
-        };
-        let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
-        // Our handlers never fail, and without a memory limit neither does the tokenizer.
-        let _ = rewriter.write(text.as_bytes());
-        let _ = rewriter.end();
-        // A text element cut off by the end of the page still counts.
-        let mut r = reader.into_inner();
-        r.flush();
+        let mut r = Reader { walk: self, doc, lines: LineCounter::new(text), wanted: false, hidden: 0, pictures: 0 };
+        let mut tokens = Tokenizer::new(text);
+        while let Some(token) = tokens.next_token() {
+            match token {
+                Token::Start(tag) => {
+                    // Hidden containers make their images pixels; `<picture>` makes `<source>` an image.
+                    if hides(&tag) {
+                        tokens.mark(Mark::Hidden);
+                    }
+                    if tag.is("picture") {
+                        tokens.mark(Mark::Picture);
+                    }
+                    r.element(&tag);
+                    r.styled(&tag);
+                }
+                Token::Text { of, text, offset } => r.text(of, text, offset),
+                Token::End { .. } => {}
+            }
+            // The element itself is counted once its own attributes are read.
+            r.hidden = tokens.open_marked(Mark::Hidden);
+            r.pictures = tokens.open_marked(Mark::Picture);
+        }
     }
 
     /// Resolve everything against the page's base, deduplicate and cap.
@@ -229,8 +181,8 @@ impl Walk {
 
 /// An attribute's value with character references decoded (`&amp;` in a query string is
 /// the most common), and the byte offset where it is written in the document.
-struct Attr {
-    value: String,
+struct Attr<'a> {
+    value: Cow<'a, str>,
     offset: usize,
 }
 
@@ -240,31 +192,16 @@ impl Reader<'_, '_> {
         self.lines.line_at(offset) + 1 + self.doc.line_offset
     }
 
-    fn attr(&self, el: &Element, name: &str) -> Option<Attr> {
-        let raw = el.get_attribute(name)?;
-        // Where the value is written: searched for in the start tag's own source, so a
-        // tag spread over several lines points at the attribute's line.
-        let tag = el.source_location().bytes();
-        let offset = self
-            .text
-            .get(tag.clone())
-            .and_then(|src| find_in_tag(src.as_bytes(), raw.as_bytes()))
-            .map_or(tag.start, |i| tag.start + i);
-        let value = match html_escape::decode_html_entities(&raw) {
-            Cow::Borrowed(_) => raw,
-            Cow::Owned(decoded) => decoded,
-        };
-        Some(Attr { value, offset })
+    fn attr<'a>(&self, tag: &StartTag<'a>, name: &str) -> Option<Attr<'a>> {
+        let a = tag.get(name)?;
+        Some(Attr { value: html_escape::decode_html_entities(a.value), offset: a.offset })
     }
 
-    fn kept_attrs(el: &Element) -> BTreeMap<String, String> {
+    fn kept_attrs(tag: &StartTag) -> BTreeMap<String, String> {
         let mut attrs = BTreeMap::new();
-        if el.attributes().is_empty() {
-            return attrs;
-        }
-        for name in KEPT_ATTRS {
-            if let Some(v) = el.get_attribute(name) {
-                attrs.insert((*name).to_owned(), one_line(&html_escape::decode_html_entities(&v)));
+        for a in &tag.attrs {
+            if let Some(name) = KEPT_ATTRS.iter().find(|k| a.name.eq_ignore_ascii_case(k)) {
+                attrs.insert((*name).to_owned(), one_line(&html_escape::decode_html_entities(a.value)));
             }
         }
         attrs
@@ -277,7 +214,7 @@ impl Reader<'_, '_> {
     }
 
     /// An attribute-borne URL: record it with its line and the element's kept attributes.
-    fn attr_url(&mut self, el: &Element, element: &'static str, attribute: &'static str, kind: ResourceKind) {
+    fn attr_url(&mut self, el: &StartTag, element: &'static str, attribute: &'static str, kind: ResourceKind) {
         if let Some(a) = self.attr(el, attribute) {
             let line = self.line_at(a.offset);
             let in_noscript = self.doc.in_noscript;
@@ -285,7 +222,7 @@ impl Reader<'_, '_> {
                 kind,
                 element: Cow::Borrowed(element),
                 attribute,
-                raw: a.value,
+                raw: a.value.into_owned(),
                 line,
                 in_noscript,
                 attrs: Self::kept_attrs(el),
@@ -294,14 +231,14 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn srcset(&mut self, el: &Element, element: &'static str, attribute: &'static str, kind: ResourceKind) {
+    fn srcset(&mut self, el: &StartTag, element: &'static str, attribute: &'static str, kind: ResourceKind) {
         self.urls_in_attr(el, element, attribute, kind, srcset_urls);
     }
 
     /// An attribute that holds several URLs (`srcset`, `ping`), split by `split`.
     fn urls_in_attr(
         &mut self,
-        el: &Element,
+        el: &StartTag,
         element: &'static str,
         attribute: &'static str,
         kind: ResourceKind,
@@ -325,30 +262,30 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn link(&mut self, raw: String) {
+    fn link(&mut self, raw: Cow<str>) {
         if self.walk.links.len() < MAX_FOUND_PER_PAGE {
-            self.walk.links.push(raw);
+            self.walk.links.push(raw.into_owned());
         }
     }
 
-    /// Start reading the text of a raw-text element.
-    fn expect_text(&mut self, of: TextOf, wanted: bool) {
-        self.flush();
-        self.pending = Some(Pending { of, wanted, start: None, buf: String::new() });
-    }
-
-    fn element(&mut self, el: &mut Element) {
-        let tag = el.tag_name();
-        let tag = tag.as_str();
+    fn element(&mut self, el: &StartTag) {
+        // Tag names are ASCII-insensitive; the few that can be written in capitals are
+        // lowered here once rather than compared in every arm.
+        let lowered;
+        let tag = if el.name.bytes().any(|b| b.is_ascii_uppercase()) {
+            lowered = el.name.to_ascii_lowercase();
+            lowered.as_str()
+        } else {
+            el.name
+        };
         use ResourceKind as K;
+        self.wanted = false;
         match tag {
             "script" => {
-                if el.has_attribute("src") {
+                if el.has("src") {
                     self.attr_url(el, "script", "src", K::Script);
-                    self.expect_text(TextOf::Script, false);
                 } else {
-                    let data = is_data_script(el.get_attribute("type").as_deref());
-                    self.expect_text(TextOf::Script, !data);
+                    self.wanted = !is_data_script(el.get("type").map(|a| a.value));
                 }
             }
             "img" => {
@@ -378,16 +315,16 @@ impl Reader<'_, '_> {
                 }
             }
             "link" => {
-                let rel = el.get_attribute("rel").unwrap_or_default().to_ascii_lowercase();
+                let rel = el.value("rel").unwrap_or_default().to_ascii_lowercase();
                 let rels: Vec<&str> = rel.split_ascii_whitespace().collect();
                 if let Some(kind) = link_kind(&rels) {
                     self.attr_url(el, "link", "href", kind);
-                    if kind == K::Preload && el.has_attribute("imagesrcset") {
+                    if kind == K::Preload && el.has("imagesrcset") {
                         self.srcset(el, "link", "imagesrcset", kind);
                     }
                 }
                 let follow = rels.iter().any(|r| matches!(*r, "next" | "prev" | "alternate"));
-                let html_type = el.get_attribute("type").is_none_or(|t| t.contains("html"));
+                let html_type = el.value("type").is_none_or(|t| t.contains("html"));
                 if let (true, true, Some(href)) = (follow, html_type, self.attr(el, "href")) {
                     self.link(href.value);
                 }
@@ -404,16 +341,16 @@ impl Reader<'_, '_> {
             "button" => self.attr_url(el, "button", "formaction", K::FormAction),
             "input" => {
                 self.attr_url(el, "input", "formaction", K::FormAction);
-                let ty = el.get_attribute("type").unwrap_or_default().to_ascii_lowercase();
+                let ty = el.value("type").unwrap_or_default().to_ascii_lowercase();
                 if ty == "image" {
                     self.attr_url(el, "input", "src", K::Image);
                 }
                 // Card fields mark a payment page (PCI DSS scope). A password field alone does
                 // not: a login form in a header would put every page in scope.
-                let card = el.get_attribute("autocomplete").is_some_and(|a| {
+                let card = el.value("autocomplete").is_some_and(|a| {
                     a.split_ascii_whitespace().any(|t| matches!(t, "cc-number" | "cc-csc" | "cc-exp" | "cc-name"))
                 }) || ["name", "id"].iter().any(|a| {
-                    el.get_attribute(a).is_some_and(|v| {
+                    el.value(a).is_some_and(|v| {
                         let v = v.to_ascii_lowercase().replace(['-', '_'], "");
                         v.contains("cardnumber") || v == "ccnumber" || v == "cvc" || v == "cvv"
                     })
@@ -422,9 +359,8 @@ impl Reader<'_, '_> {
                     self.walk.sensitive = true;
                 }
             }
-            "picture" => self.count_open(el, false),
             "source" => {
-                let kind = if self.pictures.get() > 0 { K::Image } else { K::Media };
+                let kind = if self.pictures > 0 { K::Image } else { K::Media };
                 self.attr_url(el, "source", "src", kind);
                 self.srcset(el, "source", "srcset", kind);
             }
@@ -437,7 +373,7 @@ impl Reader<'_, '_> {
             "embed" => self.attr_url(el, "embed", "src", K::Embed),
             "object" => self.attr_url(el, "object", "data", K::Object),
             "meta" => {
-                let refresh = el.get_attribute("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"));
+                let refresh = el.value("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"));
                 if let (true, Some(content)) = (refresh, self.attr(el, "content")) {
                     if let Some(target) = refresh_target(&content.value) {
                         let line = self.line_at(content.offset);
@@ -452,14 +388,13 @@ impl Reader<'_, '_> {
                             url: None,
                         };
                         self.push(f);
-                        self.link(target.to_owned());
+                        self.link(Cow::Borrowed(target));
                     }
                 }
             }
-            "style" => self.expect_text(TextOf::Style, true),
             // Scripting is on while reading, so the content is raw text: it is read again as
             // HTML, which is what a browser with JavaScript off would load.
-            "noscript" => self.expect_text(TextOf::Noscript, self.doc.nesting < MAX_NESTED_DOCUMENTS),
+            "noscript" => self.wanted = self.doc.nesting < MAX_NESTED_DOCUMENTS,
             // The legacy `background` attribute (body, table, td, th) loads an image.
             "body" => self.attr_url(el, "body", "background", K::Image),
             "table" => self.attr_url(el, "table", "background", K::Image),
@@ -468,17 +403,14 @@ impl Reader<'_, '_> {
             _ => {}
         }
         if tag == "base" && self.doc.nesting == 0 && self.walk.base.is_none() {
-            self.walk.base = self.attr(el, "href").map(|a| a.value);
+            self.walk.base = self.attr(el, "href").map(|a| a.value.into_owned());
         }
     }
 
     /// Elements with `style` or `hidden`: `url()`s in the style, and hidden containers.
-    fn styled(&mut self, el: &mut Element) {
-        if hides(el) {
-            self.count_open(el, true);
-        }
+    fn styled(&mut self, el: &StartTag) {
         let Some(style) = self.attr(el, "style") else { return };
-        let element: Cow<'static, str> = Cow::Owned(el.tag_name());
+        let element: Cow<'static, str> = Cow::Owned(el.name.to_ascii_lowercase());
         let attrs = Self::kept_attrs(el);
         for found in css::urls_in_css(&style.value) {
             // The value is decoded, so the offset is found again in the value as written.
@@ -497,65 +429,31 @@ impl Reader<'_, '_> {
         }
     }
 
-    /// Count an open element (a hidden one, or a `<picture>`) until its end tag.
-    fn count_open(&mut self, el: &mut Element, hidden: bool) {
-        let counter = if hidden { &self.hidden } else { &self.pictures };
-        if !el.can_have_content() || el.is_self_closing() {
-            return;
-        }
-        let counter = counter.clone();
-        counter.set(counter.get() + 1);
-        let down = counter.clone();
-        // An element closed only implicitly never sees its end tag; such a count then stays
-        // up until the end of the document, which errs towards "pixel" for later images.
-        if el
-            .on_end_tag(end_tag!(move |_| {
-                down.set(down.get().saturating_sub(1));
-                Ok(())
-            }))
-            .is_err()
-        {
-            counter.set(counter.get().saturating_sub(1));
-        }
-    }
-
     /// A tracking pixel: an image nobody is meant to see. 1×1 or zero-size by attribute or
     /// style, hidden (by attribute, by style, or inside a hidden element), or in `<noscript>`.
-    fn is_pixel(&self, el: &Element) -> bool {
-        if self.doc.in_noscript || self.hidden.get() > 0 {
+    fn is_pixel(&self, el: &StartTag) -> bool {
+        if self.doc.in_noscript || self.hidden > 0 {
             return true;
         }
-        let dim =
-            |a: &str| el.get_attribute(a).and_then(|v| v.trim().trim_end_matches("px").trim().parse::<f32>().ok());
+        let dim = |a: &str| el.value(a).and_then(|v| v.trim().trim_end_matches("px").trim().parse::<f32>().ok());
         let (w, h) = (dim("width"), dim("height"));
         let tiny = (w.is_some() || h.is_some()) && w.is_none_or(|w| w <= 1.0) && h.is_none_or(|h| h <= 1.0);
         tiny || w == Some(0.0) || h == Some(0.0) || hides(el)
     }
 
-    fn text(&mut self, of: TextOf, chunk: &TextChunk) {
-        let Some(p) = self.pending.as_mut().filter(|p| p.of == of) else { return };
-        if p.wanted {
-            p.start.get_or_insert(chunk.source_location().bytes().start);
-            p.buf.push_str(chunk.as_str());
-        }
-        if chunk.last_in_text_node() {
-            self.flush();
-        }
-    }
-
-    /// The text element is complete: read what it holds.
-    fn flush(&mut self) {
-        let Some(p) = self.pending.take() else { return };
-        if !p.wanted || p.buf.is_empty() {
+    /// The text of the raw-text element just opened.
+    fn text(&mut self, of: RawText, text: &str, offset: usize) {
+        let wanted = std::mem::take(&mut self.wanted) || of == RawText::Style;
+        if !wanted || text.is_empty() {
             return;
         }
-        let line = self.line_at(p.start.unwrap_or(0));
-        match p.of {
-            TextOf::Script => self.inline_script(&p.buf, line),
-            TextOf::Style => {
-                let mut counter = LineCounter::new(&p.buf);
+        let line = self.line_at(offset);
+        match of {
+            RawText::Script => self.inline_script(text, line),
+            RawText::Style => {
+                let mut counter = LineCounter::new(text);
                 let in_noscript = self.doc.in_noscript;
-                for found in css::urls_in_css(&p.buf) {
+                for found in css::urls_in_css(text) {
                     let kind = if found.import { ResourceKind::CssImport } else { ResourceKind::CssUrl };
                     let f = Found {
                         kind,
@@ -570,7 +468,7 @@ impl Reader<'_, '_> {
                     self.push(f);
                 }
             }
-            TextOf::Noscript => self.nested(&p.buf, line, true),
+            RawText::Noscript => self.nested(text, line, true),
         }
     }
 
@@ -612,9 +510,9 @@ impl Reader<'_, '_> {
 }
 
 /// Hidden by its own attributes: `hidden`, or a style that hides it or shrinks it to 1×1.
-fn hides(el: &Element) -> bool {
-    el.has_attribute("hidden")
-        || el.get_attribute("style").is_some_and(|s| {
+fn hides(el: &StartTag) -> bool {
+    el.has("hidden")
+        || el.value("style").is_some_and(|s| {
             let s: String = s.to_ascii_lowercase().split_whitespace().collect();
             s.contains("display:none")
                 || s.contains("visibility:hidden")
@@ -634,13 +532,6 @@ fn one_line(s: &str) -> String {
         return s.to_owned();
     }
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
-}
-
-/// Where `needle` first occurs in `hay`: a start tag's source is short, and building a
-/// substring searcher for it cost more than the search.
-fn find_in_tag(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let (&first, rest) = needle.split_first()?;
-    memchr::memchr_iter(first, hay).find(|&i| hay[i + 1..].starts_with(rest))
 }
 
 /// Resolve a reference to an absolute http(s) URL; anything else (data:, javascript:,

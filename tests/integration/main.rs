@@ -11,3 +11,4 @@ mod gate;
 mod hostile;
 mod local;
 mod regressions;
+mod tokenizer;
