@@ -21,6 +21,23 @@ pub fn charset_of(content_type: &str) -> Option<&str> {
 }
 
 pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
+    let (text, _, _) = encoding_of(bytes, content_type).decode(bytes); // handles a BOM, which wins over both
+    text.into_owned()
+}
+
+/// [`decode_html`] for a body the caller is done with: a UTF-8 page (most of them) becomes
+/// the text without being copied.
+pub fn decode_html_owned(bytes: Vec<u8>, content_type: Option<&str>) -> String {
+    if encoding_of(&bytes, content_type) == UTF_8 && !bytes.starts_with(b"\xef\xbb\xbf") {
+        return match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => UTF_8.decode(e.as_bytes()).0.into_owned(),
+        };
+    }
+    decode_html(&bytes, content_type)
+}
+
+fn encoding_of(bytes: &[u8], content_type: Option<&str>) -> &'static Encoding {
     let declared = content_type.and_then(charset_of).and_then(|c| Encoding::for_label(c.as_bytes()));
     let sniffed = || {
         let head = &bytes[..bytes.len().min(1024)];
@@ -29,9 +46,7 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
     let encoding = declared.or_else(sniffed).unwrap_or(UTF_8);
     // A UTF-16 label in a <meta> cannot be right (the meta itself was read as ASCII);
     // the HTML standard says to use UTF-8 then.
-    let encoding = if declared.is_none() && (encoding == UTF_16LE || encoding == UTF_16BE) { UTF_8 } else { encoding };
-    let (text, _, _) = encoding.decode(bytes); // handles a BOM, which wins over both
-    text.into_owned()
+    if declared.is_none() && (encoding == UTF_16LE || encoding == UTF_16BE) { UTF_8 } else { encoding }
 }
 
 #[cfg(test)]
@@ -50,5 +65,15 @@ mod tests {
         let bom = b"\xef\xbb\xbf<p>\xc3\xa9</p>";
         assert_eq!(decode_html(bom, Some("text/html; charset=iso-8859-1")), "<p>é</p>");
         assert_eq!(decode_html(b"<p>\xff</p>", None), "<p>\u{fffd}</p>");
+        // The owned form agrees, with and without a copy.
+        for (bytes, ct) in [
+            (&latin1[..], Some("text/html; charset=ISO-8859-1")),
+            (&meta[..], None),
+            (&sjis[..], None),
+            (&bom[..], None),
+        ] {
+            assert_eq!(decode_html_owned(bytes.to_vec(), ct), decode_html(bytes, ct));
+        }
+        assert_eq!(decode_html_owned(b"<p>\xff\xc3\xa9</p>".to_vec(), None), "<p>\u{fffd}\u{e9}</p>");
     }
 }

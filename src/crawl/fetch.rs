@@ -113,7 +113,10 @@ pub async fn get(client: &reqwest::Client, url: &Url, timeout: Duration) -> Resu
 /// Read a body up to `max` bytes (after decompression, so a gzip bomb stops at the cap).
 /// Returns the bytes and whether the body was cut.
 pub async fn read_capped(resp: reqwest::Response, max: usize, timeout: Duration) -> Result<(Vec<u8>, bool), String> {
-    let mut body = Vec::new();
+    // Sized once from Content-Length (capped: the header may lie), not grown and copied
+    // chunk by chunk.
+    let expected = resp.content_length().map_or(0, |n| usize::try_from(n).unwrap_or(max).min(max));
+    let mut body = Vec::with_capacity(expected);
     let mut stream = resp.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| describe(&e, timeout))?;

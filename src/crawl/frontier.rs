@@ -6,11 +6,14 @@
 //! nothing beyond the page budget.
 
 use std::collections::{HashSet, VecDeque};
+
+/// URLs seen, hashed with foldhash: a crawl hashes every link of every page here.
+type Seen = HashSet<String, foldhash::fast::RandomState>;
 use url::Url;
 
 pub struct Frontier {
     queue: VecDeque<(Url, u32)>,
-    seen: HashSet<String>,
+    seen: Seen,
     /// How many URLs were ever accepted: the page budget is spent at enqueue time.
     accepted: usize,
     /// A new URL was turned away because the budget was spent.
@@ -32,7 +35,7 @@ pub fn normalize(url: &Url) -> Url {
 
 impl Frontier {
     pub fn new(max_pages: usize, max_depth: Option<u32>) -> Self {
-        Frontier { queue: VecDeque::new(), seen: HashSet::new(), accepted: 0, refused: false, max_pages, max_depth }
+        Frontier { queue: VecDeque::new(), seen: Seen::default(), accepted: 0, refused: false, max_pages, max_depth }
     }
 
     /// Queue a URL unless it was seen, is too deep, or the budget is spent.

@@ -392,7 +392,7 @@ async fn fetch_page(
     let base = head.final_url.clone();
     let ct = head.content_type.clone();
     let extracted = tokio::task::spawn_blocking(move || {
-        let text = crate::decode::decode_html(&body, ct.as_deref());
+        let text = crate::decode::decode_html_owned(body, ct.as_deref());
         crate::extract::extract(&base, &text)
     })
     .await;
