@@ -8,7 +8,7 @@
 use crate::baseline::Changes;
 use crate::browser::chain;
 use crate::checks::Finding;
-use crate::model::{CookieVia, InitiatorKind, PageOutcome, PageRecord, ResourceKind, Visit};
+use crate::model::{CookieVia, FastMap, InitiatorKind, PageOutcome, PageRecord, ResourceKind, Visit};
 use crate::scope::{Scope, host_of, registrable_domain};
 use crate::vendors::{VendorDb, VendorMatch};
 use serde::Serialize;
@@ -688,7 +688,7 @@ struct Group {
 pub struct Builder<'a> {
     acc: Acc<'a>,
     info: RunInfo<'a>,
-    index: HashMap<RefKey, usize>,
+    index: FastMap<RefKey, usize>,
     groups: Vec<Group>,
     pages: Vec<PageOut>,
     occurrences: usize,
@@ -710,7 +710,7 @@ impl<'a> Builder<'a> {
                 storage: BTreeMap::new(),
             },
             info,
-            index: HashMap::new(),
+            index: FastMap::default(),
             groups: Vec::new(),
             pages: Vec::new(),
             occurrences: 0,

@@ -9,6 +9,12 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// Hash sets and maps on the hot path (per-page reference sets, the frontier, the report
+/// index): foldhash, hashbrown's default hasher, several times faster than std's SipHash on
+/// short keys and still seeded per process, so a page cannot choose colliding keys.
+pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 /// `1 page` / `3 pages`: counts in messages, one spelling for every module.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

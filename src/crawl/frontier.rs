@@ -5,15 +5,13 @@
 //! than `max_pages` URLs are ever queued, so link traps and calendar explosions cost
 //! nothing beyond the page budget.
 
-use std::collections::{HashSet, VecDeque};
-
-/// URLs seen, hashed with foldhash: a crawl hashes every link of every page here.
-type Seen = HashSet<String, foldhash::fast::RandomState>;
+use crate::model::FastSet;
+use std::collections::VecDeque;
 use url::Url;
 
 pub struct Frontier {
     queue: VecDeque<(Url, u32)>,
-    seen: Seen,
+    seen: FastSet<String>,
     /// How many URLs were ever accepted: the page budget is spent at enqueue time.
     accepted: usize,
     /// A new URL was turned away because the budget was spent.
@@ -35,7 +33,7 @@ pub fn normalize(url: &Url) -> Url {
 
 impl Frontier {
     pub fn new(max_pages: usize, max_depth: Option<u32>) -> Self {
-        Frontier { queue: VecDeque::new(), seen: Seen::default(), accepted: 0, refused: false, max_pages, max_depth }
+        Frontier { queue: VecDeque::new(), seen: FastSet::default(), accepted: 0, refused: false, max_pages, max_depth }
     }
 
     /// Queue a URL unless it was seen, is too deep, or the budget is spent.
@@ -43,8 +41,14 @@ impl Frontier {
         if self.max_depth.is_some_and(|m| depth > m) {
             return false;
         }
-        let url = normalize(url);
-        if self.seen.contains(url.as_str()) {
+        // Most links are already in normal form (extraction drops fragments): look them up
+        // as they are, and copy only a URL that is new.
+        let plain = url.fragment().is_none() && url.query() != Some("");
+        if plain && self.seen.contains(url.as_str()) {
+            return false;
+        }
+        let url = if plain { url.clone() } else { normalize(url) };
+        if !plain && self.seen.contains(url.as_str()) {
             return false;
         }
         if self.accepted >= self.max_pages {

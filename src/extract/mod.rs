@@ -13,13 +13,9 @@ mod script;
 mod tags;
 pub mod tokenizer;
 
-use crate::model::{Evidence, RawResource, ResourceKind, TagId};
+use crate::model::{Evidence, FastSet, RawResource, ResourceKind, TagId};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
-
-/// Per-page sets of borrowed strings: foldhash (hashbrown's default hasher, seeded per
-/// process, so a page cannot pick colliding keys) instead of SipHash, which was 3% of a crawl.
-type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+use std::collections::BTreeMap;
 use tokenizer::{Mark, RawText, StartTag, Token, Tokenizer};
 use url::Url;
 
