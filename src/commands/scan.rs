@@ -76,10 +76,13 @@ pub fn parse_resolve(spec: &str) -> Result<(String, SocketAddr), Error> {
     let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next()) else { return Err(bad()) };
     let port: u16 = port.parse().map_err(|_| bad())?;
     let addr: IpAddr = addr.trim_start_matches('[').trim_end_matches(']').parse().map_err(|_| bad())?;
-    if host.is_empty() {
-        return Err(bad());
-    }
-    Ok((host.to_ascii_lowercase(), SocketAddr::new(addr, port)))
+    // The name as URLs carry it on the wire: lower case, and punycode for an IDN
+    // (`bücher.test` is `xn--bcher-kva.test`), or the mapping would never match.
+    let host = match url::Host::parse(host).map_err(|_| bad())? {
+        url::Host::Domain(d) => d,
+        ip => ip.to_string(),
+    };
+    Ok((host, SocketAddr::new(addr, port)))
 }
 
 fn parse_header(spec: &str) -> Result<(String, String), Error> {
@@ -526,6 +529,7 @@ mod tests {
             ("shop.test".into(), "127.0.0.1:8080".parse().unwrap())
         );
         assert_eq!(parse_resolve("shop.test:443:[::1]").unwrap().1, "[::1]:443".parse().unwrap());
+        assert_eq!(parse_resolve("Bücher.test:80:127.0.0.1").unwrap().0, "xn--bcher-kva.test");
         for bad in ["shop.test", "shop.test:x:127.0.0.1", "shop.test:80:nowhere", ":80:127.0.0.1"] {
             let e = parse_resolve(bad).unwrap_err();
             assert!(e.help.as_deref().unwrap().contains("HOST:PORT:ADDRESS"), "{bad}");

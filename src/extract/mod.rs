@@ -183,6 +183,12 @@ impl Walk {
             .filter_map(|raw| {
                 let mut url = resolve(base, raw)?;
                 url.set_fragment(None);
+                // A crawler never sends credentials it found in a page (reqwest would turn
+                // `user:pass@` into an Authorization header); the page is the same without.
+                if url.password().is_some() || !url.username().is_empty() {
+                    let _ = url.set_username("");
+                    let _ = url.set_password(None);
+                }
                 Some(url)
             })
             .collect();

@@ -262,9 +262,91 @@ fn tls_handshake_failure_is_clear_and_never_falls_back_to_http() {
 }
 
 #[test]
-fn odd_urls_do_not_break_the_crawl() {
+fn brotli_bomb_stops_at_the_size_cap() {
+    use std::io::Write;
+    // Quality 1: a bomb needs a ratio, not a small file, and higher qualities take seconds.
+    let params = brotli::enc::BrotliEncoderParams { quality: 1, ..Default::default() };
+    let mut enc = brotli::CompressorWriter::with_params(Vec::new(), 1 << 16, &params);
+    enc.write_all(b"<html><script src=\"https://js.stripe.com/v3/\"></script>").unwrap();
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..256 {
+        enc.write_all(&zeros).unwrap(); // 256 MiB of spaces
+    }
+    let body = enc.into_inner();
+    assert!(body.len() < 1 << 20, "a bomb: {} bytes that expand to 256 MiB", body.len());
+    let mut bomb = Response::with_type(200, "text/html", &body);
+    bomb.headers.push(("Content-Encoding".into(), "br".into()));
+    let server = store(&["/bomb"], HashMap::from([("/bomb".into(), bomb)]));
+    let (code, report, _) = scan(&server, &["--max-body-size", "2000000"]);
+    assert_eq!(code, Some(0));
+    let p = page_of(&server, &report, "/bomb");
+    assert_eq!((p["outcome"].as_str(), p["truncated"].as_bool()), (Some("scanned"), Some(true)), "{p}");
+    assert!(vendor_ids(&report).iter().any(|v| v == "stripe"), "what came before the cut is kept");
+    home_kept(&report);
+}
+
+#[test]
+fn deeply_nested_markup_is_read_to_the_end() {
+    // 100,000 open tags, none closed, then a tag: a tree builder's scope checks make this
+    // quadratic; a streaming reader must still reach the script and the link at the end.
+    let mut deep = String::from("<html><body>");
+    for i in 0..100_000 {
+        deep.push_str(["<div>", "<span>", "<table><tr><td>", "<b><i>", "<ul><li>"][i % 5]);
+    }
+    deep.push_str("<script src=\"https://js.stripe.com/v3/\"></script><a href=\"/after\">after</a>");
+    let server = store(
+        &["/deep"],
+        HashMap::from([
+            ("/deep".into(), Response::with_type(200, "text/html", deep.as_bytes())),
+            ("/after".into(), Response::with_type(200, "text/html", b"<html>after</html>")),
+        ]),
+    );
+    let (code, report, _) = scan(&server, &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(page_of(&server, &report, "/deep")["outcome"], "scanned");
+    assert_eq!(page_of(&server, &report, "/after")["outcome"], "scanned", "the link after the nesting was found");
+    assert!(vendor_ids(&report).iter().any(|v| v == "stripe"));
+    home_kept(&report);
+}
+
+#[test]
+fn an_idn_store_and_idn_third_parties() {
+    // The store's own name is Unicode on the command line and punycode on the wire; an IDN
+    // third party is reported under its ASCII name and never fetched.
+    let server = Server::start(HashMap::from([
+        (
+            "/".into(),
+            Response::with_type(
+                200,
+                "text/html",
+                "<html><script src=\"https://tags.bücher-analytics.example/t.js\"></script>\
+             <a href=\"/seite\">s</a><a href=\"http://münchen.test:{{PORT}}/other\">o</a></html>"
+                    .as_bytes(),
+            ),
+        ),
+        ("/seite".into(), Response::with_type(200, "text/html", b"<html>seite</html>")),
+    ]));
+    let port = server.port();
+    let start = format!("http://bücher.test:{port}/");
+    let resolve = format!("bücher.test:{port}:127.0.0.1");
+    let out = vendorscan(&["scan", &start, "--resolve", &resolve, "-f", "json", "--quiet", "--no-sitemap"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let seite = page(&report, &format!("http://xn--bcher-kva.test:{port}/seite"));
+    assert_eq!(seite["outcome"], "scanned", "{report}");
+    let unknown = report["unknown_hosts"].to_string();
+    assert!(unknown.contains("tags.xn--bcher-analytics-zvb.example"), "{unknown}");
+    for s in server.seen() {
+        assert_eq!(s.host, format!("xn--bcher-kva.test:{port}"), "fetched another host: {s:?}");
+    }
+}
+
+#[test]
+fn odd_urls_do_not_break_the_crawl_nor_leave_scope() {
+    // Another server on another loopback port: neither a link nor a redirect may reach it.
+    let elsewhere = Server::start(HashMap::from([("/".into(), Response::with_type(200, "text/html", b"<html>"))]));
+    let other = format!("http://127.0.0.1:{}/", elsewhere.port());
     let long = format!("/long/{}", "a".repeat(10_000));
-    let port = "{{PORT}}";
     let links = [
         long.as_str(),
         "http://user:secret@shop.test:{{PORT}}/userinfo",
@@ -274,16 +356,36 @@ fn odd_urls_do_not_break_the_crawl() {
         "javascript:alert(1)",
         "data:text/html,<script>",
         "file:///etc/passwd",
+        "http://bücher.test:{{PORT}}/idn-link",
+        &other,
+        "/to-other-port",
+        "/to-file",
+        "/to-javascript",
     ];
-    let _ = port;
-    let server =
-        store(&links, HashMap::from([(long.clone(), Response::with_type(200, "text/html", b"<html>long</html>"))]));
+    let server = store(
+        &links,
+        HashMap::from([
+            (long.clone(), Response::with_type(200, "text/html", b"<html>long</html>")),
+            ("/to-other-port".into(), Response::redirect(302, &other)),
+            ("/to-file".into(), Response::redirect(302, "file:///etc/passwd")),
+            ("/to-javascript".into(), Response::redirect(302, "javascript:alert(1)")),
+        ]),
+    );
     let (code, report, _) = scan(&server, &[]);
     assert_eq!(code, Some(0));
     home_kept(&report);
     assert_eq!(page_of(&server, &report, &long)["outcome"], "scanned");
     for s in server.seen() {
+        assert!(!s.headers.iter().any(|(k, _)| k == "authorization"), "credentials from a link were sent: {s:?}");
+        assert_eq!(s.host, format!("shop.test:{}", server.port()), "{s:?}");
         assert!(!s.path.contains("passwd") && !s.path.contains("alert"), "{s:?}");
+    }
+    assert_eq!(page_of(&server, &report, "/userinfo")["status"], 404, "fetched without the link's credentials");
+    assert!(elsewhere.seen().is_empty(), "another port was fetched: {:?}", elsewhere.seen());
+    for path in ["/to-other-port", "/to-file", "/to-javascript"] {
+        let p = page_of(&server, &report, path);
+        assert_eq!(p["outcome"], "skipped", "{p}");
+        assert!(p["error"].as_str().unwrap().contains("outside the store (not followed)"), "{p}");
     }
 }
 
