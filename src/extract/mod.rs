@@ -679,7 +679,7 @@ impl<'a> LineCounter<'a> {
 
     fn line_at(&mut self, offset: usize) -> u32 {
         let offset = offset.min(self.bytes.len());
-        let newlines = |b: &[u8]| u32::try_from(b.iter().filter(|&&b| b == b'\n').count()).unwrap_or(u32::MAX);
+        let newlines = |b: &[u8]| u32::try_from(count_newlines(b)).unwrap_or(u32::MAX);
         // A step back (an element's attributes are not read in source order) counts only
         // the bytes stepped over, not the page again from its start.
         if offset < self.pos {
@@ -690,6 +690,13 @@ impl<'a> LineCounter<'a> {
         self.pos = offset;
         self.count
     }
+}
+
+/// Newlines in `bytes`, counted in byte-wide lanes: a `u8` sum over at most 255 bytes
+/// cannot overflow, and LLVM turns it into 32 comparisons a step, where a plain
+/// `filter().count()` widened every byte to a `usize` lane (10% of extraction).
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes.chunks(255).map(|c| usize::from(c.iter().map(|&b| u8::from(b == b'\n')).sum::<u8>())).sum()
 }
 
 #[cfg(test)]

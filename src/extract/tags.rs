@@ -87,9 +87,20 @@ pub fn scan_script(text: &str, mut found: impl FnMut(usize, TagId)) {
 }
 
 /// Find tag IDs in a resource URL (`gtag/js?id=G-…`, `facebook.com/tr?id=…`, ...).
+///
+/// A URL pattern's marker is the vendor's domain, optionally followed by a path prefix
+/// (`facebook.com/tr`): it is matched against the host and path, not searched for in the
+/// whole URL, because every reference of every page passes here and most are the store's
+/// own images.
 pub fn scan_url(url: &Url, mut found: impl FnMut(TagId)) {
+    let Some(host) = url.host_str() else { return };
+    let on = |marker: &str| {
+        let (domain, path) = marker.find('/').map_or((marker, ""), |i| marker.split_at(i));
+        host.strip_suffix(domain).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+            && url.path().starts_with(path)
+    };
     let s = url.as_str();
-    for pat in URL_PATTERNS.iter().filter(|p| s.contains(p.marker)) {
+    for pat in URL_PATTERNS.iter().filter(|p| on(p.marker)) {
         if let Some(caps) = pat.regex.captures(s) {
             found(TagId { kind: pat.kind, value: caps[1].to_owned(), vendor_host: pat.vendor_host, line: 0 });
         }
@@ -134,5 +145,18 @@ mod tests {
         let u = Url::parse("https://www.facebook.com/tr?id=1234567890123&ev=PageView&noscript=1").unwrap();
         scan_url(&u, |t| v.push((t.kind, t.value)));
         assert_eq!(v, vec![("meta-pixel", "1234567890123".to_owned())]);
+        // The marker is the host and path, not any text in the URL.
+        for other in [
+            "https://shop.example/tr?id=1234567890123&ref=www.facebook.com/tr",
+            "https://notfacebook.com/tr?id=1234567890123",
+            "https://www.facebook.com/plugins?id=1234567890123",
+        ] {
+            v.clear();
+            scan_url(&Url::parse(other).unwrap(), |t| v.push((t.kind, t.value)));
+            assert!(v.is_empty(), "{other}: {v:?}");
+        }
+        v.clear();
+        scan_url(&Url::parse("https://www.clarity.ms/tag/abcd1234ef").unwrap(), |t| v.push((t.kind, t.value)));
+        assert_eq!(v, vec![("clarity-project", "abcd1234ef".to_owned())]);
     }
 }
