@@ -8,7 +8,8 @@ sleeps 50-100 ms (seeded, so every run sees the same delays) before each answer,
 counts how many requests it is serving at once. Then it scans the store with several
 politeness settings and prints, for each: wall time, pages/s, the time the latency alone
 would predict (pages x mean delay / concurrency), and the peak number of requests the
-server saw at once, which must never exceed --per-host-concurrency. With --delay D the
+server held at once (counted while each waits out its delay), which must never exceed
+--per-host-concurrency. With --delay D the
 requests must also be at least D ms apart (the smallest gap the server saw is printed).
 
 Python's server is slow (a few hundred pages/s at most), but here the latency, not the
@@ -51,12 +52,16 @@ def handler_for(root):
                 State.peak = max(State.peak, State.in_flight)
                 State.starts.append(time.monotonic())
                 delay = State.rng.uniform(0.050, 0.100)
+            # A request counts as in flight while the server makes it wait, not while the
+            # answer is written: the client may read the last byte, free its slot and send
+            # its next request before this thread gets back from the write, and counting
+            # that next request too would show a limit broken that the client kept.
             try:
                 time.sleep(delay)
-                super().do_GET()
             finally:
                 with State.lock:
                     State.in_flight -= 1
+            super().do_GET()
 
     return Handler
 

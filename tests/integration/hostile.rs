@@ -446,3 +446,27 @@ fn delay_spaces_requests_to_a_host() {
         assert!(gap >= std::time::Duration::from_millis(295), "requests {gap:?} apart");
     }
 }
+
+#[test]
+fn per_host_concurrency_holds_under_latency() {
+    // Twelve pages that each take 50 ms: with eight pages allowed in flight overall and
+    // two per host, the store never holds more than two requests at once.
+    let gauge = Arc::new(Gauge::default());
+    let pages: Vec<String> = (0..12).map(|i| format!("/slow{i}")).collect();
+    let refs: Vec<&str> = pages.iter().map(String::as_str).collect();
+    let routes = pages
+        .iter()
+        .map(|p| {
+            let slow = Behaviour::Slow(std::time::Duration::from_millis(50), gauge.clone());
+            (p.clone(), Response::with_type(200, "text/html", b"<html></html>").behaving(slow))
+        })
+        .collect();
+    let server = store(&refs, routes);
+    let (code, report, _) = scan(&server, &["--concurrency", "8", "--per-host-concurrency", "2", "--no-robots"]);
+    assert_eq!(code, Some(0));
+    home_kept(&report);
+    for p in &pages {
+        assert_eq!(page_of(&server, &report, p)["outcome"], "scanned");
+    }
+    assert!((1..=2).contains(&gauge.peak()), "the store held {} requests at once", gauge.peak());
+}

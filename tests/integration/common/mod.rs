@@ -38,6 +38,31 @@ pub enum Behaviour {
     Http10,
     /// Answer the first `n` requests with `status` (and its headers), then normally.
     FailFirst(Arc<std::sync::atomic::AtomicUsize>, usize, u16),
+    /// Wait this long before answering (a distant or busy server), counted in the gauge
+    /// while waiting.
+    Slow(std::time::Duration, Arc<Gauge>),
+}
+
+/// How many requests a server holds at once, and the most it ever held. A request
+/// counts while it waits, not while its answer is written: the client may read the last
+/// byte and send its next request before the writing thread gets back.
+#[derive(Debug, Default)]
+pub struct Gauge {
+    now: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+}
+
+impl Gauge {
+    fn hold(&self, wait: std::time::Duration) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let n = self.now.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(n, SeqCst);
+        thread::sleep(wait);
+        self.now.fetch_sub(1, SeqCst);
+    }
+    pub fn peak(&self) -> usize {
+        self.peak.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 impl Response {
@@ -238,6 +263,9 @@ fn handle(mut stream: TcpStream, routes: &Mutex<HashMap<String, Response>>, seen
         // Bounded: a minute at most, then the connection is closed.
         thread::sleep(std::time::Duration::from_secs(60));
         return;
+    }
+    if let Behaviour::Slow(wait, gauge) = &resp.behaviour {
+        gauge.hold(*wait);
     }
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&resp.body);
