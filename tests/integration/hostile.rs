@@ -443,7 +443,9 @@ fn delay_spaces_requests_to_a_host() {
     for w in times.windows(2) {
         let gap = w[1] - w[0];
         // A lower bound only (politeness), never an upper one: a busy machine can only add.
-        assert!(gap >= std::time::Duration::from_millis(295), "requests {gap:?} apart");
+        // The margin is for the accept loop itself being scheduled late for one connection
+        // on a loaded machine; without --delay these requests arrive within a millisecond.
+        assert!(gap >= std::time::Duration::from_millis(250), "requests {gap:?} apart");
     }
 }
 

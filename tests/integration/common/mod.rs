@@ -97,7 +97,7 @@ pub struct Seen {
     pub headers: Vec<(String, String)>,
     /// The request line as received (`GET /path HTTP/1.1`).
     pub request_line: String,
-    /// When the request arrived.
+    /// When its connection was accepted (every request has a connection of its own).
     pub at: std::time::Instant,
 }
 
@@ -140,8 +140,11 @@ impl Server {
         let (seen2, routes2) = (seen.clone(), routes.clone());
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                // Stamped at accept, before a thread is started for it: a busy machine can
+                // start that thread late, which would make one arrival look later than it was.
+                let at = std::time::Instant::now();
                 let (routes, seen) = (routes2.clone(), seen2.clone());
-                thread::spawn(move || handle(stream, &routes, &seen));
+                thread::spawn(move || handle(stream, at, &routes, &seen));
             }
         });
         Server { addr, seen, routes }
@@ -204,7 +207,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn handle(mut stream: TcpStream, routes: &Mutex<HashMap<String, Response>>, seen: &Mutex<Vec<Seen>>) {
+fn handle(
+    mut stream: TcpStream,
+    at: std::time::Instant,
+    routes: &Mutex<HashMap<String, Response>>,
+    seen: &Mutex<Vec<Seen>>,
+) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut raw = Vec::new();
     if reader.read_until(b'\n', &mut raw).is_err() {
@@ -229,7 +237,7 @@ fn handle(mut stream: TcpStream, routes: &Mutex<HashMap<String, Response>>, seen
         user_agent: get("user-agent"),
         headers: headers.clone(),
         request_line: request_line.clone(),
-        at: std::time::Instant::now(),
+        at,
     });
     let mut resp = routes
         .lock()
