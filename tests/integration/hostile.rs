@@ -391,6 +391,15 @@ fn odd_urls_do_not_break_the_crawl_nor_leave_scope() {
 
 #[test]
 fn ctrl_c_writes_a_partial_report_and_exits_130() {
+    interrupted_by("INT");
+}
+
+#[test]
+fn sigterm_from_a_ci_runner_does_the_same() {
+    interrupted_by("TERM");
+}
+
+fn interrupted_by(signal: &str) {
     let (tx, rx) = std::sync::mpsc::channel();
     let server = store(
         &["/slow"],
@@ -417,7 +426,8 @@ fn ctrl_c_writes_a_partial_report_and_exits_130() {
     // The home page is scanned by the time /slow is requested (one page at a time).
     let path = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the crawl reached /slow");
     assert_eq!(path, "/slow");
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status =
+        std::process::Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
