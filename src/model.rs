@@ -11,7 +11,9 @@ use std::fmt;
 
 /// Hash sets and maps on the hot path (per-page reference sets, the frontier, the report
 /// index): foldhash, hashbrown's default hasher, several times faster than std's SipHash on
-/// short keys and still seeded per process, so a page cannot choose colliding keys.
+/// short keys. It is seeded per process, which makes colliding keys hard to plan for a page
+/// that cannot see the seed, though foldhash claims only minimal DoS resistance; the keys are
+/// also bounded per page (`MAX_FOUND_PER_PAGE`) and by the page budget.
 pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 

@@ -46,6 +46,9 @@ fn parse_targets(targets: &[String]) -> Result<Targets, Error> {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        if let Some(u) = urls.iter().find(|u| !u.username().is_empty() || u.password().is_some()) {
+            return Err(credentials_in(u));
+        }
         return Ok(Targets::Urls(urls));
     }
     if let [one] = targets {
@@ -66,6 +69,22 @@ fn parse_targets(targets: &[String]) -> Result<Targets, Error> {
         .with_help("scan either one or more URLs of the same store, or one file or folder"))
 }
 
+/// `https://user:pass@staging.example/`: vendorscan never sends credentials written in a
+/// URL (they would also be copied into every page URL of the report); the help gives the
+/// header that carries them to the store's own requests only.
+fn credentials_in(url: &Url) -> Error {
+    use base64::Engine;
+    let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let pair = format!("{}:{}", decode(url.username()), decode(url.password().unwrap_or("")));
+    let mut bare = url.clone();
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    Error::usage(format!("the start URL carries a user name or password ({bare} with credentials)")).with_help(format!(
+        "give them as a header instead, which goes to the store only: vendorscan scan {bare} --header 'Authorization: Basic {}'",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    ))
+}
+
 /// `--resolve host:port:addr`, as curl writes it (an IPv6 address may be in brackets).
 pub fn parse_resolve(spec: &str) -> Result<(String, SocketAddr), Error> {
     let bad = || {
@@ -78,10 +97,7 @@ pub fn parse_resolve(spec: &str) -> Result<(String, SocketAddr), Error> {
     let addr: IpAddr = addr.trim_start_matches('[').trim_end_matches(']').parse().map_err(|_| bad())?;
     // The name as URLs carry it on the wire: lower case, and punycode for an IDN
     // (`bücher.test` is `xn--bcher-kva.test`), or the mapping would never match.
-    let host = match url::Host::parse(host).map_err(|_| bad())? {
-        url::Host::Domain(d) => d,
-        ip => ip.to_string(),
-    };
+    let host = url::Host::parse(host).map_err(|_| bad())?.to_string();
     Ok((host, SocketAddr::new(addr, port)))
 }
 

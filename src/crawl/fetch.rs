@@ -98,7 +98,12 @@ pub struct Head {
 
 /// Send a GET; the body is left unread so the caller can skip what it does not need.
 pub async fn get(client: &reqwest::Client, url: &Url, timeout: Duration) -> Result<(Head, reqwest::Response), String> {
-    let resp = client.get(url.clone()).send().await.map_err(|e| describe(&e, timeout))?;
+    // reqwest turns `user:pass@` into an Authorization header. Pages come from the frontier
+    // without credentials; this also covers the third-party scripts of --hash-scripts.
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let resp = client.get(url).send().await.map_err(|e| describe(&e, timeout))?;
     let header = |name| resp.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
     let head = Head {
         status: resp.status().as_u16(),

@@ -20,15 +20,23 @@ pub struct Frontier {
     max_depth: Option<u32>,
 }
 
-/// The form of a URL used to tell pages apart: no fragment, no empty query. The `url`
-/// crate has already lowercased the host, dropped default ports and resolved `../`.
+/// The form of a URL used to tell pages apart: no fragment, no empty query, and no
+/// credentials (`user:pass@` found in a page or a sitemap is never sent, and never shown in a
+/// report). The `url` crate has already lowercased the host, dropped default ports and
+/// resolved `../`.
 pub fn normalize(url: &Url) -> Url {
     let mut u = url.clone();
     u.set_fragment(None);
     if u.query() == Some("") {
         u.set_query(None);
     }
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
     u
+}
+
+fn is_normal(url: &Url) -> bool {
+    url.fragment().is_none() && url.query() != Some("") && url.username().is_empty() && url.password().is_none()
 }
 
 impl Frontier {
@@ -43,12 +51,9 @@ impl Frontier {
         }
         // Most links are already in normal form (extraction drops fragments): look them up
         // as they are, and copy only a URL that is new.
-        let plain = url.fragment().is_none() && url.query() != Some("");
-        if plain && self.seen.contains(url.as_str()) {
-            return false;
-        }
-        let url = if plain { url.clone() } else { normalize(url) };
-        if !plain && self.seen.contains(url.as_str()) {
+        let normalized = (!is_normal(url)).then(|| normalize(url));
+        let url = normalized.as_ref().unwrap_or(url);
+        if self.seen.contains(url.as_str()) {
             return false;
         }
         if self.accepted >= self.max_pages {
@@ -57,7 +62,7 @@ impl Frontier {
         }
         self.seen.insert(url.as_str().to_owned());
         self.accepted += 1;
-        self.queue.push_back((url, depth));
+        self.queue.push_back((url.clone(), depth));
         true
     }
 
@@ -98,6 +103,15 @@ mod tests {
         assert_eq!(f.pop().unwrap().0.as_str(), "https://s.example/a");
         assert_eq!(f.pop().unwrap().0.as_str(), "https://s.example/b");
         assert!(f.pop().is_none());
+    }
+
+    #[test]
+    fn credentials_are_dropped() {
+        let mut f = Frontier::new(10, None);
+        assert!(f.push(&u("https://s.example/a"), 0));
+        assert!(!f.push(&u("https://user:secret@s.example/a"), 1), "credentials make no new page");
+        assert!(f.push(&u("https://user:secret@s.example/b"), 1));
+        assert_eq!(f.queue.back().unwrap().0.as_str(), "https://s.example/b", "and are never sent");
     }
 
     #[test]

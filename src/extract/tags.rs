@@ -58,18 +58,43 @@ static SCRIPT_PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     ]
 });
 
-static URL_PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+/// A tag ID in a resource URL: tried only on URLs of `domain` (or a subdomain) whose path
+/// starts with `path`. Every reference of every page passes here, most of them the store's
+/// own images, so the host decides before any text is searched. (An ID in a vendor URL
+/// copied unencoded into another URL's query, as some proxies do, is not looked for.)
+struct UrlPattern {
+    kind: &'static str,
+    vendor_host: &'static str,
+    domain: &'static str,
+    path: &'static str,
+    regex: Regex,
+}
+
+impl UrlPattern {
+    fn applies_to(&self, url: &Url) -> bool {
+        url.host_str()
+            .and_then(|h| h.strip_suffix(self.domain))
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+            && url.path().starts_with(self.path)
+    }
+}
+
+fn u(kind: &'static str, vendor_host: &'static str, domain: &'static str, path: &'static str, re: &str) -> UrlPattern {
+    UrlPattern { kind, vendor_host, domain, path, regex: Regex::new(re).expect("valid tag regex") }
+}
+
+static URL_PATTERNS: LazyLock<Vec<UrlPattern>> = LazyLock::new(|| {
     vec![
-        p("gtm-container", "www.googletagmanager.com", "googletagmanager.com", r"[?&]id=(GTM-[A-Z0-9]{4,10})\b"),
-        p("ga4-measurement", "www.google-analytics.com", "googletagmanager.com", r"[?&]id=(G-[A-Z0-9]{6,12})\b"),
-        p("google-ads", "www.googleadservices.com", "googletagmanager.com", r"[?&]id=(AW-[0-9]{6,12})\b"),
-        p("meta-pixel", "connect.facebook.net", "facebook.com/tr", r"[?&]id=([0-9]{10,20})\b"),
-        p("tiktok-pixel", "analytics.tiktok.com", "tiktok.com", r"[?&]sdkid=([A-Z0-9]{15,25})\b"),
-        p("pinterest-tag", "ct.pinterest.com", "pinterest.com", r"[?&]tid=([0-9]{10,16})\b"),
-        p("linkedin-partner", "snap.licdn.com", "linkedin.com", r"[?&]pid=([0-9]{4,10})\b"),
-        p("microsoft-uet", "bat.bing.com", "bat.bing.com", r"[?&]ti=([0-9]{5,12})\b"),
-        p("klaviyo-company", "static.klaviyo.com", "klaviyo.com", r"[?&]company_id=([A-Za-z0-9]{6})\b"),
-        p("clarity-project", "www.clarity.ms", "clarity.ms/tag/", r"/tag/([a-z0-9]{8,12})\b"),
+        u("gtm-container", "www.googletagmanager.com", "googletagmanager.com", "", r"[?&]id=(GTM-[A-Z0-9]{4,10})\b"),
+        u("ga4-measurement", "www.google-analytics.com", "googletagmanager.com", "", r"[?&]id=(G-[A-Z0-9]{6,12})\b"),
+        u("google-ads", "www.googleadservices.com", "googletagmanager.com", "", r"[?&]id=(AW-[0-9]{6,12})\b"),
+        u("meta-pixel", "connect.facebook.net", "facebook.com", "/tr", r"[?&]id=([0-9]{10,20})\b"),
+        u("tiktok-pixel", "analytics.tiktok.com", "tiktok.com", "", r"[?&]sdkid=([A-Z0-9]{15,25})\b"),
+        u("pinterest-tag", "ct.pinterest.com", "pinterest.com", "", r"[?&]tid=([0-9]{10,16})\b"),
+        u("linkedin-partner", "snap.licdn.com", "linkedin.com", "", r"[?&]pid=([0-9]{4,10})\b"),
+        u("microsoft-uet", "bat.bing.com", "bat.bing.com", "", r"[?&]ti=([0-9]{5,12})\b"),
+        u("klaviyo-company", "static.klaviyo.com", "klaviyo.com", "", r"[?&]company_id=([A-Za-z0-9]{6})\b"),
+        u("clarity-project", "www.clarity.ms", "clarity.ms", "/tag/", r"/tag/([a-z0-9]{8,12})\b"),
     ]
 });
 
@@ -87,21 +112,9 @@ pub fn scan_script(text: &str, mut found: impl FnMut(usize, TagId)) {
 }
 
 /// Find tag IDs in a resource URL (`gtag/js?id=G-…`, `facebook.com/tr?id=…`, ...).
-///
-/// A URL pattern's marker is the vendor's domain, optionally followed by a path prefix
-/// (`facebook.com/tr`): it is matched against the host and path, not searched for in the
-/// whole URL, because every reference of every page passes here and most are the store's
-/// own images.
 pub fn scan_url(url: &Url, mut found: impl FnMut(TagId)) {
-    let Some(host) = url.host_str() else { return };
-    let on = |marker: &str| {
-        let (domain, path) = marker.find('/').map_or((marker, ""), |i| marker.split_at(i));
-        host.strip_suffix(domain).is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
-            && url.path().starts_with(path)
-    };
-    let s = url.as_str();
-    for pat in URL_PATTERNS.iter().filter(|p| on(p.marker)) {
-        if let Some(caps) = pat.regex.captures(s) {
+    for pat in URL_PATTERNS.iter().filter(|p| p.applies_to(url)) {
+        if let Some(caps) = pat.regex.captures(url.as_str()) {
             found(TagId { kind: pat.kind, value: caps[1].to_owned(), vendor_host: pat.vendor_host, line: 0 });
         }
     }

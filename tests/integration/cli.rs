@@ -25,6 +25,10 @@ fn exit_2_bad_flags_and_values() {
     assert_error(&vendorscan(&["scan", "https://x.example/", "--header", "nocolon"]), 2, "invalid --header");
     assert_error(&vendorscan(&["scan", "examples/demo-store", "--site", "demo-store.example"]), 2, "--site");
     assert_error(&vendorscan(&["scan", "examples/demo-store", "https://x.example/"]), 2, "mix URLs and local paths");
+    let out = vendorscan(&["scan", "https://staging:p%40ss@shop.example/"]);
+    assert_error(&out, 2, "carries a user name or password");
+    // staging:p@ss, as the header carries it.
+    assert!(stderr(&out).contains("--header 'Authorization: Basic c3RhZ2luZzpwQHNz'"), "{}", stderr(&out));
     let out = vendorscan(&["scan", "shop.example.com"]);
     assert_error(&out, 2, "no such file or folder");
     assert!(

@@ -102,19 +102,34 @@ fn long_redirect_chains_fail() {
 #[test]
 fn link_traps_and_query_explosions_end_at_the_page_budget() {
     let server = Server::start_with(|_| {
+        let page = |links: String| Response::with_type(200, "text/html", format!("<html>{links}</html>").as_bytes());
         let mut routes = HashMap::new();
-        // Every calendar page links to 30 new ones; only the budget ends this.
-        let mut home = String::from("<html><script src=\"https://static.klaviyo.com/onsite/js/klaviyo.js\"></script>");
-        for d in 0..2000 {
-            home.push_str(&format!("<a href=\"/calendar?day={d}&view=month\">d</a><a href=\"/trap/{d}/\">t</a>"));
+        // A calendar: every day links to the next 30, in two views (a query explosion).
+        for d in 0..3000 {
+            let links: String = (d + 1..d + 31)
+                .flat_map(|n| ["month", "week"].map(|v| format!("<a href=\"/calendar?day={n}&view={v}\">{n}</a>")))
+                .collect();
+            for v in ["month", "week"] {
+                routes.insert(format!("/calendar?day={d}&view={v}"), page(links.clone()));
+            }
         }
-        routes.insert("/".into(), Response::with_type(200, "text/html", home.as_bytes()));
+        // A trap: every page links to a deeper page of its own, forever.
+        for n in 0..3000 {
+            routes.insert(format!("/trap/{n}/"), page(format!("<a href=\"/trap/{}/\">deeper</a>", n + 1)));
+        }
+        let home = "<script src=\"https://static.klaviyo.com/onsite/js/klaviyo.js\"></script>\
+                    <a href=\"/calendar?day=0&view=month\">c</a><a href=\"/trap/0/\">t</a>";
+        routes.insert("/".into(), page(home.into()));
         routes
     });
     let (code, report, _) = scan(&server, &["--max-pages", "25"]);
     assert_eq!(code, Some(0));
-    assert_eq!(report["pages"].as_array().unwrap().len(), 25);
+    let pages = report["pages"].as_array().unwrap();
+    assert_eq!(pages.len(), 25);
+    assert!(pages.iter().all(|p| p["outcome"] == "scanned"), "every page was a real, linking page: {pages:?}");
+    assert!(pages.iter().any(|p| p["url"].as_str().unwrap().contains("/trap/")), "both traps were entered");
     assert!(server.seen().len() <= 26, "no fetch beyond the budget (plus robots.txt): {}", server.seen().len());
+    assert_eq!(report["page_limit_reached"], true, "a crawl cut by its budget says so");
     home_kept(&report);
 }
 
@@ -380,7 +395,8 @@ fn odd_urls_do_not_break_the_crawl_nor_leave_scope() {
         assert_eq!(s.host, format!("shop.test:{}", server.port()), "{s:?}");
         assert!(!s.path.contains("passwd") && !s.path.contains("alert"), "{s:?}");
     }
-    assert_eq!(page_of(&server, &report, "/userinfo")["status"], 404, "fetched without the link's credentials");
+    assert_eq!(page_of(&server, &report, "/userinfo")["outcome"], "failed", "listed without the link's credentials");
+    assert!(!report.to_string().contains("secret"), "credentials never reach the report");
     assert!(elsewhere.seen().is_empty(), "another port was fetched: {:?}", elsewhere.seen());
     for path in ["/to-other-port", "/to-file", "/to-javascript"] {
         let p = page_of(&server, &report, path);
