@@ -7,10 +7,12 @@ Serves a generated store (bench/gen-store.py) from a threaded server on 127.0.0.
 sleeps 50-100 ms (seeded, so every run sees the same delays) before each answer, and
 counts how many requests it is serving at once. Then it scans the store with several
 politeness settings and prints, for each: wall time, pages/s, the time the latency alone
-would predict (pages x mean delay / concurrency), and the peak number of requests the
-server held at once (counted while each waits out its delay), which must never exceed
---per-host-concurrency. With --delay D the
-requests must also be at least D ms apart (the smallest gap the server saw is printed).
+would predict (requests x mean delay / per-host concurrency, or requests x D with
+--delay D), and the peak number of requests the server held at once (counted while each
+waits out its delay), which must never exceed --per-host-concurrency. With --delay D the
+requests must also arrive at least D ms apart (the smallest gap between two accepted
+connections is printed, and flagged when it is more than 2 ms shorter: scheduling on both
+sides of loopback moves an arrival by about a millisecond).
 
 Python's server is slow (a few hundred pages/s at most), but here the latency, not the
 server, bounds the crawl. Loopback only; Python 3 standard library only.
@@ -50,7 +52,6 @@ def handler_for(root):
             with State.lock:
                 State.in_flight += 1
                 State.peak = max(State.peak, State.in_flight)
-                State.starts.append(time.monotonic())
                 delay = State.rng.uniform(0.050, 0.100)
             # A request counts as in flight while the server makes it wait, not while the
             # answer is written: the client may read the last byte, free its slot and send
@@ -74,9 +75,24 @@ def main():
     if not os.access(args.bin, os.X_OK):
         sys.exit(f"latency.py: {args.bin} not found (cargo build --release)")
 
-    # A deep accept queue: the default (5) would make the server, not the crawler, the limit.
-    http.server.ThreadingHTTPServer.request_queue_size = 256
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), None)
+    class Server(http.server.ThreadingHTTPServer):
+        # A deep accept queue: the default (5) would make the server, not the crawler, the limit.
+        request_queue_size = 256
+
+        def process_request(self, request, client_address):
+            # Arrivals are stamped at accept, before a thread is started for the request:
+            # a thread that starts late (the GIL, a busy machine) would make one arrival look
+            # later than it was, and the gap after it shorter. The handler speaks HTTP/1.0,
+            # so every request has a connection of its own.
+            with State.lock:
+                State.starts.append(time.monotonic())
+            super().process_request(request, client_address)
+
+    server = Server(("127.0.0.1", 0), None)
+    # The accept loop waits for the GIL like every handler thread; at the default switch
+    # interval (5 ms) an arrival can be stamped up to 5 ms late, which shows a --delay 20
+    # crawl as 15 ms apart. 0.2 ms keeps the stamps within a fraction of a millisecond.
+    sys.setswitchinterval(0.0002)
     port = server.server_address[1]
     origin = f"http://127.0.0.1:{port}"
     store = tempfile.mkdtemp(prefix="vendorscan-latency-store-")
@@ -114,6 +130,10 @@ def main():
         starts = sorted(State.starts)
         gap = min((b - a for a, b in zip(starts, starts[1:])), default=0) * 1000
         ok = "" if State.peak <= per_host else "  <- over the per-host limit!"
+        # vendorscan starts requests to a host at least `delay` apart; the arrivals the
+        # server stamps also carry the scheduling of both sides of loopback, about 1 ms.
+        if delay and gap < delay - 2:
+            ok += f"  <- closer than --delay {delay}!"
         print(f"{' '.join(flags):<44}{wall:>7.2f}s{scanned / wall:>9.1f}{bound:>14.2f}s{State.peak:>14}{gap:>7.1f}ms{ok}")
     server.shutdown()
 
