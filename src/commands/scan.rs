@@ -12,7 +12,7 @@ use crate::baseline;
 use crate::browser;
 use crate::checks::{self, Severity};
 use crate::cli::{CrawlArgs, ScanArgs, TargetArgs};
-use crate::crawl::{self, CrawlConfig, fetch::FetchConfig};
+use crate::crawl::{self, CrawlConfig, fetch, fetch::FetchConfig};
 use crate::error::Error;
 use crate::exit::Outcome;
 use crate::inventory::{self, RunInfo};
@@ -46,7 +46,7 @@ fn parse_targets(targets: &[String]) -> Result<Targets, Error> {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if let Some(u) = urls.iter().find(|u| !u.username().is_empty() || u.password().is_some()) {
+        if let Some(u) = urls.iter().find(|u| fetch::has_credentials(u)) {
             return Err(credentials_in(u));
         }
         return Ok(Targets::Urls(urls));
@@ -77,10 +77,12 @@ fn credentials_in(url: &Url) -> Error {
     let decode = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
     let pair = format!("{}:{}", decode(url.username()), decode(url.password().unwrap_or("")));
     let mut bare = url.clone();
-    let _ = bare.set_username("");
-    let _ = bare.set_password(None);
-    Error::usage(format!("the start URL carries a user name or password ({bare} with credentials)")).with_help(format!(
-        "give them as a header instead, which goes to the store only: vendorscan scan {bare} --header 'Authorization: Basic {}'",
+    fetch::strip_credentials(&mut bare);
+    Error::usage(format!(
+        "the start URL carries a user name or password ({bare}); vendorscan never sends credentials written in a URL"
+    ))
+    .with_help(format!(
+        "give them as a header, which goes to the store's own pages only: vendorscan scan {bare} --header 'Authorization: Basic {}'",
         base64::engine::general_purpose::STANDARD.encode(pair)
     ))
 }

@@ -96,13 +96,23 @@ pub struct Head {
     pub retry_after: Option<String>,
 }
 
-/// Send a GET; the body is left unread so the caller can skip what it does not need.
-pub async fn get(client: &reqwest::Client, url: &Url, timeout: Duration) -> Result<(Head, reqwest::Response), String> {
-    // reqwest turns `user:pass@` into an Authorization header. Pages come from the frontier
-    // without credentials; this also covers the third-party scripts of --hash-scripts.
-    let mut url = url.clone();
+/// `user:pass@` in a URL. vendorscan never sends credentials written in a URL: reqwest would
+/// turn them into an Authorization header for whatever host the URL names.
+pub fn has_credentials(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+pub fn strip_credentials(url: &mut Url) {
     let _ = url.set_username("");
     let _ = url.set_password(None);
+}
+
+/// Send a GET; the body is left unread so the caller can skip what it does not need.
+pub async fn get(client: &reqwest::Client, url: &Url, timeout: Duration) -> Result<(Head, reqwest::Response), String> {
+    // Pages come from the frontier without credentials; this also covers the third-party
+    // scripts of --hash-scripts.
+    let mut url = url.clone();
+    strip_credentials(&mut url);
     let resp = client.get(url).send().await.map_err(|e| describe(&e, timeout))?;
     let header = |name| resp.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
     let head = Head {

@@ -5,6 +5,7 @@
 //! than `max_pages` URLs are ever queued, so link traps and calendar explosions cost
 //! nothing beyond the page budget.
 
+use super::fetch::{has_credentials, strip_credentials};
 use crate::model::FastSet;
 use std::collections::VecDeque;
 use url::Url;
@@ -30,13 +31,12 @@ pub fn normalize(url: &Url) -> Url {
     if u.query() == Some("") {
         u.set_query(None);
     }
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
+    strip_credentials(&mut u);
     u
 }
 
 fn is_normal(url: &Url) -> bool {
-    url.fragment().is_none() && url.query() != Some("") && url.username().is_empty() && url.password().is_none()
+    url.fragment().is_none() && url.query() != Some("") && !has_credentials(url)
 }
 
 impl Frontier {
