@@ -1,12 +1,13 @@
 //! Change detection: this run against an earlier JSON report.
 //!
-//! Enters: two reports (the baseline read from disk, the current one as built). Leaves:
+//! Enters: two inventories (the baseline's, read from a JSON report on disk, and the
+//! current [`Inventory`] as built). Leaves:
 //! [`Changes`]: vendors and third-party hosts added and removed, third-party scripts added
 //! to or removed from pages, and scripts whose `integrity` or content hash changed (same
 //! URL, different bytes: PCI DSS 11.6.1). `vendorscan diff OLD NEW` prints the same.
 
 use crate::error::Error;
-use crate::inventory::{ContentHash, Report};
+use crate::inventory::{ContentHash, Inventory};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -163,10 +164,10 @@ pub fn load(path: &Path) -> Result<ReportView, Error> {
     Ok(view)
 }
 
-/// The current report seen as a baseline would be (one code path for both sides).
-pub fn view_of(report: &Report) -> ReportView {
-    let value = serde_json::to_value(report).expect("a report serialises");
-    serde_json::from_value(value).expect("a report reads back as a view")
+/// The current inventory seen as a baseline would be (one code path for both sides).
+pub fn view_of(inventory: &Inventory) -> ReportView {
+    let value = serde_json::to_value(inventory).expect("an inventory serialises");
+    serde_json::from_value(value).expect("an inventory reads back as a view")
 }
 
 /// (vendor, integrity, content digest, content error, on a payment page)

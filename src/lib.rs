@@ -1,11 +1,31 @@
 //! vendorscan: who receives my visitors' data?
 //!
-//! The pipeline runs one way, and the modules follow it:
-//! `cli` → `commands` → `crawl` (or `local`) → `decode` → `extract` → `browser` (with
-//! `--browser`) → `inventory` (classification against `vendors` and `scope`) → `report` →
-//! `exit`. Only `crawl` and `browser` are async; everything after a page's bytes arrive is a plain function
-//! over owned data. A problem with one page is recorded on that page; only run-level
-//! problems are [`Error`]s, and [`exit::exit_code`] alone maps a run's result to a code.
+//! Data flows one way, and every import points against the flow (a module uses only the
+//! modules before it; `tests/integration/architecture.rs` holds the code to this order):
+//!
+//! ```text
+//! model, progress, error ← decode ← extract ← {crawl, local, browser}     reading pages
+//! {model, scope, vendors} ← inventory (immutable Inventory)               classifying
+//! inventory ← baseline ← checks (+ policy) ← report (Report = Inventory + findings,
+//!                                                      changes, verdict; renderers)
+//! report ← pipeline (collect, hash, assess) ← plan (args → Job) ← commands ← main
+//! ```
+//!
+//! Only `crawl` and `browser` are async, and `pipeline` runs them on a runtime of its own;
+//! everything after a page's bytes arrive is a plain function over owned data. A problem
+//! with one page is recorded on that page; only run-level problems are [`Error`]s, and
+//! [`exit::exit_code`] alone maps a run's result to a code.
+//!
+//! Where a newcomer adds things:
+//! - **a rule**: a variant of [`checks::RuleId`] with its severity and help in
+//!   `RuleId::info`, its decision in [`checks::evaluate`] and its message in
+//!   `checks::message` (the compiler points at both); renderers and SARIF list it by itself.
+//! - **an output format**: a file in `src/report/`, a [`report::Format`] variant and its arm
+//!   in [`report::render`].
+//! - **an extracted element kind**: a [`model::ResourceKind`] variant and its row in the
+//!   element table of `src/extract/mod.rs` (`Reader::element`).
+//! - **a vendor**: an entry in `vendors/overlay.json`, then `vendorscan vendors build`
+//!   regenerates `known_vendors.json` (see `docs/vendors.md`).
 
 pub mod baseline;
 pub mod browser;
@@ -20,7 +40,10 @@ pub mod extract;
 pub mod inventory;
 pub mod local;
 pub mod model;
+pub mod pipeline;
+pub mod plan;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod scope;
 pub mod vendors;

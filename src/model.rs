@@ -25,8 +25,11 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 /// How a page hands a visitor's browser to another server.
 ///
 /// The kebab-case names are public: they appear in the JSON report and in policy files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, strum::IntoStaticStr, strum::EnumIter,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ResourceKind {
     /// `<script src>`
     Script,
@@ -87,38 +90,9 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
-    /// The public name, as in the JSON report.
+    /// The public name, as in the JSON report (derived once from the variant, as serde's is).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Script => "script",
-            Self::InlineScriptUrl => "inline-script-url",
-            Self::Pixel => "pixel",
-            Self::Image => "image",
-            Self::Iframe => "iframe",
-            Self::Stylesheet => "stylesheet",
-            Self::Preconnect => "preconnect",
-            Self::DnsPrefetch => "dns-prefetch",
-            Self::Preload => "preload",
-            Self::Modulepreload => "modulepreload",
-            Self::Prefetch => "prefetch",
-            Self::Icon => "icon",
-            Self::Manifest => "manifest",
-            Self::FormAction => "form-action",
-            Self::Media => "media",
-            Self::Embed => "embed",
-            Self::Object => "object",
-            Self::Ping => "ping",
-            Self::MetaRefresh => "meta-refresh",
-            Self::CssUrl => "css-url",
-            Self::CssImport => "css-import",
-            Self::Font => "font",
-            Self::Xhr => "xhr",
-            Self::Fetch => "fetch",
-            Self::Beacon => "beacon",
-            Self::Websocket => "websocket",
-            Self::EventSource => "event-source",
-            Self::Other => "other",
-        }
+        self.into()
     }
 }
 
@@ -178,6 +152,19 @@ pub enum PageOutcome {
     Skipped,
 }
 
+/// Why a page was skipped on purpose, when the reason changes what the user should do
+/// (the `help:` line of a run that scanned nothing). The sentence for people is the page's
+/// `error`; this is for code, and is not part of the JSON report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipReason {
+    /// robots.txt keeps vendorscan out.
+    Robots,
+    /// The page redirects to another site.
+    OffSite,
+    /// The answer is not an HTML page.
+    NotHtml,
+}
+
 /// One page the crawl or the local walk looked at, and what came of it.
 #[derive(Debug, Clone)]
 pub struct PageRecord {
@@ -192,6 +179,8 @@ pub struct PageRecord {
     pub outcome: PageOutcome,
     /// For `failed` and `skipped`: a sentence a store owner can read.
     pub error: Option<String>,
+    /// For some skipped pages, the reason as a value (see [`SkipReason`]).
+    pub skip: Option<SkipReason>,
     /// The body was larger than the size cap; only the first part was scanned.
     pub truncated: bool,
     pub resources: Vec<RawResource>,
@@ -310,11 +299,27 @@ impl PageRecord {
             status: None,
             outcome,
             error: Some(error),
+            skip: None,
             truncated: false,
             resources: Vec::new(),
             tag_ids: Vec::new(),
             sensitive_inputs: false,
             visit: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// serde's name and `as_str` come from the same variant by two derives; they must agree.
+    #[test]
+    fn resource_kinds_have_one_spelling() {
+        for kind in <ResourceKind as strum::IntoEnumIterator>::iter() {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str(), "{kind:?}");
+        }
+        assert_eq!(ResourceKind::InlineScriptUrl.as_str(), "inline-script-url");
+        assert_eq!(ResourceKind::EventSource.as_str(), "event-source");
     }
 }

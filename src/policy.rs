@@ -9,13 +9,28 @@ use crate::error::Error;
 use crate::scope::host_in_domain;
 use crate::vendors::{Vendor, VendorDb};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use jiff::civil::Date;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// The file looked for in the working directory when `--policy` is not given.
 pub const DEFAULT_FILE: &str = "vendorscan.toml";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The least severe finding that fails the run (`fail-on`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::Display,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum FailOn {
     Error,
     Warning,
@@ -24,19 +39,53 @@ pub enum FailOn {
 
 impl FailOn {
     pub fn as_str(self) -> &'static str {
-        match self {
-            FailOn::Error => "error",
-            FailOn::Warning => "warning",
-            FailOn::Never => "never",
-        }
+        self.into()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a third-party host that no vendor entry names is (`unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "kebab-case")]
 pub enum UnknownMode {
     Allow,
     Warn,
     Error,
+}
+
+/// The two lists of a policy file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, strum::IntoStaticStr, strum::Display)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Table {
+    Allow,
+    Deny,
+}
+
+/// Which policy entry decided something: `allow[2] vendor = "stripe" (vendorscan.toml:12)`
+/// when printed. Kept as parts, so a renderer that wants the file and line (SARIF, GitHub
+/// annotations) reads them instead of parsing the text back.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntryRef {
+    pub table: Table,
+    pub index: usize,
+    /// `vendor`, `host`, `category` or `company`.
+    pub key: &'static str,
+    pub value: String,
+    /// The policy file as given (`vendorscan.toml` when read from the working directory).
+    pub file: String,
+    /// 1-based line of the entry's `[[allow]]`/`[[deny]]` header.
+    pub line: usize,
+}
+
+impl std::fmt::Display for EntryRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}] {} = \"{}\" ({}:{})", self.table, self.index, self.key, self.value, self.file, self.line)
+    }
+}
+
+impl serde::Serialize for EntryRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,30 +98,39 @@ pub enum Target {
 
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// `allow` or `deny`.
-    pub table: &'static str,
+    pub table: Table,
     pub index: usize,
     pub line: usize,
     pub target: Target,
     pub reason: String,
     pub owner: Option<String>,
-    /// (year, month, day)
-    pub expires: Option<(u16, u8, u8)>,
+    pub expires: Option<Date>,
     pub pages: Option<GlobSet>,
     pub page_patterns: Vec<String>,
 }
 
 impl Entry {
-    /// `allow[2] vendor = "stripe" (vendorscan.toml:12)`
-    pub fn label(&self, file: Option<&Path>) -> String {
+    /// Where this entry is, for findings and approvals to point at.
+    pub fn reference(&self, file: Option<&Path>) -> EntryRef {
         let (key, value) = match &self.target {
             Target::Vendor(v) => ("vendor", v),
             Target::Host(v) => ("host", v),
             Target::Category(v) => ("category", v),
             Target::Company(v) => ("company", v),
         };
-        let file = file.map_or_else(|| DEFAULT_FILE.to_owned(), |f| f.display().to_string());
-        format!("{}[{}] {key} = \"{value}\" ({file}:{})", self.table, self.index, self.line)
+        EntryRef {
+            table: self.table,
+            index: self.index,
+            key,
+            value: value.clone(),
+            file: file.map_or_else(|| DEFAULT_FILE.to_owned(), |f| f.display().to_string()),
+            line: self.line,
+        }
+    }
+
+    /// `allow[2] vendor = "stripe" (vendorscan.toml:12)`
+    pub fn label(&self, file: Option<&Path>) -> String {
+        self.reference(file).to_string()
     }
 
     /// Does the entry name this vendor, or one of the hosts it was seen on (for a known
@@ -92,7 +150,7 @@ impl Entry {
         self.pages.as_ref().is_none_or(|g| g.is_match(path))
     }
 
-    pub fn expired(&self, today: (u16, u8, u8)) -> bool {
+    pub fn expired(&self, today: Date) -> bool {
         self.expires.is_some_and(|e| e < today)
     }
 
@@ -232,11 +290,10 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
     policy.unknown = UnknownMode::Error;
     policy.payment.require_integrity = true;
     if let Some(f) = &raw.fail_on {
-        policy.fail_on = match f.get_ref().as_str() {
-            "error" => FailOn::Error,
-            "warning" => FailOn::Warning,
-            "never" => FailOn::Never,
-            other => {
+        policy.fail_on = match f.get_ref().parse() {
+            Ok(v) => v,
+            Err(_) => {
+                let other = f.get_ref();
                 problems.push(format!(
                     "{name}:{}: fail-on = \"{other}\": use \"error\", \"warning\" or \"never\"",
                     line_at(text, f.span().start)
@@ -246,11 +303,10 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
         };
     }
     if let Some(u) = &raw.unknown {
-        policy.unknown = match u.get_ref().as_str() {
-            "allow" => UnknownMode::Allow,
-            "warn" => UnknownMode::Warn,
-            "error" => UnknownMode::Error,
-            other => {
+        policy.unknown = match u.get_ref().parse() {
+            Ok(v) => v,
+            Err(_) => {
+                let other = u.get_ref();
                 problems.push(format!(
                     "{name}:{}: unknown = \"{other}\": use \"allow\", \"warn\" or \"error\"",
                     line_at(text, u.span().start)
@@ -260,7 +316,7 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
         };
     }
     let categories: Vec<&str> = db.category_ids().collect();
-    for (table, list) in [("allow", &raw.allow), ("deny", &raw.deny)] {
+    for (table, list) in [(Table::Allow, &raw.allow), (Table::Deny, &raw.deny)] {
         for (index, spanned) in list.iter().enumerate() {
             let line = line_at(text, spanned.span().start);
             let e = spanned.get_ref();
@@ -313,7 +369,8 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
             let expires = match &e.expires {
                 None => None,
                 Some(dt) => match (dt.date, dt.time) {
-                    (Some(d), None) => Some((d.year, d.month, d.day)),
+                    // TOML has already checked the calendar (no 2027-02-30).
+                    (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8).ok(),
                     _ => {
                         problems.push(format!("{at}: expires must be a date such as 2027-06-30"));
                         None
@@ -333,7 +390,10 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
             };
             let entry =
                 Entry { table, index, line, target, reason, owner: e.owner.clone(), expires, pages, page_patterns };
-            if table == "allow" { policy.allow.push(entry) } else { policy.deny.push(entry) }
+            match table {
+                Table::Allow => policy.allow.push(entry),
+                Table::Deny => policy.deny.push(entry),
+            }
         }
     }
     if let Some(p) = &raw.payment_pages {
@@ -354,31 +414,18 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
     }
 }
 
-/// Today's date in UTC as (year, month, day), from the system clock.
-pub fn today() -> (u16, u8, u8) {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    civil_from_days((secs / 86_400) as i64)
+/// Today's date in UTC, from the system clock.
+pub fn today() -> Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
 }
 
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (u16, u8, u8) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y as u16, m, d)
-}
-
-/// Parse `YYYY-MM-DD` (the hidden `--today` flag, for tests and reproducible runs).
-pub fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
-    let mut it = s.split('-');
-    let (y, m, d) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
-    (it.next().is_none() && (1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+/// Parse `YYYY-MM-DD` (the hidden `--today` flag, for tests and reproducible runs): a real
+/// calendar date, so `2027-02-30` is refused.
+pub fn parse_date(s: &str) -> Option<Date> {
+    // jiff also reads an ISO week or ordinal date; only the one spelling is documented.
+    let b = s.as_bytes();
+    let shaped = b.len() == 10 && b[4] == b'-' && b[7] == b'-';
+    shaped.then(|| s.parse::<Date>().ok()).flatten()
 }
 
 #[cfg(test)]
@@ -391,11 +438,13 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_415), (2025, 11, 23));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(parse_date("2027-06-30"), Some((2027, 6, 30)));
-        assert_eq!(parse_date("2027-13-01"), None);
+        assert_eq!(parse_date("2027-06-30"), Some(jiff::civil::date(2027, 6, 30)));
+        assert_eq!(parse_date("2028-02-29"), Some(jiff::civil::date(2028, 2, 29)));
+        // Not on the calendar, or not the one documented spelling.
+        for bad in ["2027-13-01", "2027-02-29", "2027-02-31", "2027-04-31", "2027-W01-1", "2027-6-30", ""] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+        assert!(today() > jiff::civil::date(2025, 1, 1));
     }
 
     #[test]
@@ -429,7 +478,7 @@ detect = false
         assert_eq!(p.unknown, UnknownMode::Warn);
         assert_eq!(p.allow.len(), 2);
         assert_eq!(p.allow[0].line, 5);
-        assert_eq!(p.allow[0].expires, Some((2027, 6, 30)));
+        assert_eq!(p.allow[0].expires, Some(jiff::civil::date(2027, 6, 30)));
         assert!(p.allow[0].covers_page("/checkout/"));
         assert!(p.allow[0].covers_page("/checkout"));
         assert!(p.allow[0].covers_page("/checkout/pay/step2"));

@@ -7,14 +7,14 @@
 //! browser is killed on every exit path ([`launch::Chromium`]'s `Drop`).
 
 pub mod cdp;
-pub mod chain;
+
 pub mod launch;
 pub mod visit;
 
 use crate::crawl::Stop;
 use crate::error::Error;
 use crate::model::Visit;
-use indicatif::ProgressBar;
+use crate::progress::Progress;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 use url::Url;
@@ -42,7 +42,7 @@ pub struct BrowserRun {
 pub async fn visit_pages(
     cfg: &BrowserConfig,
     pages: Vec<(usize, Url)>,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
     stop: &Stop,
 ) -> Result<BrowserRun, Error> {
     let stopped = || BrowserRun { visits: Vec::new(), version: String::new(), interrupted: true };

@@ -1,16 +1,30 @@
 //! Checks: from the inventory and the policy to findings.
 //!
-//! Enters: a built [`crate::inventory::Report`], a validated [`crate::policy::Policy`]
-//! and, optionally, a baseline report. Leaves: [`Finding`]s, each with a stable rule id,
-//! a severity, where it was seen (page, file, line, URL) and which policy entry decided
-//! it. Pure functions over owned data; "today" is passed in so expiry is testable.
+//! Enters: an immutable [`Inventory`], a validated [`Policy`] and, when a baseline was
+//! given, its [`Changes`]. Leaves: an [`Evaluation`]: [`Finding`]s, each with a stable
+//! [`RuleId`], a severity, where it was seen (page, file, line, URL) and which policy entry
+//! or baseline decided it ([`DecidedBy`]), plus the [`Approval`] of each approved vendor.
+//! Pure functions over owned data; "today" is passed in so expiry is testable. A new rule
+//! goes in [`rules`] (id, severity, help) and gets its decision here.
 
 pub mod rules;
 
-use serde::Serialize;
+pub use rules::RuleId;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+use crate::baseline::Changes;
+use crate::inventory::{Inventory, Occurrence, Party, ResourceOut, Source, page_path};
+use crate::model::ResourceKind;
+use crate::policy::{Entry, EntryRef, FailOn, Policy, Target, UnknownMode};
+use crate::vendors::{Vendor, VendorDb};
+use jiff::civil::Date;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Severity {
     Note,
     Warning,
@@ -19,11 +33,7 @@ pub enum Severity {
 
 impl Severity {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
+        self.into()
     }
 }
 
@@ -46,9 +56,55 @@ pub struct Location {
     pub loaded_by: Option<String>,
 }
 
+/// What decided a finding: a policy entry, or the baseline compared with. Printed (and
+/// written to the JSON) as `deny[0] vendor = "x" (vendorscan.toml:14)` or
+/// `baseline old.json`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DecidedBy {
+    Entry(EntryRef),
+    Baseline { file: String },
+}
+
+impl DecidedBy {
+    /// The policy entry, when one decided.
+    pub fn entry(&self) -> Option<&EntryRef> {
+        match self {
+            DecidedBy::Entry(e) => Some(e),
+            DecidedBy::Baseline { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for DecidedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecidedBy::Entry(e) => e.fmt(f),
+            DecidedBy::Baseline { file } => write!(f, "baseline {file}"),
+        }
+    }
+}
+
+impl Serialize for DecidedBy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The `[[allow]]` entry that approves a vendor (the first that matches, in file order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approval {
+    /// e.g. `allow[0] vendor = "stripe" (vendorscan.toml:5)`
+    pub entry: EntryRef,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Date>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,16 +114,16 @@ pub struct Finding {
     /// Sorted; at least one for page-level findings, none for policy-level ones
     /// (`stale-approval`).
     pub locations: Vec<Location>,
-    /// The policy entry that decided the finding, e.g. `deny[0] (vendorscan.toml:14)`.
+    /// The policy entry (or baseline) that decided the finding.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decided_by: Option<String>,
+    pub decided_by: Option<DecidedBy>,
 }
 
 impl Finding {
-    pub fn new(rule: &rules::Rule, message: impl Into<String>) -> Self {
+    pub fn new(rule: RuleId, message: impl Into<String>) -> Self {
         Finding {
-            rule: rule.id,
-            severity: rule.severity,
+            rule,
+            severity: rule.default_severity(),
             message: message.into(),
             vendor: None,
             host: None,
@@ -77,28 +133,18 @@ impl Finding {
     }
 }
 
-/// Findings in a stable order: most severe first, then by rule, vendor/host and message.
+/// Findings in a stable order: most severe first, then by rule id (as spelled), vendor/host,
+/// message and the deciding entry.
 pub fn sort(findings: &mut [Finding]) {
     for f in findings.iter_mut() {
         f.locations.sort();
         f.locations.dedup();
     }
-    findings.sort_by(|a, b| {
-        (std::cmp::Reverse(a.severity), a.rule, &a.vendor, &a.host, &a.message).cmp(&(
-            std::cmp::Reverse(b.severity),
-            b.rule,
-            &b.vendor,
-            &b.host,
-            &b.message,
-        ))
-    });
+    let key = |f: &Finding| {
+        (std::cmp::Reverse(f.severity), f.rule.as_str(), f.vendor.clone(), f.host.clone(), f.message.clone())
+    };
+    findings.sort_by_cached_key(|f| (key(f), f.decided_by.as_ref().map(ToString::to_string)));
 }
-
-use crate::baseline::Changes;
-use crate::inventory::{Approval, Occurrence, Report, page_path};
-use crate::policy::{Entry, FailOn, Policy, UnknownMode};
-use crate::vendors::{Vendor, VendorDb};
-use std::collections::{BTreeMap, HashMap};
 
 /// What the checks decided for a run.
 #[derive(Debug, Clone, Default)]
@@ -111,19 +157,19 @@ pub struct Evaluation {
 /// Aggregates page-level decisions into one finding per (rule, subject, deciding entry).
 #[derive(Default)]
 struct Collector {
-    map: BTreeMap<(&'static str, String, Option<String>), Finding>,
+    map: BTreeMap<(RuleId, String, Option<DecidedBy>), Finding>,
 }
 
 impl Collector {
     fn add(
         &mut self,
-        rule: &rules::Rule,
+        rule: RuleId,
         subject: &Subject,
-        decided_by: Option<String>,
+        decided_by: Option<DecidedBy>,
         loc: Location,
         severity: Option<Severity>,
     ) {
-        let key = (rule.id, subject.key(), decided_by.clone());
+        let key = (rule, subject.key(), decided_by.clone());
         let f = self.map.entry(key).or_insert_with(|| {
             let mut f = Finding::new(rule, String::new());
             f.vendor = subject.vendor.map(|v| v.id.clone());
@@ -157,10 +203,6 @@ impl Subject<'_> {
     }
 }
 
-fn date(d: (u16, u8, u8)) -> String {
-    format!("{:04}-{:02}-{:02}", d.0, d.1, d.2)
-}
-
 /// The source line of a reference; runtime-only references have none.
 fn line_of(r: &Occurrence) -> Option<u32> {
     (r.line > 0).then_some(r.line)
@@ -168,7 +210,7 @@ fn line_of(r: &Occurrence) -> Option<u32> {
 
 /// Who requested a reference that is not in the HTML.
 fn runtime_loader(r: &Occurrence) -> Option<String> {
-    if r.source != crate::inventory::Source::Runtime {
+    if r.source != Source::Runtime {
         return None;
     }
     let rt = r.runtime?;
@@ -187,12 +229,12 @@ struct OnPage<'a> {
 }
 
 /// The pages one subject's resources occur on, with what the checks need per page.
-fn on_pages<'a>(resources: &[&'a crate::inventory::ResourceOut]) -> HashMap<&'a str, OnPage<'a>> {
+fn on_pages<'a>(resources: &[&'a ResourceOut]) -> HashMap<&'a str, OnPage<'a>> {
     let rank = |r: &Occurrence| (r.line == 0, r.line);
     let mut on: HashMap<&str, OnPage> = HashMap::new();
     for &res in resources {
-        let unsigned = res.kind == crate::model::ResourceKind::Script
-            && !res.attributes.get("integrity").is_some_and(|i| valid_sri(i));
+        let unsigned =
+            res.kind == ResourceKind::Script && !res.attributes.get("integrity").is_some_and(|i| valid_sri(i));
         for r in res.each() {
             let e = on.entry(r.page).or_insert_with(|| OnPage { first: r, hosts: Vec::new(), unsigned: Vec::new() });
             if rank(&r) < rank(&e.first) {
@@ -209,16 +251,17 @@ fn on_pages<'a>(resources: &[&'a crate::inventory::ResourceOut]) -> HashMap<&'a 
     on
 }
 
-/// Evaluate the policy (and the baseline changes, if any) over a built report.
+/// Evaluate the policy (and the baseline changes, if any) over a built inventory.
 pub fn evaluate(
-    report: &Report,
+    report: &Inventory,
+    changes: Option<&Changes>,
     policy: &Policy,
     db: &VendorDb,
-    today: (u16, u8, u8),
+    today: Date,
     fail_on_new: bool,
 ) -> Evaluation {
     let file = policy.file.as_deref();
-    let label = |e: &Entry| e.label(file);
+    let label = |e: &Entry| DecidedBy::Entry(e.reference(file));
     // Where each (subject, page) was seen: first resource by line, and the page's file.
     let page_file: HashMap<&str, Option<&String>> =
         report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.file.as_ref())).collect();
@@ -227,8 +270,8 @@ pub fn evaluate(
     // Third-party resources by subject (vendor id, or host when unknown). The per-page
     // details are built one subject at a time: a 10,000-page store has ~20 third parties
     // on every page, and a map over every (subject, page) pair would hold them all at once.
-    let mut by_subject: HashMap<&str, Vec<&crate::inventory::ResourceOut>> = HashMap::new();
-    for r in report.resources.iter().filter(|r| r.party == crate::inventory::Party::Third) {
+    let mut by_subject: HashMap<&str, Vec<&ResourceOut>> = HashMap::new();
+    for r in report.resources.iter().filter(|r| r.party == Party::Third) {
         by_subject.entry(r.vendor.as_deref().unwrap_or(&r.host)).or_default().push(r);
     }
     let location = |seen: Option<&OnPage>, page: &str| {
@@ -270,10 +313,10 @@ pub fn evaluate(
                 used[*i] = true;
             }
             for deny in policy.deny.iter().filter(|e| e.matches(subject.vendor, &hosts) && e.covers_page(path)) {
-                let rule = if matches!(deny.target, crate::policy::Target::Category(_)) {
-                    &rules::DENIED_CATEGORY
+                let rule = if matches!(deny.target, Target::Category(_)) {
+                    RuleId::DeniedCategory
                 } else {
-                    &rules::DENIED_VENDOR
+                    RuleId::DeniedVendor
                 };
                 out.add(rule, subject, Some(label(deny)), loc.clone(), None);
             }
@@ -283,28 +326,28 @@ pub fn evaluate(
                 (Some(e), _) => {
                     if let Some(v) = subject.vendor {
                         approvals.entry(v.id.clone()).or_insert_with(|| Approval {
-                            entry: label(e),
+                            entry: e.reference(file),
                             reason: e.reason.clone(),
                             owner: e.owner.clone(),
-                            expires: e.expires.map(date),
+                            expires: e.expires,
                         });
                     }
                 }
                 (None, Some(expired)) => {
-                    out.add(&rules::APPROVAL_EXPIRED, subject, Some(label(expired)), loc.clone(), None)
+                    out.add(RuleId::ApprovalExpired, subject, Some(label(expired)), loc.clone(), None)
                 }
                 (None, None) => match subject.vendor {
                     Some(_) if policy.file.is_some() => {
                         let why = matching.first().map(|(_, e)| label(e));
-                        out.add(&rules::UNAPPROVED_VENDOR, subject, why, loc.clone(), None)
+                        out.add(RuleId::UnapprovedVendor, subject, why, loc.clone(), None)
                     }
                     Some(_) => {}
                     None => match policy.unknown {
                         UnknownMode::Allow => {}
                         UnknownMode::Warn => {
-                            out.add(&rules::UNKNOWN_THIRD_PARTY, subject, None, loc.clone(), Some(Severity::Warning))
+                            out.add(RuleId::UnknownThirdParty, subject, None, loc.clone(), Some(Severity::Warning))
                         }
-                        UnknownMode::Error => out.add(&rules::UNKNOWN_THIRD_PARTY, subject, None, loc.clone(), None),
+                        UnknownMode::Error => out.add(RuleId::UnknownThirdParty, subject, None, loc.clone(), None),
                     },
                 },
             }
@@ -319,19 +362,18 @@ pub fn evaluate(
                             loaded_by: runtime_loader(r),
                             ..loc.clone()
                         };
-                        out.add(&rules::MISSING_INTEGRITY, subject, None, loc, None);
+                        out.add(RuleId::MissingIntegrity, subject, None, loc, None);
                     }
                 }
             }
         }
     }
-    for (i, e) in policy.allow.iter().enumerate().filter(|(i, _)| !used[*i]) {
-        let _ = i;
-        let mut f = Finding::new(&rules::STALE_APPROVAL, format!("{} matched nothing in this scan", label(e)));
+    for e in policy.allow.iter().zip(&used).filter(|(_, used)| !**used).map(|(e, _)| e) {
+        let mut f = Finding::new(RuleId::StaleApproval, format!("{} matched nothing in this scan", label(e)));
         f.decided_by = Some(label(e));
-        out.map.insert((rules::STALE_APPROVAL.id, format!("allow[{}]", e.index), None), f);
+        out.map.insert((RuleId::StaleApproval, format!("allow[{}]", e.index), None), f);
     }
-    if let Some(changes) = &report.changes {
+    if let Some(changes) = changes {
         baseline_findings(&mut out, changes, report, db, fail_on_new);
     }
 
@@ -355,34 +397,40 @@ fn message(f: &Finding, db: &VendorDb) -> String {
     pages.dedup();
     let n = crate::model::plural(pages.len(), "page", "pages");
     let who = subject.describe();
+    let decided_by = f.decided_by.as_ref().map(ToString::to_string);
     match f.rule {
-        "unapproved-vendor" => match &f.decided_by {
+        RuleId::UnapprovedVendor => match &decided_by {
             Some(entry) => format!("{who} receives visitor data on {n} outside the pages approved by {entry}"),
             None => format!("{who} receives visitor data on {n} and no [[allow]] entry approves it"),
         },
-        "unknown-third-party" => {
+        RuleId::UnknownThirdParty => {
             format!("{who} receives visitor data on {n}; no vendor entry or [[allow]] host names it")
         }
-        "denied-vendor" | "denied-category" => {
-            format!("{who} is on {n} where {} forbids it", f.decided_by.as_deref().unwrap_or("a deny entry"))
+        RuleId::DeniedVendor | RuleId::DeniedCategory => {
+            format!("{who} is on {n} where {} forbids it", decided_by.as_deref().unwrap_or("a deny entry"))
         }
-        "approval-expired" => {
-            format!("{who} is on {n}, but its approval {} has expired", f.decided_by.as_deref().unwrap_or(""))
+        RuleId::ApprovalExpired => {
+            format!("{who} is on {n}, but its approval {} has expired", decided_by.as_deref().unwrap_or(""))
         }
-        "missing-integrity" => {
+        RuleId::MissingIntegrity => {
             format!(
                 "{who} loads a script on payment page(s) without integrity= and without a justified [[allow]] entry ({n})"
             )
         }
-        "new-third-party" => format!(
+        RuleId::NewThirdParty => format!(
             "{who} is new since the baseline ({}) and receives visitor data on {n}",
-            f.decided_by.as_deref().unwrap_or("baseline").trim_start_matches("baseline ")
+            match &f.decided_by {
+                Some(DecidedBy::Baseline { file }) => file.as_str(),
+                _ => "baseline",
+            }
         ),
-        _ => format!("{who} on {n}"),
+        // These carry their own message, written where they are decided.
+        RuleId::StaleApproval | RuleId::NewPaymentScript | RuleId::ScriptChanged => format!("{who} on {n}"),
     }
 }
 
-fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Report, db: &VendorDb, fail_on_new: bool) {
+fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Inventory, db: &VendorDb, fail_on_new: bool) {
+    let baseline = || Some(DecidedBy::Baseline { file: changes.baseline.clone() });
     let new_severity = if fail_on_new { Some(Severity::Error) } else { None };
     let loc = |page: &str, url: Option<&str>| Location {
         page: page.to_owned(),
@@ -396,13 +444,7 @@ fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Report, db
         let vendor = db.get(id);
         let subject = Subject { vendor, host: None };
         for page in &v.pages {
-            out.add(
-                &rules::NEW_THIRD_PARTY,
-                &subject,
-                Some(format!("baseline {}", changes.baseline)),
-                loc(page, None),
-                new_severity,
-            );
+            out.add(RuleId::NewThirdParty, &subject, baseline(), loc(page, None), new_severity);
         }
     }
     for host in &changes.new_hosts {
@@ -412,29 +454,23 @@ fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Report, db
         }
         let subject = Subject { vendor: None, host: Some(host.clone()) };
         for r in report.occurrences().filter(|r| &r.host == host) {
-            out.add(
-                &rules::NEW_THIRD_PARTY,
-                &subject,
-                Some(format!("baseline {}", changes.baseline)),
-                loc(r.page, Some(&r.url)),
-                new_severity,
-            );
+            out.add(RuleId::NewThirdParty, &subject, baseline(), loc(r.page, Some(&r.url)), new_severity);
         }
     }
     for s in changes.new_scripts.iter().filter(|s| s.payment_page) {
         let subject = Subject { vendor: s.vendor.as_deref().and_then(|id| db.get(id)), host: Some(host_of(&s.url)) };
         let mut f = Finding::new(
-            &rules::NEW_PAYMENT_SCRIPT,
+            RuleId::NewPaymentScript,
             format!("{} is a new script on payment page {} since {}", s.url, s.page, changes.baseline),
         );
         f.vendor = s.vendor.clone();
         f.host = subject.host.clone();
         f.locations.push(loc(&s.page, Some(&s.url)));
-        out.map.insert((rules::NEW_PAYMENT_SCRIPT.id, format!("{} {}", s.page, s.url), None), f);
+        out.map.insert((RuleId::NewPaymentScript, format!("{} {}", s.page, s.url), None), f);
     }
     for c in &changes.changed_scripts {
         let mut f = Finding::new(
-            &rules::SCRIPT_CHANGED,
+            RuleId::ScriptChanged,
             format!(
                 "{} on {} changed its {}: {} -> {} (since {})",
                 c.url, c.page, c.what, c.before, c.after, changes.baseline
@@ -446,7 +482,7 @@ fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Report, db
         f.vendor = c.vendor.clone();
         f.host = Some(host_of(&c.url));
         f.locations.push(loc(&c.page, Some(&c.url)));
-        out.map.insert((rules::SCRIPT_CHANGED.id, format!("{} {} {}", c.page, c.url, c.what), None), f);
+        out.map.insert((RuleId::ScriptChanged, format!("{} {} {}", c.page, c.url, c.what), None), f);
     }
 }
 
@@ -457,7 +493,7 @@ fn host_of(url: &str) -> String {
 /// Does this set of findings fail the run? `--fail-on-new` fails on any new third party
 /// whatever `fail-on` says (it is the caller's explicit request).
 pub fn fails(findings: &[Finding], fail_on: FailOn, fail_on_new: bool) -> bool {
-    if fail_on_new && findings.iter().any(|f| f.rule == rules::NEW_THIRD_PARTY.id) {
+    if fail_on_new && findings.iter().any(|f| f.rule == RuleId::NewThirdParty) {
         return true;
     }
     let threshold = match fail_on {

@@ -5,12 +5,14 @@
 //! host: the inventory a team then reviews. The file passes as written, so the gate can
 //! be switched on at once and tightened entry by entry.
 
-use super::{load_db, scan};
+use super::{load_db, progress_bar};
 use crate::cli::InitArgs;
 use crate::error::Error;
 use crate::exit::Outcome;
-use crate::inventory::Report;
+use crate::inventory::Inventory;
 use crate::model::plural;
+use crate::pipeline;
+use crate::plan;
 use crate::policy::{self, Policy};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -21,8 +23,9 @@ pub fn run(args: InitArgs) -> Result<Outcome, Error> {
             .with_help("review and edit the existing policy, or pass --force to replace it"));
     }
     let db = load_db(args.target.vendors.as_deref())?;
-    let progress = scan::progress_bar(args.quiet);
-    let collected = scan::collect(&args.target, db, &Policy::default().payment, &progress)?;
+    let job = plan::job(&args.target, &Policy::default().payment)?;
+    let progress = progress_bar(args.quiet);
+    let collected = pipeline::collect(&job, &db, &progress)?;
     if let Some(why) = collected.deferred_error {
         return Err(why);
     }
@@ -30,13 +33,13 @@ pub fn run(args: InitArgs) -> Result<Outcome, Error> {
         return Err(Error::nothing_scanned("interrupted: no policy written from a partial scan")
             .with_help("run `vendorscan policy init` again and let it finish"));
     }
-    let text = render(&collected.report, policy::today());
+    let text = render(&collected.inventory, policy::today());
     // Re-read what we wrote: a policy init that the gate rejects would be a bug.
-    policy::parse(&text, Some(&args.output), &collected.db)?;
+    policy::parse(&text, Some(&args.output), &db)?;
     std::fs::write(&args.output, &text)
         .map_err(|e| Error::input(format!("cannot write {}: {e}", args.output.display())))?;
     if !args.quiet {
-        let r = &collected.report;
+        let r = &collected.inventory;
         super::note(&format!(
             "wrote {}: {} vendors and {} unknown hosts approved as found on {} pages; review every reason = \"TODO\"",
             args.output.display(),
@@ -53,13 +56,14 @@ fn one_line(s: &str) -> String {
 }
 
 /// The policy text for a report.
-pub fn render(r: &Report, today: (u16, u8, u8)) -> String {
+pub fn render(r: &Inventory, today: jiff::civil::Date) -> String {
     let mut t = String::new();
-    let (y, m, d) = today;
+    // A year from today; jiff keeps it on the calendar (29 Feb becomes 28 Feb).
+    let expires = today.saturating_add(jiff::Span::new().years(1));
     let _ = writeln!(t, "# vendorscan policy: the third parties this store approves, and why.");
     let _ = writeln!(
         t,
-        "# Written by `vendorscan policy init` on {y:04}-{m:02}-{d:02} from {} ({}).",
+        "# Written by `vendorscan policy init` on {today} from {} ({}).",
         r.targets.join(", "),
         plural(r.summary.pages_scanned, "page", "pages")
     );
@@ -89,8 +93,7 @@ pub fn render(r: &Report, today: (u16, u8, u8)) -> String {
             );
             let _ = writeln!(t, "reason = \"TODO\"");
             let _ = writeln!(t, "# owner = \"\"");
-            // A year from today (28 Feb for 29 Feb, so the date stays valid when uncommented).
-            let _ = writeln!(t, "# expires = {:04}-{m:02}-{:02}", y + 1, if (m, d) == (2, 29) { 28 } else { d });
+            let _ = writeln!(t, "# expires = {expires}");
             let _ = writeln!(t, "# pages = [\"/**\"]\n");
         }
     }

@@ -14,11 +14,11 @@ pub mod robots;
 pub mod sitemap;
 
 use crate::error::Error;
-use crate::model::{PageOutcome, PageRecord};
+use crate::model::{PageOutcome, PageRecord, SkipReason};
+use crate::progress::Progress;
 use crate::scope::Scope;
 use fetch::FetchConfig;
 use frontier::Frontier;
-use indicatif::ProgressBar;
 use robots::Robots;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -174,7 +174,7 @@ struct Fetched {
 }
 
 /// Crawl and collect every page record.
-pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar, stop: &Stop) -> Result<CrawlResult, Error> {
+pub async fn crawl(cfg: CrawlConfig, progress: &dyn Progress, stop: &Stop) -> Result<CrawlResult, Error> {
     let mut pages = Vec::new();
     let end = crawl_into(cfg, progress, stop, &mut |p| pages.push(p)).await?;
     Ok(CrawlResult { pages, ..end })
@@ -185,7 +185,7 @@ pub async fn crawl(cfg: CrawlConfig, progress: &ProgressBar, stop: &Stop) -> Res
 /// result's `pages` is empty).
 pub async fn crawl_into(
     cfg: CrawlConfig,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
     stop: &Stop,
     on_page: &mut dyn FnMut(PageRecord),
 ) -> Result<CrawlResult, Error> {
@@ -225,7 +225,7 @@ pub async fn crawl_into(
         }
         sitemap_roots.retain(|u| cs.allows(u));
         sitemap_roots.dedup();
-        progress.set_message("sitemaps");
+        progress.set_message("sitemaps".into());
         sitemap::collect(&client, sitemap_roots, cfg.max_pages, timeout, &|u: &Url| cs.allows(u)).await
     };
     let from_sitemaps = tokio::select! {
@@ -253,7 +253,9 @@ pub async fn crawl_into(
                     robots.insert(origin.clone(), Arc::new(rules));
                 }
                 if let Some(why) = robots.get(&origin).and_then(|r| r.check(&url)) {
-                    on_page(PageRecord::without_content(url.to_string(), depth, PageOutcome::Skipped, why));
+                    let mut page = PageRecord::without_content(url.to_string(), depth, PageOutcome::Skipped, why);
+                    page.skip = Some(SkipReason::Robots);
+                    on_page(page);
                     pages_done += 1;
                     progress.inc(1);
                     continue;
@@ -366,6 +368,7 @@ async fn fetch_page(
     }
     if (300..400).contains(&head.status) {
         let to = head.location.unwrap_or_else(|| "an unnamed location".into());
+        record.skip = Some(SkipReason::OffSite);
         return fail(record, PageOutcome::Skipped, format!("redirects to {to}, outside the store (not followed)"));
     }
     if head.status >= 400 {
@@ -382,6 +385,7 @@ async fn fetch_page(
         return fail(record, PageOutcome::Failed, why);
     }
     if let Some(ct) = head.content_type.as_deref().filter(|ct| !is_html(ct)) {
+        record.skip = Some(SkipReason::NotHtml);
         return fail(record, PageOutcome::Skipped, format!("not an HTML page ({ct})"));
     }
     let (body, truncated) = match fetch::read_capped(resp, max_body, timeout).await {

@@ -14,8 +14,9 @@
 //! `[[allow]]` entry's. `sources` says `markup`, `runtime` or `both`; `loaded_by` and
 //! `cookies` are filled in browser mode.
 
-use crate::checks::Finding;
-use crate::inventory::{Approval, Report, Source};
+use super::Report;
+use crate::checks::{Approval, Finding, RuleId};
+use crate::inventory::Source;
 use std::io::{self, Write};
 
 const HEADER: [&str; 19] = [
@@ -53,14 +54,14 @@ fn row(out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
 
 /// The policy's decision on a vendor or host, from the findings that target it.
 fn decision(r: &Report, findings: &[&Finding], approved: bool) -> &'static str {
-    let has = |rules: &[&str]| findings.iter().any(|f| rules.contains(&f.rule));
-    if has(&["denied-vendor", "denied-category"]) {
+    let has = |rules: &[RuleId]| findings.iter().any(|f| rules.contains(&f.rule));
+    if has(&[RuleId::DeniedVendor, RuleId::DeniedCategory]) {
         "denied"
-    } else if has(&["approval-expired"]) {
+    } else if has(&[RuleId::ApprovalExpired]) {
         "expired"
-    } else if has(&["unapproved-vendor", "unknown-third-party"]) {
+    } else if has(&[RuleId::UnapprovedVendor, RuleId::UnknownThirdParty]) {
         "unapproved"
-    } else if approved || r.policy.as_ref().is_some_and(|p| p.file.is_some()) {
+    } else if approved || r.verdict.as_ref().is_some_and(|p| p.file.is_some()) {
         "approved"
     } else {
         ""
@@ -69,21 +70,25 @@ fn decision(r: &Report, findings: &[&Finding], approved: bool) -> &'static str {
 
 fn approval_cells(a: Option<&Approval>) -> [String; 3] {
     match a {
-        Some(a) => [a.reason.clone(), a.owner.clone().unwrap_or_default(), a.expires.clone().unwrap_or_default()],
+        Some(a) => [
+            a.reason.clone(),
+            a.owner.clone().unwrap_or_default(),
+            a.expires.map(|d| d.to_string()).unwrap_or_default(),
+        ],
         None => Default::default(),
     }
 }
 
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     row(out, &HEADER.map(str::to_owned))?;
-    for v in r.vendors.iter().filter(|v| !v.first_party) {
+    for v in r.inventory.vendors.iter().filter(|v| !v.first_party) {
         let findings: Vec<&Finding> = r.findings.iter().filter(|f| f.vendor.as_deref() == Some(&v.id)).collect();
         let data: Vec<String> = v
             .data_received
             .iter()
             .map(|d| if d.basis == "inferred" { format!("{} (inferred)", d.kind) } else { d.kind.clone() })
             .collect();
-        let [reason, owner, expires] = approval_cells(v.approval.as_ref());
+        let [reason, owner, expires] = approval_cells(r.approval(&v.id));
         row(
             out,
             &[
@@ -99,7 +104,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 v.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("; "),
                 v.tag_ids.iter().map(|t| format!("{} ({})", t.value, t.kind)).collect::<Vec<_>>().join("; "),
                 v.privacy_policy.clone().unwrap_or_default(),
-                decision(r, &findings, v.approval.is_some()).to_owned(),
+                decision(r, &findings, r.approval(&v.id).is_some()).to_owned(),
                 reason,
                 owner,
                 expires,
@@ -109,7 +114,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             ],
         )?;
     }
-    for u in &r.unknown_hosts {
+    for u in &r.inventory.unknown_hosts {
         let findings: Vec<&Finding> =
             r.findings.iter().filter(|f| f.vendor.is_none() && f.host.as_deref() == Some(&u.host)).collect();
         row(

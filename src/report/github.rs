@@ -10,9 +10,9 @@
 //! Escaping follows `@actions/core`: `%`, CR and LF in the message; also `:` and `,` in
 //! property values.
 
+use super::Report;
 use super::{entry_location, fails, plural, repo_path};
 use crate::checks::{Finding, Location, Severity};
-use crate::inventory::Report;
 use std::io::{self, Write};
 
 fn escape_data(s: &str) -> String {
@@ -39,7 +39,7 @@ fn annotation(f: &Finding, file: Option<&str>, line: Option<u32>, message: &str)
             props.push(format!("line={line}"));
         }
     }
-    props.push(format!("title={}", escape_property(f.rule)));
+    props.push(format!("title={}", escape_property(f.rule.as_str())));
     format!("::{} {}::{}", command(f.severity), props.join(","), escape_data(message))
 }
 
@@ -57,7 +57,7 @@ fn summary_line(r: &Report) -> String {
         plural(count(Severity::Warning), "warning", "warnings"),
         plural(count(Severity::Note), "note", "notes")
     );
-    let head = match &r.policy {
+    let head = match &r.verdict {
         Some(p) => format!(
             "vendorscan: policy {} ({findings}; fails on {})",
             if p.passed { "passed" } else { "FAILED" },
@@ -68,7 +68,7 @@ fn summary_line(r: &Report) -> String {
             format!("vendorscan: {} ({findings})", plural(failing, "failing finding", "failing findings"))
         }
     };
-    let s = &r.summary;
+    let s = &r.inventory.summary;
     format!(
         "{head} · {} from {}, {} · {} scanned, {} failed",
         plural(s.vendors, "vendor", "vendors"),
@@ -82,7 +82,7 @@ fn summary_line(r: &Report) -> String {
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for f in &report.findings {
         if f.locations.is_empty() {
-            let at = f.decided_by.as_deref().and_then(entry_location);
+            let at = entry_location(f.decided_by.as_ref());
             writeln!(
                 out,
                 "{}",

@@ -17,9 +17,9 @@
 //! approving policy entry, so they are visible without turning the pipeline red.
 //! Nothing is reported as skipped.
 
+use super::Report;
 use super::{fails, plural, repo_path, subject};
 use crate::checks::Finding;
-use crate::inventory::Report;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -80,10 +80,10 @@ fn cases(r: &Report) -> Vec<Case<'_>> {
         key
     };
     let mut vendor_keys = Vec::new();
-    for v in r.vendors.iter().filter(|v| !v.first_party) {
+    for v in r.inventory.vendors.iter().filter(|v| !v.first_party) {
         let key = case("vendorscan.vendor", v.id.clone());
         let mut note = format!("{} ({}), {}", v.name, v.company, plural(v.pages.len(), "page", "pages"));
-        if let Some(a) = &v.approval {
+        if let Some(a) = r.approval(&v.id) {
             note.push_str(&format!("; approved by {}: {}", a.entry, a.reason));
             if let Some(o) = &a.owner {
                 note.push_str(&format!("; owner {o}"));
@@ -94,7 +94,7 @@ fn cases(r: &Report) -> Vec<Case<'_>> {
         }
         vendor_keys.push((key, note));
     }
-    for u in &r.unknown_hosts {
+    for u in &r.inventory.unknown_hosts {
         let key = case("vendorscan.unknown-host", u.host.clone());
         vendor_keys.push((key, format!("not in the vendor database, {}", plural(u.pages.len(), "page", "pages"))));
     }
@@ -103,11 +103,11 @@ fn cases(r: &Report) -> Vec<Case<'_>> {
         let key = match (&f.vendor, subject(f)) {
             (Some(v), _) => case("vendorscan.vendor", v.clone()),
             (None, Some(host)) => {
-                let known = r.unknown_hosts.iter().any(|u| u.host == host);
+                let known = r.inventory.unknown_hosts.iter().any(|u| u.host == host);
                 case(if known { "vendorscan.unknown-host" } else { "vendorscan.host" }, host.to_owned())
             }
             (None, None) => {
-                let what = f.decided_by.as_deref().unwrap_or(&f.message);
+                let what = f.decided_by.as_ref().map_or_else(|| f.message.clone(), ToString::to_string);
                 case("vendorscan.policy", format!("{}: {what}", f.rule))
             }
         };
@@ -139,14 +139,14 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, r#"  <testsuite name="vendorscan" {counts}>"#)?;
     writeln!(out, "    <properties>")?;
     let mut props = vec![
-        ("vendorscan.version", r.tool.version.to_owned()),
-        ("vendorscan.vendor_db_version", r.tool.vendor_db_version.clone()),
-        ("vendorscan.mode", r.mode.to_owned()),
-        ("vendorscan.targets", r.targets.join(" ")),
+        ("vendorscan.version", r.inventory.tool.version.to_owned()),
+        ("vendorscan.vendor_db_version", r.inventory.tool.vendor_db_version.clone()),
+        ("vendorscan.mode", r.inventory.mode.as_str().to_owned()),
+        ("vendorscan.targets", r.inventory.targets.join(" ")),
     ];
-    if let Some(p) = &r.policy {
+    if let Some(p) = &r.verdict {
         props.push(("vendorscan.policy", p.file.clone().unwrap_or_default()));
-        props.push(("vendorscan.fail_on", p.fail_on.clone()));
+        props.push(("vendorscan.fail_on", p.fail_on.to_string()));
         props.push(("vendorscan.passed", p.passed.to_string()));
     }
     if let Some(c) = &r.changes {
@@ -174,8 +174,8 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let Some(first) = c.failing.first() {
             let mut types: Vec<&str> = Vec::new();
             for f in &c.failing {
-                if !types.contains(&f.rule) {
-                    types.push(f.rule);
+                if !types.contains(&f.rule.as_str()) {
+                    types.push(f.rule.as_str());
                 }
             }
             let body: String = c.failing.iter().map(|f| describe(f)).collect();

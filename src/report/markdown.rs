@@ -7,10 +7,11 @@
 //! HTML into the comment, and `|` is escaped inside table cells. Long lists are capped so
 //! the comment stays well under GitHub's 65,536-character limit.
 
+use super::Report;
 use super::{fails, plural, repo_path, vendor_name};
 use crate::baseline::{Changes, ScriptChange, ScriptRef};
 use crate::checks::{Finding, Severity};
-use crate::inventory::{Report, VendorOut, page_path};
+use crate::inventory::{VendorOut, page_path};
 use crate::model::PageOutcome;
 use std::io::{self, Write};
 
@@ -97,13 +98,13 @@ fn capped(items: Vec<String>, max: usize) -> String {
 }
 
 fn header(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    match &r.policy {
+    match &r.verdict {
         Some(p) if p.passed => writeln!(out, "## ✅ vendorscan: policy passed")?,
         Some(_) => writeln!(out, "## ❌ vendorscan: policy failed")?,
         None => writeln!(out, "## vendorscan report")?,
     }
     writeln!(out)?;
-    if let Some(p) = &r.policy {
+    if let Some(p) = &r.verdict {
         let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
         let file = match &p.file {
             Some(f) => format!("policy {}", code(f)),
@@ -115,11 +116,11 @@ fn header(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             plural(p.errors, "error", "errors"),
             plural(p.warnings, "warning", "warnings"),
             plural(count(Severity::Note), "note", "notes"),
-            code(&p.fail_on),
+            code(p.fail_on.as_str()),
         )?;
         writeln!(out)?;
     }
-    let s = &r.summary;
+    let s = &r.inventory.summary;
     writeln!(
         out,
         "{} from {} receive visitor data · {} · {} scanned, {} failed, {} skipped · {}",
@@ -129,16 +130,16 @@ fn header(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         plural(s.pages_scanned, "page", "pages"),
         s.pages_failed,
         s.pages_skipped,
-        r.targets.iter().map(|t| code(t)).collect::<Vec<_>>().join(", "),
+        r.inventory.targets.iter().map(|t| code(t)).collect::<Vec<_>>().join(", "),
     )?;
     writeln!(out)?;
     writeln!(
         out,
         "<sub>vendorscan {} · vendor database {}</sub>",
-        text(r.tool.version),
-        text(&r.tool.vendor_db_version)
+        text(r.inventory.tool.version),
+        text(&r.inventory.tool.vendor_db_version)
     )?;
-    if !r.complete {
+    if !r.inventory.complete {
         writeln!(out)?;
         writeln!(out, "> [!WARNING]\n> The run was stopped before it finished: this covers the pages scanned so far.")?;
     }
@@ -215,7 +216,7 @@ fn changes(r: &Report, c: &Changes, out: &mut dyn Write) -> io::Result<()> {
 
 fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if r.findings.is_empty() {
-        if r.policy.is_some() {
+        if r.verdict.is_some() {
             writeln!(out)?;
             writeln!(out, "### Findings")?;
             writeln!(out)?;
@@ -242,16 +243,16 @@ fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             out,
             "| {} | {} | {} | {pages} | {} |",
             severity_badge(f.severity),
-            code(f.rule),
+            code(f.rule.as_str()),
             finding_subject(r, f),
-            f.decided_by.as_deref().map(cell_code).unwrap_or_else(|| "—".into()),
+            f.decided_by.as_ref().map(|d| cell_code(&d.to_string())).unwrap_or_else(|| "—".into()),
         )?;
     }
     writeln!(out)?;
     writeln!(out, "<details><summary>Messages and locations</summary>")?;
     writeln!(out)?;
     for f in &r.findings {
-        writeln!(out, "- {} {}: {}", severity_badge(f.severity), code(f.rule), text(&f.message))?;
+        writeln!(out, "- {} {}: {}", severity_badge(f.severity), code(f.rule.as_str()), text(&f.message))?;
         for l in f.locations.iter().take(LOCATIONS_PER_FINDING) {
             let mut parts = Vec::new();
             if !l.page.is_empty() {
@@ -271,10 +272,8 @@ fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         if f.locations.len() > LOCATIONS_PER_FINDING {
             writeln!(out, "  - … and {} more", f.locations.len() - LOCATIONS_PER_FINDING)?;
         }
-        if let Some(rule) = crate::checks::rules::by_id(f.rule) {
-            // Our own text, written to read well as Markdown (it has `code` in it).
-            writeln!(out, "  - _What to do:_ {}", rule.help)?;
-        }
+        // Our own text, written to read well as Markdown (it has `code` in it).
+        writeln!(out, "  - _What to do:_ {}", f.rule.info().help)?;
     }
     writeln!(out)?;
     writeln!(out, "</details>")
@@ -317,14 +316,14 @@ fn vendor_row(out: &mut dyn Write, company: &str, v: &VendorOut) -> io::Result<(
 }
 
 fn inventory(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let s = &r.summary;
+    let s = &r.inventory.summary;
     let title = format!(
         "Inventory: {} from {}",
         plural(s.vendors, "vendor", "vendors"),
         plural(s.companies, "company", "companies")
     );
     // In a gate report the verdict matters most: the full inventory is folded away.
-    let fold = r.policy.is_some() || r.changes.is_some();
+    let fold = r.verdict.is_some() || r.changes.is_some();
     writeln!(out)?;
     if fold {
         writeln!(out, "<details><summary>{title}</summary>")?;
@@ -332,16 +331,16 @@ fn inventory(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "### {title}")?;
     }
     writeln!(out)?;
-    if r.vendors.iter().any(|v| !v.first_party) {
+    if r.inventory.vendors.iter().any(|v| !v.first_party) {
         writeln!(out, "| Company | Vendor | Categories | Data received | Pages |")?;
         writeln!(out, "|---|---|---|---|--:|")?;
-        for c in &r.companies {
+        for c in &r.inventory.companies {
             let mut company = match &c.parent {
                 Some(p) => format!("**{}** ({})", text(&c.name), text(p)),
                 None => format!("**{}**", text(&c.name)),
             };
             for id in &c.vendors {
-                if let Some(v) = r.vendors.iter().find(|v| &v.id == id) {
+                if let Some(v) = r.inventory.vendors.iter().find(|v| &v.id == id) {
                     vendor_row(out, &company, v)?;
                     company.clear();
                 }
@@ -350,7 +349,7 @@ fn inventory(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     } else {
         writeln!(out, "No third-party vendors found.")?;
     }
-    let own: Vec<&VendorOut> = r.vendors.iter().filter(|v| v.first_party).collect();
+    let own: Vec<&VendorOut> = r.inventory.vendors.iter().filter(|v| v.first_party).collect();
     if !own.is_empty() {
         writeln!(out)?;
         let names: Vec<String> = own.iter().map(|v| format!("{} ({})", text(&v.name), code(&v.id))).collect();
@@ -364,17 +363,17 @@ fn inventory(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn unknown_hosts(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    if r.unknown_hosts.is_empty() {
+    if r.inventory.unknown_hosts.is_empty() {
         return Ok(());
     }
     writeln!(out)?;
-    writeln!(out, "### Unknown third-party hosts ({})", r.unknown_hosts.len())?;
+    writeln!(out, "### Unknown third-party hosts ({})", r.inventory.unknown_hosts.len())?;
     writeln!(out)?;
     writeln!(out, "Not in the vendor database: find out who runs them.")?;
     writeln!(out)?;
     writeln!(out, "| Host | Domain | Pages | Via |")?;
     writeln!(out, "|---|---|--:|---|")?;
-    for u in &r.unknown_hosts {
+    for u in &r.inventory.unknown_hosts {
         let kinds: Vec<&str> = u.kinds.iter().map(|k| k.as_str()).collect();
         writeln!(
             out,
@@ -390,7 +389,7 @@ fn unknown_hosts(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 fn problem_pages(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     for (outcome, title) in [(PageOutcome::Failed, "Pages that failed"), (PageOutcome::Skipped, "Pages skipped")] {
-        let pages: Vec<_> = r.pages.iter().filter(|p| p.outcome == outcome).collect();
+        let pages: Vec<_> = r.inventory.pages.iter().filter(|p| p.outcome == outcome).collect();
         if pages.is_empty() {
             continue;
         }
@@ -407,7 +406,7 @@ fn problem_pages(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "… and {} more (see the JSON report).", pages.len() - ITEMS_PER_LIST * 2)?;
         }
     }
-    let cut: Vec<String> = r.pages.iter().filter(|p| p.truncated).map(|p| code(&p.url)).collect();
+    let cut: Vec<String> = r.inventory.pages.iter().filter(|p| p.truncated).map(|p| code(&p.url)).collect();
     if !cut.is_empty() {
         writeln!(out)?;
         writeln!(

@@ -1,10 +1,13 @@
 //! Renderers: the [`Report`] into bytes.
 //!
-//! Enters: a finished [`Report`] (already sorted, findings already decided). Leaves: text
-//! written to any `io::Write`. Renderers decide nothing: what is in the report is decided
-//! in `inventory` and `checks`; each renderer only chooses how to show it. All output is
-//! deterministic (no timestamps, sorted input), so it can be snapshot-tested and diffed.
+//! Enters: a finished [`Report`] (an immutable inventory, already sorted, with the findings,
+//! changes and verdict decided beside it). Leaves: text written to any `io::Write`.
+//! Renderers decide nothing: what is in the report is decided in `inventory` and `checks`;
+//! each renderer only chooses how to show it. All output is deterministic (no timestamps,
+//! sorted input), so it can be snapshot-tested and diffed. A new output format is one file
+//! here, one [`Format`] variant and its arm in [`render`].
 
+mod assessed;
 mod csv;
 mod github;
 mod json;
@@ -13,10 +16,11 @@ mod markdown;
 mod sarif;
 mod table;
 
+pub use assessed::{Gate, Report, Verdict};
 pub use github::github_step_summary;
 
 use crate::checks::{Finding, Severity};
-use crate::inventory::Report;
+use crate::policy::FailOn;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -57,16 +61,16 @@ fn subject(f: &Finding) -> Option<&str> {
 
 /// The vendor's display name, when the report lists it.
 fn vendor_name<'a>(report: &'a Report, id: &str) -> Option<&'a str> {
-    report.vendors.iter().find(|v| v.id == id).map(|v| v.name.as_str())
+    report.inventory.vendors.iter().find(|v| v.id == id).map(|v| v.name.as_str())
 }
 
 /// The least severe finding that fails the run: from the policy, `error` without one,
 /// `None` for `fail-on = "never"`.
 fn fail_threshold(report: &Report) -> Option<Severity> {
-    match report.policy.as_ref().map(|p| p.fail_on.as_str()) {
-        Some("never") => None,
-        Some("warning") => Some(Severity::Warning),
-        _ => Some(Severity::Error),
+    match report.verdict.as_ref().map(|p| p.fail_on) {
+        Some(FailOn::Never) => None,
+        Some(FailOn::Warning) => Some(Severity::Warning),
+        Some(FailOn::Error) | None => Some(Severity::Error),
     }
 }
 
@@ -75,15 +79,11 @@ fn fails(report: &Report, f: &Finding) -> bool {
     fail_threshold(report).is_some_and(|t| f.severity >= t)
 }
 
-/// The policy file and line named at the end of a `decided_by` label, as in
-/// `allow[2] vendor = "x" (vendorscan.toml:9)`. Lets findings without a page location
-/// (`stale-approval`) point at the policy entry instead.
-fn entry_location(decided_by: &str) -> Option<(String, u32)> {
-    let inner = decided_by.strip_suffix(')')?;
-    let inner = &inner[inner.rfind(" (")? + 2..];
-    let (file, line) = inner.rsplit_once(':')?;
-    let line: u32 = line.parse().ok()?;
-    (!file.is_empty() && line > 0).then(|| (file.to_owned(), line))
+/// The policy file and line of the entry that decided a finding: lets findings without a
+/// page location (`stale-approval`) point at the policy entry instead.
+fn entry_location(decided_by: Option<&crate::checks::DecidedBy>) -> Option<(String, u32)> {
+    let e = decided_by?.entry()?;
+    (!e.file.is_empty() && e.line > 0).then(|| (e.file.clone(), e.line as u32))
 }
 
 /// A local file as CI tools want it: relative to the current directory when it is under
@@ -114,17 +114,6 @@ use crate::model::plural;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn entry_locations() {
-        assert_eq!(entry_location("allow[2] vendor = \"x\" (vendorscan.toml:9)"), Some(("vendorscan.toml".into(), 9)));
-        assert_eq!(
-            entry_location("deny[0] host = \"a (b)\" (conf/policy.toml:14)"),
-            Some(("conf/policy.toml".into(), 14))
-        );
-        assert_eq!(entry_location("baseline base.json"), None);
-        assert_eq!(entry_location("allow[0] (x)"), None);
-    }
 
     #[test]
     fn repo_paths() {

@@ -3,7 +3,7 @@
 //!
 //! A small typed model of the parts of SARIF vendorscan fills, serialised with serde.
 //! Mapping:
-//! - one run; `tool.driver.rules` is every rule in [`rules::ALL`], in that order, so rule
+//! - one run; `tool.driver.rules` is every rule in [`RuleId::all`], in that order, so rule
 //!   indexes are stable and viewers can show help for rules that did not fire;
 //! - one `result` per finding *location* (a page, or a file and line), because code
 //!   scanning shows only the first location of a result: a vendor found on five pages
@@ -22,9 +22,8 @@
 //!   its line moves;
 //! - `decided_by`, `vendor`, `host`, `page` and `url` are in the result's `properties`.
 
-use super::{entry_location, repo_path, subject};
-use crate::checks::{Finding, Location, Severity, rules};
-use crate::inventory::Report;
+use super::{Report, entry_location, repo_path, subject};
+use crate::checks::{Finding, Location, RuleId, Severity};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -146,7 +145,7 @@ struct ResultProperties<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     host: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    decided_by: Option<&'a str>,
+    decided_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     page: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -173,13 +172,14 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-fn descriptor(rule: &rules::Rule) -> ReportingDescriptor {
+fn descriptor(id: RuleId) -> ReportingDescriptor {
+    let rule = id.info();
     let mut tags = vec!["privacy", "third-party"];
     if rule.summary.contains("PCI DSS") {
         tags.push("pci-dss");
     }
     ReportingDescriptor {
-        id: rule.id,
+        id: id.as_str(),
         short_description: Message::new(rule.summary),
         full_description: Message::new(format!("{}. {}", rule.summary.trim_end_matches('.'), rule.help)),
         help: Message::new(rule.help),
@@ -253,13 +253,14 @@ fn physical(loc: &Location) -> SarifLocation {
 
 fn fingerprint(f: &Finding, loc: Option<&Location>) -> String {
     let mut h = Sha256::new();
+    let decided_by = f.decided_by.as_ref().map(ToString::to_string);
     for part in [
-        f.rule,
+        f.rule.as_str(),
         subject(f).unwrap_or(""),
         loc.map_or("", |l| l.page.as_str()),
         loc.and_then(|l| l.url.as_deref()).unwrap_or(""),
         // Findings about a policy entry have no page: the entry is what they are about.
-        if loc.is_none() { f.decided_by.as_deref().unwrap_or("") } else { "" },
+        if loc.is_none() { decided_by.as_deref().unwrap_or("") } else { "" },
     ] {
         h.update(part.as_bytes());
         h.update([0]);
@@ -268,12 +269,12 @@ fn fingerprint(f: &Finding, loc: Option<&Location>) -> String {
 }
 
 fn results<'a>(report: &'a Report) -> Vec<SarifResult<'a>> {
-    let policy_file = report.policy.as_ref().and_then(|p| p.file.as_deref());
+    let policy_file = report.verdict.as_ref().and_then(|p| p.file.as_deref());
     let mut out = Vec::new();
     for f in &report.findings {
         let base = |locations: Vec<SarifLocation>, loc: Option<&'a Location>| SarifResult {
-            rule_id: f.rule,
-            rule_index: rules::ALL.iter().position(|r| r.id == f.rule),
+            rule_id: f.rule.as_str(),
+            rule_index: RuleId::all().position(|r| r == f.rule),
             level: level(f.severity),
             message: Message::new(f.message.clone()),
             locations,
@@ -281,17 +282,14 @@ fn results<'a>(report: &'a Report) -> Vec<SarifResult<'a>> {
             properties: ResultProperties {
                 vendor: f.vendor.as_deref(),
                 host: f.host.as_deref(),
-                decided_by: f.decided_by.as_deref(),
+                decided_by: f.decided_by.as_ref().map(ToString::to_string),
                 page: loc.map(|l| l.page.as_str()),
                 url: loc.and_then(|l| l.url.as_deref()),
             },
         };
         if f.locations.is_empty() {
             // Point at the policy entry that the finding is about, or at least the file.
-            let at = f
-                .decided_by
-                .as_deref()
-                .and_then(entry_location)
+            let at = entry_location(f.decided_by.as_ref())
                 .map(|(file, line)| (file, Some(line)))
                 .or_else(|| policy_file.map(|p| (p.to_owned(), None)));
             let locations = at
@@ -324,21 +322,21 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         runs: vec![Run {
             tool: Tool {
                 driver: Driver {
-                    name: report.tool.name,
-                    version: report.tool.version,
-                    semantic_version: report.tool.version,
+                    name: report.inventory.tool.name,
+                    version: report.inventory.tool.version,
+                    semantic_version: report.inventory.tool.version,
                     information_uri,
-                    rules: rules::ALL.iter().map(descriptor).collect(),
+                    rules: RuleId::all().map(descriptor).collect(),
                 },
             },
             results: results(report),
             properties: RunProperties {
-                mode: report.mode,
-                targets: &report.targets,
-                complete: report.complete,
-                vendor_db_version: &report.tool.vendor_db_version,
-                policy: report.policy.as_ref().and_then(|p| p.file.as_deref()),
-                passed: report.policy.as_ref().map(|p| p.passed),
+                mode: report.inventory.mode.as_str(),
+                targets: &report.inventory.targets,
+                complete: report.inventory.complete,
+                vendor_db_version: &report.inventory.tool.vendor_db_version,
+                policy: report.verdict.as_ref().and_then(|p| p.file.as_deref()),
+                passed: report.verdict.as_ref().map(|p| p.passed),
             },
         }],
     };

@@ -3,10 +3,11 @@
 //! Fits a 100-column terminal: long lists and messages wrap under their label, and a
 //! single word too long for a line (a long URL) is cut with `…`.
 
+use super::Report;
 use super::{plural, repo_path};
 use crate::baseline::Changes;
 use crate::checks::{Finding, Location};
-use crate::inventory::{Report, Source, VendorOut};
+use crate::inventory::{Source, VendorOut};
 use crate::model::PageOutcome;
 use std::io::{self, Write};
 
@@ -92,7 +93,7 @@ fn finding_lines(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         (None, Some(h)) => format!(" · {h}"),
         (None, None) => String::new(),
     };
-    writeln!(out, "{}", fit(&format!("  {:<8}{}{who}", f.severity.as_str(), f.rule), WIDTH))?;
+    writeln!(out, "{}", fit(&format!("  {:<8}{}{who}", f.severity.as_str(), f.rule.as_str()), WIDTH))?;
     paragraph(out, 4, "", &f.message)?;
     for l in f.locations.iter().take(LOCATIONS_PER_FINDING) {
         writeln!(out, "    at {}", location_text(l, WIDTH - 7))?;
@@ -108,13 +109,13 @@ fn finding_lines(out: &mut dyn Write, f: &Finding) -> io::Result<()> {
         writeln!(out, "    … and {} (all of them are in -f json)", plural(more, "more location", "more locations"))?;
     }
     if let Some(d) = &f.decided_by {
-        paragraph(out, 4, "decided by: ", d)?;
+        paragraph(out, 4, "decided by: ", &d.to_string())?;
     }
     Ok(())
 }
 
 fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    if let Some(p) = &r.policy {
+    if let Some(p) = &r.verdict {
         let file = p.file.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
         let verdict = if p.passed { "passed" } else { "FAILED" };
         let line = format!(
@@ -127,7 +128,7 @@ fn findings(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{}", fit(&line, WIDTH))?;
     }
     if r.findings.is_empty() {
-        if r.policy.is_some() {
+        if r.verdict.is_some() {
             writeln!(out)?;
             writeln!(out, "Findings: none")?;
         }
@@ -241,7 +242,7 @@ fn vendor_lines(out: &mut dyn Write, v: &VendorOut) -> io::Result<()> {
 }
 
 fn cookie_lines(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let Some(cookies) = &r.cookies else { return Ok(()) };
+    let Some(cookies) = &r.inventory.cookies else { return Ok(()) };
     writeln!(out)?;
     if cookies.is_empty() {
         return writeln!(out, "Cookies set during the visits: none");
@@ -279,13 +280,13 @@ fn cookie_lines(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let s = &r.summary;
+    let s = &r.inventory.summary;
     writeln!(
         out,
         "vendorscan {} · {} · vendor database {}",
-        r.tool.version,
-        r.targets.join(", "),
-        r.tool.vendor_db_version
+        r.inventory.tool.version,
+        r.inventory.targets.join(", "),
+        r.inventory.tool.vendor_db_version
     )?;
     writeln!(
         out,
@@ -296,13 +297,13 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         s.third_party_resources,
         plural(s.third_party_hosts, "host", "hosts"),
     )?;
-    if r.page_limit_reached {
+    if r.inventory.page_limit_reached {
         writeln!(out, "Stopped at the page limit: the store has more pages (raise --max-pages to scan them).")?;
     }
-    if !r.complete {
+    if !r.inventory.complete {
         writeln!(out, "INCOMPLETE: the run was stopped before it finished; this covers the pages scanned so far.")?;
     }
-    if let Some(b) = &r.browser {
+    if let Some(b) = &r.inventory.browser {
         writeln!(
             out,
             "Browser: {} · {} visited, {} failed · settle {} ms",
@@ -323,19 +324,19 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         plural(s.vendors, "vendor", "vendors"),
         plural(s.companies, "company", "companies")
     )?;
-    for c in &r.companies {
+    for c in &r.inventory.companies {
         writeln!(out)?;
         match &c.parent {
             Some(p) => writeln!(out, "{} ({p})", c.name)?,
             None => writeln!(out, "{}", c.name)?,
         }
         for id in &c.vendors {
-            if let Some(v) = r.vendors.iter().find(|v| &v.id == id) {
+            if let Some(v) = r.inventory.vendors.iter().find(|v| &v.id == id) {
                 vendor_lines(out, v)?;
             }
         }
     }
-    let own: Vec<&VendorOut> = r.vendors.iter().filter(|v| v.first_party).collect();
+    let own: Vec<&VendorOut> = r.inventory.vendors.iter().filter(|v| v.first_party).collect();
     if !own.is_empty() {
         writeln!(out)?;
         writeln!(out, "Known vendors on the store's own domains (first party):")?;
@@ -344,16 +345,16 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(out)?;
-    if r.unknown_hosts.is_empty() {
+    if r.inventory.unknown_hosts.is_empty() {
         writeln!(out, "Unknown third-party hosts: none")?;
     } else {
         writeln!(
             out,
             "Unknown third-party hosts ({}): not in the vendor database, find out who they are",
-            r.unknown_hosts.len()
+            r.inventory.unknown_hosts.len()
         )?;
         let mut last = "";
-        for u in &r.unknown_hosts {
+        for u in &r.inventory.unknown_hosts {
             if u.registrable_domain != last {
                 writeln!(out, "  {}", u.registrable_domain)?;
                 last = &u.registrable_domain;
@@ -363,7 +364,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     for (outcome, title) in [(PageOutcome::Failed, "Pages that failed"), (PageOutcome::Skipped, "Pages skipped")] {
-        let pages: Vec<_> = r.pages.iter().filter(|p| p.outcome == outcome).collect();
+        let pages: Vec<_> = r.inventory.pages.iter().filter(|p| p.outcome == outcome).collect();
         if pages.is_empty() {
             continue;
         }
@@ -375,7 +376,8 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     cookie_lines(r, out)?;
-    let failed_visits: Vec<_> = r.pages.iter().filter(|p| p.visit.as_ref().is_some_and(|v| !v.complete)).collect();
+    let failed_visits: Vec<_> =
+        r.inventory.pages.iter().filter(|p| p.visit.as_ref().is_some_and(|v| !v.complete)).collect();
     if !failed_visits.is_empty() {
         writeln!(out)?;
         writeln!(out, "Browser visits that failed ({}): the static results of these pages stand", failed_visits.len())?;
@@ -384,7 +386,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             paragraph(out, 4, "", p.visit.as_ref().and_then(|v| v.error.as_deref()).unwrap_or(""))?;
         }
     }
-    let cut: Vec<_> = r.pages.iter().filter(|p| p.truncated).collect();
+    let cut: Vec<_> = r.inventory.pages.iter().filter(|p| p.truncated).collect();
     if !cut.is_empty() {
         writeln!(out)?;
         writeln!(out, "Pages cut at the size limit ({}): only their first part was scanned", cut.len())?;

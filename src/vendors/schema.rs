@@ -79,8 +79,9 @@ pub struct DataReceived {
 }
 
 /// How we know a vendor receives a kind of data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Basis {
     /// Every request to the vendor carries it (IP address, user agent).
     Inherent,
@@ -92,10 +93,6 @@ pub enum Basis {
 
 impl Basis {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Basis::Inherent => "inherent",
-            Basis::Documented => "documented",
-            Basis::Inferred => "inferred",
-        }
+        self.into()
     }
 }

@@ -2,19 +2,20 @@
 //! report: a small site scanned from disk through the library, plus hand-made findings,
 //! a policy verdict, approvals and baseline changes.
 //!
-//! Each output is compared with `tests/snapshots/formats.*`. After an intended change,
-//! regenerate them with `UPDATE_SNAPSHOTS=1 cargo test --test integration formats` and
-//! review the diff. Besides the snapshots, each format is checked for what its consumer
+//! Each output is an insta snapshot in `tests/snapshots/`. After an intended change, run
+//! `INSTA_UPDATE=always cargo test --test integration formats` (or `cargo insta review`)
+//! and review the diff; under `CI` a changed output fails. Besides the snapshots, each format is checked for what its consumer
 //! needs: SARIF against the OASIS SARIF 2.1.0 schema (`tests/schemas/`), GitHub lines
 //! against the workflow-command grammar, JUnit as well-formed XML, CSV as RFC 4180 with
 //! the right number of columns, Markdown tables with the right number of cells.
 
 use crate::common::*;
 use vendorscan::baseline::{Changes, ScriptChange, ScriptRef};
-use vendorscan::checks::{self, Finding, Location, Severity, rules};
-use vendorscan::inventory::{self, Approval, PolicyOut, Report, RunInfo};
+use vendorscan::checks::{self, Approval, DecidedBy, Finding, Location, RuleId, Severity};
+use vendorscan::inventory::{self, Mode, RunInfo};
 use vendorscan::model::{CookieSeen, CookieVia, InitiatorKind, ResourceKind, RuntimeRequest, StorageWrite, Visit};
-use vendorscan::report::{self, Format};
+use vendorscan::policy::{EntryRef, FailOn, Table};
+use vendorscan::report::{self, Format, Report, Verdict};
 use vendorscan::scope::Scope;
 use vendorscan::vendors::VendorDb;
 
@@ -119,7 +120,7 @@ fn browser_visit() -> Visit {
     }
 }
 
-fn finding(rule: &rules::Rule, severity: Severity, message: &str) -> Finding {
+fn finding(rule: RuleId, severity: Severity, message: &str) -> Finding {
     let mut f = Finding::new(rule, message);
     f.severity = severity;
     f
@@ -146,54 +147,53 @@ fn fixture() -> Report {
     home.visit = Some(browser_visit());
     let scope = Scope::new(["shop.example"], []);
     let info = RunInfo {
-        mode: "local",
-        targets: vec!["site".into()],
-        scope: &scope,
-        complete: true,
-        page_limit_reached: false,
-        payment_paths: None,
-        detect_payment_pages: true,
-        list_assets: false,
         browser: Some(inventory::BrowserInfo {
             product: "Chrome/TEST".into(),
             settle_ms: 3000,
             page_timeout_ms: 30000,
         }),
+        ..RunInfo::new(Mode::Local, vec!["site".into()], &scope)
     };
     let db = VendorDb::embedded().unwrap();
-    let mut r = inventory::build(pages, info, &db);
+    let mut inv = inventory::build(pages, info, &db);
 
     // Stable across machines and releases: no temporary paths, no version numbers.
     let tmp = site.display().to_string();
-    for p in &mut r.pages {
+    for p in &mut inv.pages {
         p.file = p.file.as_ref().map(|f| f.replace(&tmp, "site"));
     }
-    r.tool.version = "VERSION";
-    r.tool.vendor_db_version = "DB-VERSION".into();
+    inv.tool.version = "VERSION";
+    inv.tool.vendor_db_version = "DB-VERSION".into();
 
-    for v in &mut r.vendors {
-        v.approval = match v.id.as_str() {
-            "stripe" => Some(Approval {
-                entry: "allow[0] vendor = \"stripe\" (vendorscan.toml:5)".into(),
+    let approvals = [
+        (
+            "stripe",
+            Approval {
+                entry: entry(Table::Allow, 0, "vendor", "stripe", 5),
                 reason: "Card payments, \"PCI\" scope;\nreviewed by finance".into(),
                 owner: Some("payments@shop.example".into()),
-                expires: Some("2027-01-31".into()),
-            }),
-            "google-tag-manager" => Some(Approval {
-                entry: "allow[1] vendor = \"google-tag-manager\" (vendorscan.toml:11)".into(),
+                expires: Some(jiff::civil::date(2027, 1, 31)),
+            },
+        ),
+        (
+            "google-tag-manager",
+            Approval {
+                entry: entry(Table::Allow, 1, "vendor", "google-tag-manager", 11),
                 reason: "Marketing tags".into(),
                 owner: None,
                 expires: None,
-            }),
-            _ => None,
-        };
-    }
+            },
+        ),
+    ]
+    .into_iter()
+    .map(|(id, a)| (id.to_owned(), a))
+    .collect();
 
     let here = root().join("site/index.html").display().to_string();
     let mut findings = Vec::new();
     // An error with file and line locations (one absolute, under the working directory).
     let mut f = finding(
-        &rules::UNAPPROVED_VENDOR,
+        RuleId::UnapprovedVendor,
         Severity::Error,
         "Hotjar (Hotjar, session-replay) receives visitor data on 2 pages and no [[allow]] entry approves it",
     );
@@ -204,17 +204,17 @@ fn fixture() -> Report {
     findings.push(f);
     // An error decided by a policy entry, seen on a page with no local file.
     let mut f = finding(
-        &rules::DENIED_CATEGORY,
+        RuleId::DeniedCategory,
         Severity::Error,
         "Hotjar (Hotjar, session-replay) is on 1 page where deny[0] category = \"session-replay\" \
          (vendorscan.toml:14) forbids it",
     );
     f.vendor = Some("hotjar".into());
-    f.decided_by = Some("deny[0] category = \"session-replay\" (vendorscan.toml:14)".into());
+    f.decided_by = Some(DecidedBy::Entry(entry(Table::Deny, 0, "category", "session-replay", 14)));
     f.locations.push(loc(CHECKOUT, None, Some(3), Some(HOTJAR_JS)));
     findings.push(f);
     let mut f = finding(
-        &rules::SCRIPT_CHANGED,
+        RuleId::ScriptChanged,
         Severity::Error,
         "https://js.stripe.com/v3/ on https://shop.example/checkout/ changed its integrity: sha384-old -> (none) \
          (since base.json)",
@@ -225,7 +225,7 @@ fn fixture() -> Report {
     findings.push(f);
     // A warning without a file, with characters every format must escape.
     let mut f = finding(
-        &rules::UNKNOWN_THIRD_PARTY,
+        RuleId::UnknownThirdParty,
         Severity::Warning,
         "widgets.acme-loyalty.example (unknown third party): 100% unknown, <b>no</b> vendor | [[allow]] entry\nnames it",
     );
@@ -234,29 +234,28 @@ fn fixture() -> Report {
     findings.push(f);
     // A warning about a policy entry, with no page at all.
     let mut f = finding(
-        &rules::STALE_APPROVAL,
+        RuleId::StaleApproval,
         Severity::Warning,
         "allow[2] vendor = \"olark\" (vendorscan.toml:9) matched nothing in this scan",
     );
-    f.decided_by = Some("allow[2] vendor = \"olark\" (vendorscan.toml:9)".into());
+    f.decided_by = Some(DecidedBy::Entry(entry(Table::Allow, 2, "vendor", "olark", 9)));
     findings.push(f);
     // A note on a page whose URL has `|` and `,`.
-    let offers = r.pages.iter().find(|p| p.url.contains("offers")).unwrap().url.clone();
-    let mut f = finding(&rules::NEW_THIRD_PARTY, Severity::Note, "YouTube (Google, video) on 1 page");
+    let offers = inv.pages.iter().find(|p| p.url.contains("offers")).unwrap().url.clone();
+    let mut f = finding(RuleId::NewThirdParty, Severity::Note, "YouTube (Google, video) on 1 page");
     f.vendor = Some("youtube".into());
-    f.decided_by = Some("baseline base.json".into());
+    f.decided_by = Some(DecidedBy::Baseline { file: "base.json".into() });
     f.locations.push(loc(&offers, Some("site/offers/a|b,c.html"), Some(3), None));
     findings.push(f);
     checks::sort(&mut findings);
-    r.findings = findings;
-    r.policy = Some(PolicyOut {
+    let verdict = Some(Verdict {
         file: Some("vendorscan.toml".into()),
-        fail_on: "error".into(),
+        fail_on: FailOn::Error,
         passed: false,
         errors: 3,
         warnings: 2,
     });
-    r.changes = Some(Changes {
+    let changes = Some(Changes {
         baseline: "base.json".into(),
         new_vendors: vec!["hotjar".into(), "youtube".into()],
         removed_vendors: vec!["olark".into()],
@@ -287,7 +286,11 @@ fn fixture() -> Report {
             after: "(none)".into(),
         }],
     });
-    r
+    Report { inventory: inv, findings, changes, verdict, approvals }
+}
+
+fn entry(table: Table, index: usize, key: &'static str, value: &str, line: usize) -> EntryRef {
+    EntryRef { table, index, key, value: value.into(), file: "vendorscan.toml".into(), line }
 }
 
 fn render(r: &Report, format: Format) -> String {
@@ -296,37 +299,20 @@ fn render(r: &Report, format: Format) -> String {
     String::from_utf8(buf).unwrap()
 }
 
-/// Compare with `tests/snapshots/NAME` (line endings normalised), or write it when
-/// `UPDATE_SNAPSHOTS=1`.
+/// Compare with the insta snapshot `tests/snapshots/NAME.snap`. Absolute paths into the
+/// checkout differ from machine to machine (CI clones elsewhere): they read `<ROOT>`.
 fn snapshot(name: &str, actual: &str) {
-    // Absolute paths into the checkout differ from machine to machine (CI clones elsewhere).
-    let actual = &actual.replace(&root().display().to_string(), "<ROOT>");
-    let path = root().join("tests/snapshots").join(name);
-    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; create it with UPDATE_SNAPSHOTS=1", path.display()));
-    let (expected, actual) = (expected.replace("\r\n", "\n"), actual.replace("\r\n", "\n"));
-    if expected != actual {
-        let line = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);
-        panic!(
-            "{} differs from the output at line {}:\n  snapshot: {:?}\n  output:   {:?}\n\
-             If the change is intended, run UPDATE_SNAPSHOTS=1 cargo test --test integration formats \
-             and review the diff.\n--- output ---\n{actual}",
-            path.display(),
-            line + 1,
-            expected.lines().nth(line).unwrap_or(""),
-            actual.lines().nth(line).unwrap_or(""),
-        );
-    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.add_filter(&regex::escape(&root().display().to_string()), "<ROOT>");
+    settings.bind(|| insta::assert_snapshot!(name, actual));
 }
 
 #[test]
 fn fixture_is_what_the_snapshots_expect() {
-    let r = fixture();
+    let r = fixture().inventory;
     assert_eq!(r.summary.pages_scanned, 3, "{:?}", r.pages);
     assert_eq!(r.summary.pages_failed, 1);
     for id in ["google-tag-manager", "hotjar", "stripe", "youtube"] {
@@ -359,6 +345,44 @@ fn json_snapshot() {
     snapshot("formats.json", &text);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["findings"].as_array().unwrap().len(), 6);
+}
+
+/// The JSON contract as a JSON Schema (`tests/schemas/report-v2.json`, closed objects).
+fn report_schema() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("tests/schemas/report-v2.json")).unwrap()).unwrap();
+    jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(&schema).expect("the report schema compiles")
+}
+
+fn schema_errors(validator: &jsonschema::Validator, report: &serde_json::Value) -> Vec<String> {
+    validator.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect()
+}
+
+/// Every field the fixture exercises (browser visit, cookies, storage, approvals, findings,
+/// a verdict and changes) and a plain scan of the demo store match the documented schema;
+/// the schema is strict enough to catch a renamed or added field.
+#[test]
+fn json_matches_the_report_schema() {
+    let validator = report_schema();
+    let fixture: serde_json::Value = serde_json::from_str(&render(&fixture(), Format::Json)).unwrap();
+    let errors = schema_errors(&validator, &fixture);
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+    assert!(fixture["cookies"].as_array().is_some_and(|c| !c.is_empty()), "the fixture covers browser mode");
+
+    let out = vendorscan(&["scan", "examples/demo-store", "--site", "https://demo-store.example", "-q", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let demo: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let errors = schema_errors(&validator, &demo);
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+
+    let mut renamed = fixture.clone();
+    let vendor = renamed["vendors"][0].as_object_mut().unwrap();
+    let id = vendor.remove("id").unwrap();
+    vendor.insert("vendor_id".into(), id);
+    assert!(!validator.is_valid(&renamed), "a renamed field is caught");
+    let mut bad_rule = fixture;
+    bad_rule["findings"][0]["rule"] = "no-such-rule".into();
+    assert!(!validator.is_valid(&bad_rule), "rule ids are an enum");
 }
 
 /// RFC 3986 URI-reference, by its character set: unreserved and reserved characters and
@@ -406,8 +430,8 @@ fn sarif_is_valid_against_the_oasis_schema() {
     assert_eq!(driver["name"], "vendorscan");
     assert_eq!(driver["version"], "VERSION");
     let rule_ids: Vec<&str> = driver["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
-    assert_eq!(rule_ids, rules::ALL.iter().map(|r| r.id).collect::<Vec<_>>());
-    for (rule, d) in rules::ALL.iter().zip(driver["rules"].as_array().unwrap()) {
+    assert_eq!(rule_ids, RuleId::all().map(RuleId::as_str).collect::<Vec<_>>());
+    for (rule, d) in RuleId::all().map(RuleId::info).zip(driver["rules"].as_array().unwrap()) {
         assert_eq!(d["shortDescription"]["text"], rule.summary);
         assert_eq!(d["help"]["text"], rule.help);
         assert_eq!(d["defaultConfiguration"]["level"], rule.severity.as_str());
@@ -607,8 +631,8 @@ fn csv_is_rfc4180_with_one_row_per_vendor_and_unknown_host() {
     for row in &rows {
         assert_eq!(row.len(), 19, "{row:?}");
     }
-    let third_party = r.vendors.iter().filter(|v| !v.first_party).count();
-    assert_eq!(rows.len(), 1 + third_party + r.unknown_hosts.len());
+    let third_party = r.inventory.vendors.iter().filter(|v| !v.first_party).count();
+    assert_eq!(rows.len(), 1 + third_party + r.inventory.unknown_hosts.len());
     let row = |id: &str| rows.iter().find(|x| x[0] == id).unwrap_or_else(|| panic!("no row {id}"));
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let stripe = row("stripe");

@@ -308,6 +308,27 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The real-pages corpus: `$VENDORSCAN_CORPUS`, else `../shared/corpus/real-pages` beside
+/// the repository. A clone without it skips the tests that need it, saying so on one line;
+/// under `CI` (which always has `../shared`) a missing corpus fails them instead, so CI can
+/// never pass by skipping.
+pub fn real_pages() -> Option<PathBuf> {
+    let dir = std::env::var_os("VENDORSCAN_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/corpus/real-pages"));
+    if dir.join("SOURCES.tsv").is_file() {
+        return Some(dir);
+    }
+    let why = format!(
+        "the real-pages corpus is not at {} (it comes with ../shared beside the repository; \
+         set VENDORSCAN_CORPUS=DIR to use another copy)",
+        dir.display()
+    );
+    assert!(std::env::var_os("CI").is_none(), "{why}");
+    eprintln!("skipped: {why}");
+    None
+}
+
 /// Run the real binary with a scrubbed environment (no CI, colours or proxies leaking in).
 pub fn vendorscan(args: &[&str]) -> Output {
     vendorscan_with_stdin(args, "")

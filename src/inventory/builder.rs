@@ -1,0 +1,526 @@
+//! The streaming builder: pages in, one [`Inventory`] out.
+//!
+//! Enters: [`PageRecord`]s one at a time (as the crawl, the local walk or the browser phase
+//! delivers them), the run's [`RunInfo`], the [`Scope`] and the [`VendorDb`]. Leaves: the
+//! sorted, immutable [`Inventory`]. A page's references are classified and folded in when it
+//! arrives and then dropped, so memory holds each distinct reference once plus a small
+//! record per occurrence. Everything is sorted in [`Builder::finish`], once, so two runs over
+//! the same site give the same bytes.
+
+use super::classify;
+use super::contract::{
+    BrowserOut, CompanyOut, CookieOut, CookieRef, DataOut, HostOut, Inventory, Mode, OccurrenceOut, PageOut,
+    PageVisitOut, Party, REPORT_SCHEMA_VERSION, ResourceOut, Source, StorageOut, Summary, TagIdOut, Tool, UnknownHost,
+    VendorOut,
+};
+use super::visit::match_key;
+use crate::model::{FastMap, PageOutcome, PageRecord, ResourceKind};
+use crate::scope::{Scope, registrable_domain};
+use crate::vendors::VendorDb;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// What the run was pointed at, for the report header.
+pub struct RunInfo<'a> {
+    pub mode: Mode,
+    pub targets: Vec<String>,
+    pub scope: &'a Scope,
+    pub complete: bool,
+    pub page_limit_reached: bool,
+    /// `[payment-pages] paths` from the policy.
+    pub payment_paths: Option<globset::GlobSet>,
+    /// Treat pages with card inputs as payment pages.
+    pub detect_payment_pages: bool,
+    /// List first-party assets (see [`is_asset`]) in `resources`, not only count them.
+    pub list_assets: bool,
+    /// Browser mode: the browser's product string and timings.
+    pub browser: Option<BrowserInfo>,
+}
+
+impl<'a> RunInfo<'a> {
+    /// A run as it starts: not yet known to be cut short, card inputs mark payment pages,
+    /// first-party assets counted but not listed, no browser.
+    pub fn new(mode: Mode, targets: Vec<String>, scope: &'a Scope) -> Self {
+        RunInfo {
+            mode,
+            targets,
+            scope,
+            complete: true,
+            page_limit_reached: false,
+            payment_paths: None,
+            detect_payment_pages: true,
+            list_assets: false,
+            browser: None,
+        }
+    }
+}
+
+pub struct BrowserInfo {
+    pub product: String,
+    pub settle_ms: u64,
+    pub page_timeout_ms: u64,
+}
+
+#[derive(Default)]
+pub(super) struct VendorAcc {
+    pub(super) hosts: BTreeSet<HostOut>,
+    /// Shared with the occurrences: a page URL is stored once however many vendors it has.
+    pub(super) pages: BTreeSet<Arc<str>>,
+    pub(super) kinds: BTreeSet<ResourceKind>,
+    pub(super) sources: BTreeSet<Source>,
+    pub(super) loaded_by: BTreeSet<String>,
+    pub(super) loads: BTreeSet<String>,
+    pub(super) cookies: BTreeSet<CookieRef>,
+    pub(super) storage: BTreeSet<String>,
+    pub(super) tag_ids: BTreeSet<TagIdOut>,
+    pub(super) resources: usize,
+    pub(super) third_party: bool,
+}
+
+#[derive(Default)]
+pub(super) struct UnknownAcc {
+    pub(super) pages: BTreeSet<Arc<str>>,
+    pub(super) kinds: BTreeSet<ResourceKind>,
+    pub(super) sources: BTreeSet<Source>,
+    pub(super) loaded_by: BTreeSet<String>,
+    pub(super) resources: usize,
+}
+
+/// The running totals of one [`build`].
+pub(super) struct Acc<'a> {
+    pub(super) scope: &'a Scope,
+    pub(super) db: &'a VendorDb,
+    pub(super) vendors: BTreeMap<String, VendorAcc>,
+    pub(super) unknown: BTreeMap<String, UnknownAcc>,
+    pub(super) third_hosts: BTreeSet<String>,
+    pub(super) summary: Summary,
+    pub(super) cookies: BTreeMap<(String, String, String), CookieOut>,
+    pub(super) storage: BTreeMap<(&'static str, String, String, Option<String>), StorageOut>,
+}
+
+impl Acc<'_> {
+    /// Count one reference to `host` on `page`.
+    pub(super) fn count(
+        &mut self,
+        host: &str,
+        kind: ResourceKind,
+        source: Source,
+        page: &Arc<str>,
+    ) -> (Party, Option<String>) {
+        let (party, found) = classify(host, self.scope, self.db);
+        // Called once per reference (about 90 a page): look before copying a string in.
+        if party == Party::Third {
+            self.summary.third_party_resources += 1;
+            if !self.third_hosts.contains(host) {
+                self.third_hosts.insert(host.to_owned());
+            }
+        }
+        match (&found, party) {
+            (Some(m), _) => {
+                if !self.vendors.contains_key(&m.vendor.id) {
+                    self.vendors.insert(m.vendor.id.clone(), VendorAcc::default());
+                }
+                let acc = self.vendors.get_mut(&m.vendor.id).expect("inserted above");
+                if !acc.hosts.iter().any(|h| h.host == host) {
+                    acc.hosts.insert(HostOut { host: host.to_owned(), matched: m.rule.describe() });
+                }
+                acc.pages.insert(page.clone());
+                acc.kinds.insert(kind);
+                acc.sources.insert(source);
+                acc.resources += 1;
+                acc.third_party |= party == Party::Third;
+            }
+            (None, Party::Third) => {
+                if !self.unknown.contains_key(host) {
+                    self.unknown.insert(host.to_owned(), UnknownAcc::default());
+                }
+                let acc = self.unknown.get_mut(host).expect("inserted above");
+                acc.pages.insert(page.clone());
+                acc.kinds.insert(kind);
+                acc.sources.insert(source);
+                acc.resources += 1;
+            }
+            (None, Party::First) => {}
+        }
+        (party, found.map(|m| m.vendor.id.clone()))
+    }
+}
+
+/// Build the inventory of a run in one go (local scans, tests, browser mode).
+pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Inventory {
+    let mut b = Builder::new(info, db);
+    for page in pages {
+        b.add(page);
+    }
+    b.finish()
+}
+
+/// What makes two references the same resource: everything written in the page except
+/// where. Occurrences (page, line) hang off it. Its order (URL first) is the report's.
+#[derive(PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) struct RefKey {
+    pub(super) url: String,
+    pub(super) kind: ResourceKind,
+    pub(super) element: String,
+    pub(super) attribute: String,
+    pub(super) raw: String,
+    pub(super) in_noscript: bool,
+    pub(super) attrs: BTreeMap<String, String>,
+}
+
+/// A resource being built: what the key does not hold.
+pub(super) struct Group {
+    pub(super) host: String,
+    pub(super) party: Party,
+    pub(super) vendor: Option<String>,
+    pub(super) occurrences: Vec<OccurrenceOut>,
+}
+
+/// The report built page by page, as the crawl delivers them: a page's references are
+/// classified and folded into the inventory when it arrives and then dropped, so memory
+/// holds each distinct reference once plus a small record per occurrence, never a page's
+/// references for the whole run.
+pub struct Builder<'a> {
+    pub(super) acc: Acc<'a>,
+    pub(super) info: RunInfo<'a>,
+    pub(super) index: FastMap<RefKey, usize>,
+    pub(super) groups: Vec<Group>,
+    pub(super) pages: Vec<PageOut>,
+    pub(super) occurrences: usize,
+    pub(super) visited: usize,
+    pub(super) visits_failed: usize,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(info: RunInfo<'a>, db: &'a VendorDb) -> Self {
+        Builder {
+            acc: Acc {
+                scope: info.scope,
+                db,
+                vendors: BTreeMap::new(),
+                unknown: BTreeMap::new(),
+                third_hosts: BTreeSet::new(),
+                summary: Summary::default(),
+                cookies: BTreeMap::new(),
+                storage: BTreeMap::new(),
+            },
+            info,
+            index: FastMap::default(),
+            groups: Vec::new(),
+            pages: Vec::new(),
+            occurrences: 0,
+            visited: 0,
+            visits_failed: 0,
+        }
+    }
+
+    /// How the run ended, known only after the crawl (and the browser phase).
+    pub fn set_end(&mut self, complete: bool, page_limit_reached: bool, browser: Option<BrowserInfo>) {
+        self.info.complete = complete;
+        self.info.page_limit_reached = page_limit_reached;
+        self.info.browser = browser;
+    }
+
+    /// The pages added so far, in the order they came.
+    pub fn pages(&self) -> &[PageOut] {
+        &self.pages
+    }
+
+    /// A first-party asset is counted (in the page's and the run's totals); it is listed
+    /// only with `--all-resources`. True when it is counted and not to be listed.
+    pub(super) fn unlisted_asset(&mut self, party: Party, kind: ResourceKind) -> bool {
+        if party != Party::First || !is_asset(kind) {
+            return false;
+        }
+        self.acc.summary.first_party_assets += 1;
+        if self.info.list_assets {
+            return false;
+        }
+        self.occurrences += 1;
+        true
+    }
+
+    /// Record one occurrence of the reference `key`, a new resource when the key is new;
+    /// returns where it went (resource, occurrence), for the browser visit to update.
+    pub(super) fn occur(
+        &mut self,
+        key: RefKey,
+        host: &str,
+        party: Party,
+        vendor: Option<String>,
+        occ: OccurrenceOut,
+    ) -> (usize, usize) {
+        self.occurrences += 1;
+        let g = match self.index.get(&key) {
+            Some(&g) => g,
+            None => {
+                let g = self.groups.len();
+                self.groups.push(Group { host: host.to_owned(), party, vendor, occurrences: Vec::new() });
+                self.index.insert(key, g);
+                g
+            }
+        };
+        let list = &mut self.groups[g].occurrences;
+        list.push(occ);
+        (g, list.len() - 1)
+    }
+
+    /// Fold one page in.
+    pub fn add(&mut self, page: PageRecord) {
+        match page.outcome {
+            PageOutcome::Scanned => self.acc.summary.pages_scanned += 1,
+            PageOutcome::Failed => self.acc.summary.pages_failed += 1,
+            PageOutcome::Skipped => self.acc.summary.pages_skipped += 1,
+        }
+        // The page as a user knows it: where the content came from.
+        let page_url: Arc<str> = page.final_url.as_deref().unwrap_or(&page.url).into();
+        let first_occurrence = self.occurrences;
+        // Browser mode matches the visit's requests against this page's markup references.
+        let mut markup: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for res in page.resources {
+            let host = res.url.host_str().unwrap_or("").to_owned();
+            let (party, vendor) = self.acc.count(&host, res.kind, Source::Markup, &page_url);
+            let match_on = page.visit.is_some().then(|| match_key(res.url.as_str()));
+            if self.unlisted_asset(party, res.kind) {
+                // Known to be in the markup, so the browser's request for it is not counted again.
+                if let Some(k) = match_on {
+                    markup.entry(k).or_default();
+                }
+                continue;
+            }
+            let ev = res.evidence;
+            let key = RefKey {
+                url: res.url.into(),
+                kind: res.kind,
+                element: ev.element,
+                attribute: ev.attribute,
+                raw: ev.raw,
+                in_noscript: ev.in_noscript,
+                attrs: ev.attrs,
+            };
+            let occ = OccurrenceOut { page: page_url.clone(), line: ev.line, source: Source::Markup, runtime: None };
+            let at = self.occur(key, &host, party, vendor, occ);
+            if let Some(k) = match_on {
+                markup.entry(k).or_default().push(at);
+            }
+        }
+        let mut visit_out = None;
+        if let Some(visit) = &page.visit {
+            self.visited += 1;
+            self.visits_failed += usize::from(visit.failed);
+            self.merge_visit(markup, visit, &page_url);
+            self.acc.note_cookies(visit, &page_url);
+            self.acc.note_storage(visit, &page_url);
+            visit_out = Some(PageVisitOut {
+                complete: !visit.failed,
+                error: visit.error.clone(),
+                requests: visit.requests.len(),
+                cookies: visit.cookies.len(),
+            });
+        }
+        // A tag ID names the account that receives the data. It also names the vendor when
+        // the vendor's own host is not in the markup (GA4's `G-` ID is loaded through
+        // googletagmanager.com, the data goes to google-analytics.com).
+        for tag in &page.tag_ids {
+            if let Some(m) = self.acc.db.lookup(tag.vendor_host) {
+                let v = self.acc.vendors.entry(m.vendor.id.clone()).or_default();
+                v.tag_ids.insert(TagIdOut { kind: tag.kind, value: tag.value.clone() });
+                v.pages.insert(page_url.clone());
+                v.third_party |= !self.info.scope.is_first_party(tag.vendor_host);
+            }
+        }
+        let payment_page = page.sensitive_inputs && self.info.detect_payment_pages
+            || self.info.payment_paths.as_ref().is_some_and(|g| g.is_match(page_path(&page_url)));
+        self.pages.push(PageOut {
+            url: page.url,
+            final_url: page.final_url,
+            file: page.file,
+            depth: page.depth,
+            status: page.status,
+            outcome: page.outcome,
+            error: page.error,
+            skip: page.skip,
+            truncated: page.truncated,
+            resources: self.occurrences - first_occurrence,
+            visit: visit_out,
+            payment_page,
+        });
+    }
+
+    /// Sort everything and hand over the inventory.
+    pub fn finish(self) -> Inventory {
+        let Builder { acc, info, index, groups, pages: mut page_out, occurrences, visited, visits_failed } = self;
+        let db = acc.db;
+        // Each key beside its group (the index maps one to the other), then in report order.
+        let mut keyed: Vec<(usize, RefKey)> = index.into_iter().map(|(key, g)| (g, key)).collect();
+        keyed.sort_unstable_by_key(|(g, _)| *g);
+        let mut entries: Vec<(RefKey, Group)> = keyed.into_iter().map(|(_, key)| key).zip(groups).collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let resources: Vec<ResourceOut> = entries
+            .into_iter()
+            .map(|(key, mut group)| {
+                group.occurrences.sort_by(|a, b| (&a.page, a.line, a.source).cmp(&(&b.page, b.line, b.source)));
+                let sources: BTreeSet<Source> = group.occurrences.iter().map(|o| o.source).collect();
+                let source = match collapse(sources).as_slice() {
+                    [one] => *one,
+                    _ => Source::Both,
+                };
+                ResourceOut {
+                    url: key.url,
+                    host: group.host,
+                    kind: key.kind,
+                    party: group.party,
+                    vendor: group.vendor,
+                    element: key.element,
+                    attribute: key.attribute,
+                    raw: key.raw,
+                    in_noscript: key.in_noscript,
+                    attributes: key.attrs,
+                    source,
+                    occurrences: group.occurrences,
+                    content: None,
+                    content_error: None,
+                }
+            })
+            .collect();
+        let Acc { vendors, unknown, third_hosts, mut summary, cookies, storage, .. } = acc;
+
+        let mut vendor_out: Vec<VendorOut> = vendors
+            .into_iter()
+            .filter_map(|(id, acc)| {
+                let v = db.get(&id)?;
+                Some(VendorOut {
+                    id,
+                    name: v.name.clone(),
+                    company: v.company.clone(),
+                    parent: v.parent.clone(),
+                    categories: v.categories.clone(),
+                    data_received: v
+                        .data_received
+                        .iter()
+                        .map(|d| DataOut { kind: d.kind.clone(), basis: d.basis.as_str() })
+                        .collect(),
+                    homepage: v.homepage.clone(),
+                    privacy_policy: v.privacy_policy.clone(),
+                    hosts: acc.hosts.into_iter().collect(),
+                    pages: acc.pages.into_iter().collect(),
+                    kinds: acc.kinds.into_iter().collect(),
+                    sources: collapse(acc.sources),
+                    loaded_by: acc.loaded_by.into_iter().collect(),
+                    loads: acc.loads.into_iter().collect(),
+                    cookies: acc.cookies.into_iter().collect(),
+                    storage: acc.storage.into_iter().collect(),
+                    tag_ids: acc.tag_ids.into_iter().collect(),
+                    resources: acc.resources,
+                    first_party: !acc.third_party,
+                })
+            })
+            .collect();
+        vendor_out.sort_by(|a, b| a.id.cmp(&b.id));
+
+        let mut companies: BTreeMap<&str, CompanyOut> = BTreeMap::new();
+        for v in vendor_out.iter().filter(|v| !v.first_party) {
+            companies
+                .entry(&v.company)
+                .or_insert_with(|| CompanyOut { name: v.company.clone(), parent: v.parent.clone(), vendors: vec![] })
+                .vendors
+                .push(v.id.clone());
+        }
+        let companies: Vec<CompanyOut> = companies.into_values().collect();
+
+        let mut unknown_hosts: Vec<UnknownHost> = unknown
+            .into_iter()
+            .map(|(host, acc)| UnknownHost {
+                registrable_domain: registrable_domain(&host),
+                host,
+                pages: acc.pages.into_iter().collect(),
+                kinds: acc.kinds.into_iter().collect(),
+                sources: collapse(acc.sources),
+                loaded_by: acc.loaded_by.into_iter().collect(),
+                resources: acc.resources,
+            })
+            .collect();
+        unknown_hosts.sort_by(|a, b| (&a.registrable_domain, &a.host).cmp(&(&b.registrable_domain, &b.host)));
+
+        page_out.sort_by(|a, b| a.url.cmp(&b.url));
+
+        summary.resources = occurrences;
+        summary.third_party_hosts = third_hosts.len();
+        summary.vendors = vendor_out.iter().filter(|v| !v.first_party).count();
+        summary.companies = companies.len();
+        summary.unknown_hosts = unknown_hosts.len();
+
+        Inventory {
+            schema_version: REPORT_SCHEMA_VERSION,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+                vendor_db_version: db.file.db_version.clone(),
+            },
+            mode: info.mode,
+            targets: info.targets,
+            first_party: info.scope.domains().map(str::to_owned).collect(),
+            complete: info.complete,
+            page_limit_reached: info.page_limit_reached,
+            summary,
+            pages: page_out,
+            vendors: vendor_out,
+            companies,
+            unknown_hosts,
+            resources,
+            cookies: info.browser.as_ref().map(|_| cookies.into_values().collect()),
+            storage: info.browser.as_ref().map(|_| storage.into_values().collect()),
+            browser: info.browser.map(|b| BrowserOut {
+                product: b.product,
+                settle_ms: b.settle_ms,
+                page_timeout_ms: b.page_timeout_ms,
+                pages_visited: visited,
+                pages_failed: visits_failed,
+            }),
+        }
+    }
+}
+
+/// `{markup, runtime}` reads as "both"; a vendor's `sources` is then `[both]`.
+fn collapse(sources: BTreeSet<Source>) -> Vec<Source> {
+    if sources.contains(&Source::Markup) && sources.contains(&Source::Runtime) {
+        vec![Source::Both]
+    } else {
+        sources.into_iter().collect()
+    }
+}
+
+/// Kinds that only fetch passive content. From the store's own servers they send no
+/// visitor data to anyone else, and a large store has tens of thousands (every product
+/// photo in every size), so by default they are counted, not listed. Scripts, frames,
+/// forms, stylesheets, pixels and browser-mode requests (a first-party endpoint may be a
+/// server-side tag that forwards data) are always listed.
+pub fn is_asset(kind: ResourceKind) -> bool {
+    use ResourceKind as K;
+    matches!(
+        kind,
+        K::Image
+            | K::Media
+            | K::Icon
+            | K::Font
+            | K::CssUrl
+            | K::Preload
+            | K::Prefetch
+            | K::Preconnect
+            | K::DnsPrefetch
+            | K::Manifest
+    )
+}
+
+/// The path of a page URL, as policy patterns see it (`/checkout/`); the whole string
+/// when it is not a URL.
+pub fn page_path(page: &str) -> &str {
+    match page.find("://") {
+        Some(i) => {
+            let rest = &page[i + 3..];
+            let path = rest.find('/').map_or("/", |j| &rest[j..]);
+            path.split(['?', '#']).next().unwrap_or(path)
+        }
+        None => page,
+    }
+}

@@ -1,0 +1,405 @@
+//! The inventory's contract types: the exact shape of the JSON report's inventory part.
+//!
+//! Enters: nothing (plain data). Leaves: the types `docs/json-report.md` documents, field for
+//! field; `crate::report::Report` adds the assessment (policy verdict, findings, changes)
+//! around them. Changing a field here changes the public JSON: bump
+//! [`REPORT_SCHEMA_VERSION`] and document it.
+
+use crate::model::{CookieVia, InitiatorKind, PageOutcome, ResourceKind, SkipReason};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// 2: `resources[]` lists each distinct reference once, with its `occurrences` (page, line,
+/// source, runtime); 1 listed one entry per occurrence. Baselines of both are read.
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
+
+/// What a run read: a live site (`crawl`) or files on disk (`local`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Mode {
+    Crawl,
+    Local,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Party {
+    First,
+    Third,
+}
+
+/// The classified inventory of one run: which pages were scanned, which vendors, companies
+/// and unknown hosts receive data from them, and every distinct reference with the places it
+/// occurs. Built once by [`crate::inventory::Builder`] and then only read: the assessment
+/// (findings, changes, the verdict) wraps it in `crate::report::Report` instead of being
+/// filled into it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inventory {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub mode: Mode,
+    pub targets: Vec<String>,
+    pub first_party: Vec<String>,
+    /// False when the run stopped before it was done (the list of pages is then partial).
+    pub complete: bool,
+    /// `--max-pages` turned away pages the crawl had found: the store has more pages than
+    /// this report covers.
+    pub page_limit_reached: bool,
+    pub summary: Summary,
+    pub pages: Vec<PageOut>,
+    pub vendors: Vec<VendorOut>,
+    pub companies: Vec<CompanyOut>,
+    pub unknown_hosts: Vec<UnknownHost>,
+    pub resources: Vec<ResourceOut>,
+    /// Browser mode: the cookies in the jar after each visit, merged over pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cookies: Option<Vec<CookieOut>>,
+    /// Browser mode: `localStorage` / `sessionStorage` writes, merged over pages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Vec<StorageOut>>,
+    /// Browser mode: which browser ran and how; absent for a static scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browser: Option<BrowserOut>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+    pub vendor_db_version: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub pages_scanned: usize,
+    pub pages_failed: usize,
+    pub pages_skipped: usize,
+    pub resources: usize,
+    /// First-party images, media, icons, fonts, CSS `url()`s and resource hints: counted in
+    /// `resources`, listed only with `--all-resources`.
+    pub first_party_assets: usize,
+    pub third_party_resources: usize,
+    pub third_party_hosts: usize,
+    pub vendors: usize,
+    pub companies: usize,
+    pub unknown_hosts: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageOut {
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    pub depth: u32,
+    pub status: Option<u16>,
+    pub outcome: PageOutcome,
+    pub error: Option<String>,
+    /// Not in the JSON (schema 2): what the `help:` line of a run that scanned nothing reads.
+    #[serde(skip)]
+    pub skip: Option<SkipReason>,
+    pub truncated: bool,
+    pub resources: usize,
+    /// Browser mode: how the visit of this page went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visit: Option<PageVisitOut>,
+    /// In PCI DSS scope: matched `[payment-pages] paths`, or has card fields (card number,
+    /// CVC, expiry; when `detect` is on).
+    pub payment_page: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct TagIdOut {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DataOut {
+    pub kind: String,
+    pub basis: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VendorOut {
+    pub id: String,
+    pub name: String,
+    pub company: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    pub categories: Vec<String>,
+    pub data_received: Vec<DataOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub homepage: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy_policy: Option<String>,
+    /// The hosts seen on this run, and the database rule each matched.
+    pub hosts: Vec<HostOut>,
+    pub pages: Vec<Arc<str>>,
+    /// How the vendor is referenced; empty when only a tag ID in a script names it.
+    pub kinds: Vec<ResourceKind>,
+    /// Where it was seen: `markup` (in the served HTML), `runtime` (requested in the
+    /// browser only), or both.
+    pub sources: Vec<Source>,
+    /// Browser mode: who made the requests to it: `page` (the page's markup or inline
+    /// scripts), a vendor id, or `host/path` of an unknown or first-party script.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loaded_by: Vec<String>,
+    /// Browser mode: what its scripts and frames requested in turn (vendor ids or hosts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loads: Vec<String>,
+    /// Browser mode: cookies it set (by header or script) or that live on its domains.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cookies: Vec<CookieRef>,
+    /// Browser mode: Web Storage keys its scripts wrote (`local:key`, `session:key`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<String>,
+    pub tag_ids: Vec<TagIdOut>,
+    pub resources: usize,
+    /// True when the resources are all first party (e.g. the store runs on this platform's domain).
+    pub first_party: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct HostOut {
+    pub host: String,
+    pub matched: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompanyOut {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    pub vendors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnknownHost {
+    pub host: String,
+    pub registrable_domain: String,
+    pub pages: Vec<Arc<str>>,
+    pub kinds: Vec<ResourceKind>,
+    pub sources: Vec<Source>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub loaded_by: Vec<String>,
+    pub resources: usize,
+}
+
+/// Where a reference was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// In the HTML the server sent: edit the template.
+    Markup,
+    /// Requested in the browser only: injected by a script (edit the tag manager or the
+    /// script that loads it).
+    Runtime,
+    /// Both written in the HTML and requested by the browser.
+    Both,
+}
+
+/// Browser mode: what the browser did with one reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeOut {
+    /// Chromium's resource type (`Script`, `Image`, `Ping`, `XHR`, `Fetch`, `Document`...).
+    #[serde(rename = "type")]
+    pub cdp_type: String,
+    pub method: String,
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// The frame's document URL, when an iframe (not the page) made the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<String>,
+    pub initiator: InitiatorKind,
+    /// The script (or document, or stylesheet) that issued the request; absent when the
+    /// page itself did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loaded_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loaded_by_line: Option<u32>,
+    /// The loaders from the page down, outermost first (`[tag manager, vendor script]`).
+    pub chain: Vec<String>,
+    /// How many times the page requested this URL as this kind.
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CookieRef {
+    pub name: String,
+    pub domain: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CookieOut {
+    pub name: String,
+    pub domain: String,
+    pub path: String,
+    /// Days from the visit until it expires (two decimals); absent for a session cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime_days: Option<f64>,
+    pub session: bool,
+    pub secure: bool,
+    pub http_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_site: Option<String>,
+    /// `first` when the cookie's domain is the store's, else `third`.
+    pub party: Party,
+    /// `header` (Set-Cookie), `script` (document.cookie) or `unknown`.
+    pub via: CookieVia,
+    /// The response or script URL that set it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_by_host: Option<String>,
+    /// The vendor behind the setter (or behind the cookie's domain when the setter is unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// The browser refused to store it: Chromium's reasons. The attempt is still reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<String>,
+    pub pages: BTreeSet<String>,
+}
+
+impl CookieOut {
+    pub fn party_label(&self) -> &'static str {
+        match self.party {
+            Party::First => "first",
+            Party::Third => "third",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StorageOut {
+    /// `local` or `session`.
+    pub area: &'static str,
+    pub origin: String,
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
+    /// `first` or `third`: the party of the script that wrote it.
+    pub party: Party,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    pub pages: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageVisitOut {
+    /// False when the visit failed or was cut: see `error`.
+    pub complete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub requests: usize,
+    pub cookies: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BrowserOut {
+    /// The browser's product string, e.g. `HeadlessChrome/156.0.8078.114`.
+    pub product: String,
+    pub settle_ms: u64,
+    pub page_timeout_ms: u64,
+    pub pages_visited: usize,
+    pub pages_failed: usize,
+}
+
+/// One distinct reference: what is written (URL, kind, element, attribute, raw text, kept
+/// attributes) and every page and line it is written on. A tag in the store's template is
+/// one entry with a thousand occurrences, not a thousand entries: memory and output grow
+/// with the distinct references, not with pages times references (schema 2).
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceOut {
+    pub url: String,
+    pub host: String,
+    pub kind: ResourceKind,
+    pub party: Party,
+    pub vendor: Option<String>,
+    pub element: String,
+    pub attribute: String,
+    pub raw: String,
+    pub in_noscript: bool,
+    pub attributes: BTreeMap<String, String>,
+    /// `markup`, `runtime`, or `both` over all its occurrences.
+    pub source: Source,
+    /// Where it was found, sorted by page, then line.
+    pub occurrences: Vec<OccurrenceOut>,
+    /// Digest of the script body (`--hash-scripts`, third-party scripts on payment pages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<ContentHash>,
+    /// Why `--hash-scripts` could not fetch the script.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_error: Option<String>,
+}
+
+/// One place a resource was found.
+#[derive(Debug, Clone, Serialize)]
+pub struct OccurrenceOut {
+    /// Shared by every occurrence on the page: a page URL is stored once, not once per reference.
+    pub page: Arc<str>,
+    /// 1-based line in the page source; `0` for a reference only the browser requested.
+    pub line: u32,
+    pub source: Source,
+    /// Browser mode: the request the browser made for it on this page.
+    /// Boxed: most occurrences have none, and a static crawl holds ~90 per page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<Box<RuntimeOut>>,
+}
+
+/// A resource seen from one of its occurrences: the per-page view the checks need. Derefs
+/// to the resource, so `o.url` and `o.kind` read through while `o.page`, `o.line`,
+/// `o.source` and `o.runtime` are the occurrence's own.
+#[derive(Debug, Clone, Copy)]
+pub struct Occurrence<'a> {
+    pub res: &'a ResourceOut,
+    pub page: &'a str,
+    pub line: u32,
+    pub source: Source,
+    pub runtime: Option<&'a RuntimeOut>,
+}
+
+impl std::ops::Deref for Occurrence<'_> {
+    type Target = ResourceOut;
+    fn deref(&self) -> &ResourceOut {
+        self.res
+    }
+}
+
+impl ResourceOut {
+    /// This resource's occurrences, each seen as an [`Occurrence`].
+    pub fn each(&self) -> impl Iterator<Item = Occurrence<'_>> {
+        self.occurrences.iter().map(move |o| Occurrence {
+            res: self,
+            page: &o.page,
+            line: o.line,
+            source: o.source,
+            runtime: o.runtime.as_deref(),
+        })
+    }
+}
+
+impl Inventory {
+    /// Every occurrence of every resource, in report order.
+    pub fn occurrences(&self) -> impl Iterator<Item = Occurrence<'_>> {
+        self.resources.iter().flat_map(ResourceOut::each)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ContentHash {
+    /// Hex SHA-256 of the body as served (after HTTP decompression).
+    pub sha256: String,
+    /// The SRI value for an `integrity` attribute (`sha384-...`).
+    pub sri: String,
+}

@@ -1,0 +1,221 @@
+//! Browser visits merged into the inventory: requests, loader edges, cookies and storage.
+//!
+//! Enters: one page's [`Visit`] (what Chromium saw) and the positions of that page's markup
+//! references in the [`Builder`]. Leaves: nothing but updates to the builder: a request for
+//! a URL the markup names marks that occurrence `both`; any other request becomes a
+//! `runtime` occurrence; every request adds a "who loaded whom" edge; cookies and Web
+//! Storage writes are merged over pages. Pure: the browser itself lives in `crate::browser`.
+
+use super::builder::{Acc, Builder, RefKey};
+use super::chain;
+use super::contract::{CookieOut, CookieRef, OccurrenceOut, Party, RuntimeOut, Source, StorageOut};
+use crate::model::{CookieVia, ResourceKind, Visit};
+use crate::scope::host_of;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+impl Acc<'_> {
+    /// A source seen again by the browser: the vendor (or unknown host) now counts as
+    /// seen in both places.
+    pub(super) fn also_runtime(&mut self, host: &str) {
+        if let Some(m) = self.db.lookup(host) {
+            self.vendors.entry(m.vendor.id.clone()).or_default().sources.insert(Source::Runtime);
+        } else if let Some(acc) = self.unknown.get_mut(host) {
+            acc.sources.insert(Source::Runtime);
+        }
+    }
+
+    /// The cookies a visit left (or tried to set), merged by (domain, name, path).
+    pub(super) fn note_cookies(&mut self, visit: &Visit, page: &str) {
+        for c in &visit.cookies {
+            let set_by_host = c.set_by.as_deref().and_then(host_of);
+            let domain_host = c.domain.trim_start_matches('.');
+            let vendor = set_by_host
+                .as_deref()
+                .and_then(|h| self.db.lookup(h))
+                .or_else(|| self.db.lookup(domain_host))
+                .map(|m| m.vendor.id.clone());
+            if let Some(id) = &vendor {
+                self.vendors
+                    .entry(id.clone())
+                    .or_default()
+                    .cookies
+                    .insert(CookieRef { name: c.name.clone(), domain: c.domain.clone() });
+            }
+            let seen = CookieOut {
+                name: c.name.clone(),
+                domain: c.domain.clone(),
+                path: c.path.clone(),
+                lifetime_days: c.lifetime_days,
+                session: c.lifetime_days.is_none(),
+                secure: c.secure,
+                http_only: c.http_only,
+                same_site: c.same_site.clone(),
+                party: if self.scope.is_first_party(domain_host) { Party::First } else { Party::Third },
+                via: c.via,
+                set_by: c.set_by.clone(),
+                set_by_host,
+                vendor,
+                blocked: c.blocked.clone(),
+                pages: BTreeSet::new(),
+            };
+            let key = (c.domain.clone(), c.name.clone(), c.path.clone());
+            let out = self.cookies.entry(key).or_insert_with(|| seen.clone());
+            // Pages arrive in crawl order, which varies: the attributes kept are the
+            // ones that sort first (a known setter before an unknown one), not the
+            // first page's.
+            if cookie_rank(&seen) < cookie_rank(out) {
+                let pages = std::mem::take(&mut out.pages);
+                *out = CookieOut { pages, ..seen };
+            }
+            out.pages.insert(page.to_owned());
+        }
+    }
+
+    /// The Web Storage writes of a visit, merged by (area, origin, key, script).
+    pub(super) fn note_storage(&mut self, visit: &Visit, page: &str) {
+        for w in &visit.storage {
+            let host = w.script.as_deref().and_then(host_of);
+            let vendor = host.as_deref().and_then(|h| self.db.lookup(h)).map(|m| m.vendor.id.clone());
+            if let Some(id) = &vendor {
+                self.vendors.entry(id.clone()).or_default().storage.insert(format!("{}:{}", w.area, w.key));
+            }
+            let party = match host.as_deref() {
+                Some(h) if !self.scope.is_first_party(h) => Party::Third,
+                _ => Party::First,
+            };
+            let key = (w.area, w.origin.clone(), w.key.clone(), w.script.clone());
+            self.storage
+                .entry(key)
+                .or_insert_with(|| StorageOut {
+                    area: w.area,
+                    origin: w.origin.clone(),
+                    key: w.key.clone(),
+                    script: w.script.clone(),
+                    party,
+                    vendor,
+                    pages: BTreeSet::new(),
+                })
+                .pages
+                .insert(page.to_owned());
+        }
+    }
+
+    /// How a loader is named in `loaded_by`: its vendor id, else the script itself
+    /// (`host/path`, no query), which is what a developer goes to edit.
+    fn entity(&self, url: &str) -> String {
+        let Ok(u) = url::Url::parse(url) else { return url.to_owned() };
+        let host = u.host_str().unwrap_or_default();
+        self.db.lookup(host).map_or_else(|| format!("{host}{}", u.path()), |m| m.vendor.id.clone())
+    }
+
+    /// `loader` requested something from `host`.
+    fn edge(&mut self, loader: Option<&str>, host: &str) {
+        let from = loader.map_or_else(|| "page".to_owned(), |u| self.entity(u));
+        let to = self.db.lookup(host).map_or_else(|| host.to_owned(), |m| m.vendor.id.clone());
+        if from == to {
+            return;
+        }
+        if let Some(m) = self.db.lookup(host) {
+            self.vendors.entry(m.vendor.id.clone()).or_default().loaded_by.insert(from.clone());
+        } else if let Some(acc) = self.unknown.get_mut(host) {
+            acc.loaded_by.insert(from.clone());
+        }
+        if let Some(acc) = self.vendors.get_mut(&from) {
+            acc.loads.insert(to);
+        }
+    }
+}
+
+/// The form in which a markup reference and a browser request are the same URL: no
+/// fragment (the browser never sends one), and `http:` as `https:` (the browser upgrades
+/// some hosts before it asks).
+pub(super) fn match_key(url: &str) -> String {
+    let url = url.split('#').next().unwrap_or(url);
+    match url.strip_prefix("http://") {
+        Some(rest) => format!("https://{rest}"),
+        None => url.to_owned(),
+    }
+}
+
+impl Builder<'_> {
+    /// Fold one page's browser requests into its resources: a request for a URL the markup
+    /// names marks that occurrence `both`; any other becomes a `runtime` occurrence (one per
+    /// URL and kind on the page, with a count). Every request adds its loader edge.
+    pub(super) fn merge_visit(&mut self, markup: HashMap<String, Vec<(usize, usize)>>, visit: &Visit, page: &Arc<str>) {
+        // Where this page's runtime-only requests went; `None` for an unlisted asset.
+        let mut runtime_only: HashMap<(String, ResourceKind), Option<(usize, usize)>> = HashMap::new();
+        for (i, req) in visit.requests.iter().enumerate() {
+            let url = req.url.to_string();
+            let host = req.url.host_str().unwrap_or("").to_owned();
+            let loader = chain::loaded_by(req, page);
+            let out = || RuntimeOut {
+                cdp_type: req.cdp_type.clone(),
+                method: req.method.clone(),
+                status: req.status,
+                failure: req.failure.clone(),
+                frame: req.frame.clone(),
+                initiator: req.initiator,
+                loaded_by: loader.map(str::to_owned),
+                loaded_by_line: loader.and(req.initiator_line),
+                chain: chain::chain(&visit.requests, i, page),
+                count: 1,
+            };
+            if let Some(at) = markup.get(&match_key(&url)) {
+                self.acc.edge(loader, &host);
+                for &(g, o) in at {
+                    let occ = &mut self.groups[g].occurrences[o];
+                    occ.source = Source::Both;
+                    match &mut occ.runtime {
+                        Some(rt) => rt.count += 1,
+                        None => occ.runtime = Some(Box::new(out())),
+                    }
+                }
+                self.acc.also_runtime(&host);
+                continue;
+            }
+            if let Some(&at) = runtime_only.get(&(url.clone(), req.kind)) {
+                if let Some(rt) = at.and_then(|(g, o)| self.groups[g].occurrences[o].runtime.as_mut()) {
+                    rt.count += 1;
+                }
+                self.acc.edge(loader, &host);
+                continue;
+            }
+            // Counted first, so an unknown host seen only now exists when its loader is noted.
+            let (party, vendor) = self.acc.count(&host, req.kind, Source::Runtime, page);
+            self.acc.edge(loader, &host);
+            if self.unlisted_asset(party, req.kind) {
+                // One count per URL and kind on the page, as for a listed runtime resource.
+                runtime_only.insert((url, req.kind), None);
+                continue;
+            }
+            let key = RefKey {
+                url: url.clone(),
+                kind: req.kind,
+                element: String::new(),
+                attribute: String::new(),
+                raw: String::new(),
+                in_noscript: false,
+                attrs: BTreeMap::new(),
+            };
+            let occ =
+                OccurrenceOut { page: page.clone(), line: 0, source: Source::Runtime, runtime: Some(Box::new(out())) };
+            let at = self.occur(key, &host, party, vendor, occ);
+            runtime_only.insert((url, req.kind), Some(at));
+        }
+    }
+}
+
+/// Which of two sightings of one cookie the report keeps: stored before blocked, a known
+/// setter before an unknown one, then the smallest values, so the choice never depends on
+/// the order pages were crawled in.
+fn cookie_rank(c: &CookieOut) -> impl Ord + '_ {
+    (
+        c.blocked.is_some(),
+        c.via == CookieVia::Unknown,
+        &c.set_by,
+        c.lifetime_days.map(|d| (d * 100.0) as i64),
+        &c.same_site,
+        (c.secure, c.http_only),
+    )
+}

@@ -1,0 +1,221 @@
+//! The scan pipeline: a planned [`Job`] in, an inventory and then an assessed report out.
+//!
+//! Enters: a [`Job`] (everything checked and resolved by `crate::plan` before any network
+//! work), the vendor database and a [`Progress`] sink. Leaves: [`Collected`] (the immutable
+//! inventory, whether the run was stopped, and the run-level error to return once the report
+//! is written), then, through [`hash_scripts`] and [`assess`], a [`Report`]. The order is the
+//! house's: crawl or read files → browser visits → inventory → script digests → baseline
+//! comparison → checks → verdict. Only [`collect`] and [`hash_scripts`] touch the network,
+//! each on a runtime of its own; [`assess`] is a plain function.
+
+use crate::baseline::{self, ReportView};
+use crate::browser::{self, BrowserConfig};
+use crate::checks;
+use crate::crawl::{self, CrawlConfig, fetch::FetchConfig};
+use crate::error::Error;
+use crate::inventory::{self, BrowserInfo, Inventory, Mode, PageOut, RunInfo};
+use crate::local;
+use crate::model::{PageOutcome, PageRecord, SkipReason};
+use crate::policy::Policy;
+use crate::progress::Progress;
+use crate::report::{Gate, Report};
+use crate::scope::Scope;
+use crate::vendors::VendorDb;
+use jiff::civil::Date;
+use std::path::PathBuf;
+use url::Url;
+
+/// Where the pages come from.
+pub enum Source {
+    /// A live store, crawled from its start URLs.
+    Crawl(CrawlConfig),
+    /// A file or folder on disk; `site` is where it will be served, when given.
+    Local { root: PathBuf, site: Option<Url>, max_body: usize },
+}
+
+/// One scan, fully planned: nothing in here is still to be parsed or checked.
+pub struct Job {
+    pub source: Source,
+    pub scope: Scope,
+    /// The targets as the report names them.
+    pub targets: Vec<String>,
+    /// `[payment-pages] paths` from the policy.
+    pub payment_paths: Option<globset::GlobSet>,
+    /// Pages with card inputs count as payment pages.
+    pub detect_payment_pages: bool,
+    /// `--all-resources`: list first-party assets, not only count them.
+    pub list_assets: bool,
+    /// `--browser`: Chromium found, and how to drive it.
+    pub browser: Option<BrowserConfig>,
+    /// The browser timings the report states.
+    pub browser_timing: (u64, u64),
+    /// How script digests are fetched (`--hash-scripts`): the crawl's headers and mappings.
+    pub fetch: FetchConfig,
+}
+
+impl Job {
+    pub fn mode(&self) -> Mode {
+        match self.source {
+            Source::Crawl(_) => Mode::Crawl,
+            Source::Local { .. } => Mode::Local,
+        }
+    }
+}
+
+/// A finished collection: the inventory, and the error to return after it is written.
+pub struct Collected {
+    pub inventory: Inventory,
+    /// Ctrl-C or SIGTERM stopped the run; the inventory covers the pages scanned so far.
+    pub interrupted: bool,
+    /// The run's error, returned only after the report is written: nothing could be
+    /// scanned, or the browser would not start (the static results are then reported).
+    pub deferred_error: Option<Error>,
+}
+
+/// Read the pages (crawl or files), visit them in the browser when asked, and build the
+/// inventory.
+pub fn collect(job: &Job, db: &VendorDb, progress: &dyn Progress) -> Result<Collected, Error> {
+    let rt = runtime()?;
+    let info = RunInfo {
+        payment_paths: job.payment_paths.clone(),
+        detect_payment_pages: job.detect_payment_pages,
+        list_assets: job.list_assets,
+        ..RunInfo::new(job.mode(), job.targets.clone(), &job.scope)
+    };
+    let mut builder = inventory::Builder::new(info, db);
+    let (mut interrupted, mut page_limit_reached) = (false, false);
+    // Installed before the first phase that listens for it (a local scan without the
+    // browser keeps the default: Ctrl-C ends the process).
+    let mut stop: Option<crawl::Stop> = None;
+    // A static scan folds each page into the inventory as it arrives, so memory holds the
+    // inventory, not every page's references. Browser mode visits the pages after the
+    // crawl and merges each visit with its page's markup, so it keeps the records until then.
+    let mut kept: Vec<PageRecord> = Vec::new();
+    {
+        let keep = job.browser.is_some();
+        let mut on_page = |p: PageRecord| if keep { kept.push(p) } else { builder.add(p) };
+        match &job.source {
+            Source::Crawl(cfg) => {
+                let stop = stop.get_or_insert_with(|| crawl::Stop::install(&rt));
+                let result = rt.block_on(crawl::crawl_into(cfg.clone(), progress, stop, &mut on_page))?;
+                interrupted = result.interrupted;
+                page_limit_reached = result.budget_spent;
+            }
+            Source::Local { root, site, max_body } => {
+                let files = local::html_files(root)?;
+                progress.set_length(files.len() as u64);
+                for f in &files {
+                    progress.inc(1);
+                    on_page(local::scan_file(root, f, site.as_ref(), *max_body));
+                }
+            }
+        }
+    }
+    let (mut browser_info, mut browser_failed) = (None, None);
+    if let (Some(cfg), false) = (&job.browser, interrupted) {
+        let wanted: Vec<(usize, Url)> = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.outcome == PageOutcome::Scanned)
+            .filter_map(|(i, p)| Url::parse(p.final_url.as_deref().unwrap_or(&p.url)).ok().map(|u| (i, u)))
+            .collect();
+        let stop = stop.get_or_insert_with(|| crawl::Stop::install(&rt)).clone();
+        match rt.block_on(browser::visit_pages(cfg, wanted, progress, &stop)) {
+            Ok(run) => {
+                for (i, visit) in run.visits {
+                    kept[i].visit = Some(visit);
+                }
+                interrupted |= run.interrupted;
+                let (settle_ms, page_timeout_ms) = job.browser_timing;
+                browser_info = Some(BrowserInfo { product: run.version, settle_ms, page_timeout_ms });
+            }
+            // The browser would not start: the static results are still reported (and
+            // the run still fails with the browser's error after the report is written).
+            Err(e) => browser_failed = Some(e),
+        }
+    }
+    for page in kept {
+        builder.add(page);
+    }
+    if interrupted {
+        // Dropping the runtime would wait for an extraction still running on the
+        // blocking pool; the user asked to stop now.
+        rt.shutdown_background();
+    }
+    progress.finish();
+    let nothing = !interrupted && !builder.pages().iter().any(|p| p.outcome == PageOutcome::Scanned);
+    let why = nothing.then(|| nothing_scanned(builder.pages(), job)).or(browser_failed);
+    builder.set_end(!interrupted, page_limit_reached, browser_info);
+    Ok(Collected { inventory: builder.finish(), interrupted, deferred_error: why })
+}
+
+/// `--hash-scripts`: fetch the third-party scripts of payment pages and record their
+/// digests. A script that cannot be fetched keeps no digest and says why.
+pub fn hash_scripts(inventory: Inventory, fetch: &FetchConfig) -> Result<Inventory, Error> {
+    let urls: Vec<Url> = inventory.payment_scripts().iter().filter_map(|u| Url::parse(u).ok()).collect();
+    if urls.is_empty() {
+        return Ok(inventory);
+    }
+    let digests = runtime()?.block_on(crawl::fetch::hash_scripts(fetch, urls))?;
+    let digests: inventory::Digests = digests
+        .into_iter()
+        .map(|(url, got)| (url, got.map(|(sha256, sri)| inventory::ContentHash { sha256, sri })))
+        .collect();
+    Ok(inventory.with_digests(&digests))
+}
+
+/// What the inventory is judged against.
+pub struct Judge<'a> {
+    pub policy: &'a Policy,
+    /// `--baseline`: its name as given, and what it holds.
+    pub baseline: Option<(String, &'a ReportView)>,
+    /// The date approvals expire against.
+    pub today: Date,
+    pub fail_on_new: bool,
+}
+
+/// Compare with the baseline, run the checks, decide the verdict.
+pub fn assess(inventory: Inventory, judge: &Judge, db: &VendorDb) -> Report {
+    let changes =
+        judge.baseline.as_ref().map(|(name, old)| baseline::compare(name, old, &baseline::view_of(&inventory)));
+    let eval = checks::evaluate(&inventory, changes.as_ref(), judge.policy, db, judge.today, judge.fail_on_new);
+    let gate = Gate { policy: judge.policy, fail_on_new: judge.fail_on_new, baseline: judge.baseline.is_some() };
+    Report::assess(inventory, changes, eval, &gate)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    // Extraction is CPU-bound work on the blocking pool: more threads than cores only add
+    // contention, and each thread gets its own malloc arena, whose freed parse trees other
+    // threads cannot reuse (about 35 MB more peak memory on a 1,000-page crawl with
+    // tokio's default of up to 512 threads).
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(cores.max(2))
+        .build()
+        .map_err(|e| Error::input(format!("cannot start the async runtime: {e}")))
+}
+
+/// The error of a run that scanned no page, with the help its first page's problem calls for.
+fn nothing_scanned(pages: &[PageOut], job: &Job) -> Error {
+    if let Source::Local { .. } = job.source {
+        let msg = match pages.first() {
+            None => format!("no .html or .htm files in {}", job.targets.join(", ")),
+            Some(p) => {
+                format!("no file could be scanned: {}: {}", p.url, p.error.as_deref().unwrap_or("unknown error"))
+            }
+        };
+        return Error::nothing_scanned(msg)
+            .with_help("point vendorscan at the folder your build writes HTML to (e.g. ./public or ./dist)");
+    }
+    let first = pages.iter().min_by_key(|p| p.depth);
+    let detail =
+        first.map(|p| format!("{}: {}", p.url, p.error.as_deref().unwrap_or("not scanned"))).unwrap_or_default();
+    let help = match first.and_then(|p| p.skip) {
+        Some(SkipReason::Robots) => "the store's robots.txt keeps crawlers out; for your own store add --no-robots",
+        Some(SkipReason::OffSite) => "the start URL redirects to another site; start from the URL it redirects to",
+        Some(SkipReason::NotHtml) => "the start URL is not an HTML page; start from the store's home page",
+        None => "check the URL and that this machine can reach it; for a staging host use --resolve HOST:PORT:ADDRESS",
+    };
+    Error::nothing_scanned(format!("nothing could be scanned: {detail}")).with_help(help)
+}
