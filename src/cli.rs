@@ -222,6 +222,12 @@ pub struct CrawlArgs {
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub delay: u64,
 
+    /// The whole run's time budget (crawl, browser visits, script hashing), e.g. 90s,
+    /// 30m, 2h; 0 for none. When it runs out, the report of what was scanned is written,
+    /// marked incomplete, with a scan-incomplete finding that fails the gate.
+    #[arg(long, default_value = "30m", value_name = "DURATION", value_parser = parse_budget)]
+    pub max_time: Budget,
+
     /// Give up on a request after this many seconds (the whole request, body included).
     #[arg(long, default_value_t = 20, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
@@ -263,6 +269,25 @@ pub struct CrawlArgs {
     /// production scan: a scan that trusts anything can be shown anything.
     #[arg(short = 'k', long)]
     pub insecure: bool,
+}
+
+/// `--max-time`: the run's time budget; `None` for none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget(pub Option<std::time::Duration>);
+
+/// A duration as people write it (`90s`, `30m`, `1h30m`, `2 hours`), or a plain number of
+/// seconds; `0` means no budget.
+fn parse_budget(s: &str) -> Result<Budget, String> {
+    let d = match s.trim().parse::<u64>() {
+        Ok(secs) => std::time::Duration::from_secs(secs),
+        Err(_) => s
+            .trim()
+            .parse::<jiff::SignedDuration>()
+            .ok()
+            .and_then(|d| std::time::Duration::try_from(d).ok())
+            .ok_or_else(|| format!("\"{s}\" is not a duration; write it as 90s, 30m or 2h (0 for no limit)"))?,
+    };
+    Ok(Budget((!d.is_zero()).then_some(d)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

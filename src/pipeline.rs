@@ -6,14 +6,15 @@
 //! is written), then, through [`hash_scripts`] and [`assess`], a [`Report`]. The order is the
 //! house's: crawl or read files → browser visits → inventory → script digests → baseline
 //! comparison → checks → verdict. Only [`collect`] and [`hash_scripts`] touch the network,
-//! each on a runtime of its own; [`assess`] is a plain function.
+//! on the one runtime of a [`Runner`], whose stop request (Ctrl-C, SIGTERM, `--max-time`)
+//! every phase honours; [`assess`] is a plain function.
 
 use crate::baseline::{self, ReportView};
 use crate::browser::{self, BrowserConfig};
 use crate::checks;
-use crate::crawl::{self, CrawlConfig, fetch::FetchConfig};
+use crate::crawl::{self, CrawlConfig, StopCause, fetch::FetchConfig};
 use crate::error::Error;
-use crate::inventory::{self, BrowserInfo, Inventory, Mode, PageOut, RunInfo};
+use crate::inventory::{self, BrowserInfo, Inventory, Mode, PageOut, RunInfo, Stopped};
 use crate::local;
 use crate::model::{PageOutcome, PageRecord, SkipReason};
 use crate::policy::Policy;
@@ -23,6 +24,7 @@ use crate::scope::Scope;
 use crate::vendors::VendorDb;
 use jiff::civil::Date;
 use std::path::PathBuf;
+use std::time::Duration;
 use url::Url;
 
 /// Where the pages come from.
@@ -51,6 +53,8 @@ pub struct Job {
     pub browser_timing: (u64, u64),
     /// How script digests are fetched (`--hash-scripts`): the crawl's headers and mappings.
     pub fetch: FetchConfig,
+    /// `--max-time`: the whole run's time budget.
+    pub budget: Option<Duration>,
 }
 
 impl Job {
@@ -62,20 +66,54 @@ impl Job {
     }
 }
 
+/// The network side of a run: one async runtime, and the stop request (signals and the
+/// time budget) every phase listens to. Created once, before the first phase, so a signal
+/// between two phases is not lost.
+pub struct Runner {
+    rt: tokio::runtime::Runtime,
+    stop: crawl::Stop,
+}
+
+impl Runner {
+    /// `budget`: the whole run's time budget (`--max-time`), counted from now.
+    pub fn new(budget: Option<Duration>) -> Result<Runner, Error> {
+        let rt = runtime()?;
+        let deadline = budget.map(|b| tokio::time::Instant::now() + b);
+        let stop = crawl::Stop::install(&rt, deadline);
+        Ok(Runner { rt, stop })
+    }
+
+    /// Why the run has been asked to stop, if it has.
+    fn stopped(&self) -> Option<Stopped> {
+        self.stop.cause().map(|c| match c {
+            StopCause::Signal => Stopped::Interrupted,
+            StopCause::Deadline => Stopped::TimeBudget,
+        })
+    }
+
+    /// Dropping the runtime would wait for an extraction still running on the blocking
+    /// pool; after a stop the user (or the budget) wants the report now.
+    pub fn finish(self) {
+        if self.stop.cause().is_some() {
+            self.rt.shutdown_background();
+        }
+    }
+}
+
 /// A finished collection: the inventory, and the error to return after it is written.
 pub struct Collected {
     pub inventory: Inventory,
-    /// Ctrl-C or SIGTERM stopped the run; the inventory covers the pages scanned so far.
-    pub interrupted: bool,
+    /// The run was stopped early (a signal, or the time budget); the inventory covers
+    /// what was scanned until then.
+    pub stopped: Option<Stopped>,
     /// The run's error, returned only after the report is written: nothing could be
     /// scanned, or the browser would not start (the static results are then reported).
     pub deferred_error: Option<Error>,
 }
 
 /// Read the pages (crawl or files), visit them in the browser when asked, and build the
-/// inventory.
-pub fn collect(job: &Job, db: &VendorDb, progress: &dyn Progress) -> Result<Collected, Error> {
-    let rt = runtime()?;
+/// inventory. Every phase ends early, keeping what it has, when a stop is requested.
+pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) -> Result<Collected, Error> {
     let info = RunInfo {
         payment_paths: job.payment_paths.clone(),
         detect_payment_pages: job.detect_payment_pages,
@@ -83,10 +121,7 @@ pub fn collect(job: &Job, db: &VendorDb, progress: &dyn Progress) -> Result<Coll
         ..RunInfo::new(job.mode(), job.targets.clone(), &job.scope)
     };
     let mut builder = inventory::Builder::new(info, db);
-    let (mut interrupted, mut page_limit_reached) = (false, false);
-    // Installed before the first phase that listens for it (a local scan without the
-    // browser keeps the default: Ctrl-C ends the process).
-    let mut stop: Option<crawl::Stop> = None;
+    let mut page_limit_reached = false;
     // A static scan folds each page into the inventory as it arrives, so memory holds the
     // inventory, not every page's references. Browser mode visits the pages after the
     // crawl and merges each visit with its page's markup, so it keeps the records until then.
@@ -96,15 +131,16 @@ pub fn collect(job: &Job, db: &VendorDb, progress: &dyn Progress) -> Result<Coll
         let mut on_page = |p: PageRecord| if keep { kept.push(p) } else { builder.add(p) };
         match &job.source {
             Source::Crawl(cfg) => {
-                let stop = stop.get_or_insert_with(|| crawl::Stop::install(&rt));
-                let result = rt.block_on(crawl::crawl_into(cfg.clone(), progress, stop, &mut on_page))?;
-                interrupted = result.interrupted;
+                let result = run.rt.block_on(crawl::crawl_into(cfg.clone(), progress, &run.stop, &mut on_page))?;
                 page_limit_reached = result.budget_spent;
             }
             Source::Local { root, site, max_body } => {
                 let files = local::html_files(root)?;
                 progress.set_length(files.len() as u64);
                 for f in &files {
+                    if run.stop.cause().is_some() {
+                        break;
+                    }
                     progress.inc(1);
                     on_page(local::scan_file(root, f, site.as_ref(), *max_body));
                 }
@@ -112,22 +148,20 @@ pub fn collect(job: &Job, db: &VendorDb, progress: &dyn Progress) -> Result<Coll
         }
     }
     let (mut browser_info, mut browser_failed) = (None, None);
-    if let (Some(cfg), false) = (&job.browser, interrupted) {
+    if let (Some(cfg), None) = (&job.browser, run.stopped()) {
         let wanted: Vec<(usize, Url)> = kept
             .iter()
             .enumerate()
             .filter(|(_, p)| p.outcome == PageOutcome::Scanned)
             .filter_map(|(i, p)| Url::parse(p.final_url.as_deref().unwrap_or(&p.url)).ok().map(|u| (i, u)))
             .collect();
-        let stop = stop.get_or_insert_with(|| crawl::Stop::install(&rt)).clone();
-        match rt.block_on(browser::visit_pages(cfg, wanted, progress, &stop)) {
-            Ok(run) => {
-                for (i, visit) in run.visits {
+        match run.rt.block_on(browser::visit_pages(cfg, wanted, progress, &run.stop)) {
+            Ok(visited) => {
+                for (i, visit) in visited.visits {
                     kept[i].visit = Some(visit);
                 }
-                interrupted |= run.interrupted;
                 let (settle_ms, page_timeout_ms) = job.browser_timing;
-                browser_info = Some(BrowserInfo { product: run.version, settle_ms, page_timeout_ms });
+                browser_info = Some(BrowserInfo { product: visited.version, settle_ms, page_timeout_ms });
             }
             // The browser would not start: the static results are still reported (and
             // the run still fails with the browser's error after the report is written).
@@ -137,26 +171,31 @@ pub fn collect(job: &Job, db: &VendorDb, progress: &dyn Progress) -> Result<Coll
     for page in kept {
         builder.add(page);
     }
-    if interrupted {
-        // Dropping the runtime would wait for an extraction still running on the
-        // blocking pool; the user asked to stop now.
-        rt.shutdown_background();
-    }
     progress.finish();
-    let nothing = !interrupted && !builder.pages().iter().any(|p| p.outcome == PageOutcome::Scanned);
+    let stopped = run.stopped();
+    let nothing = stopped.is_none() && !builder.pages().iter().any(|p| p.outcome == PageOutcome::Scanned);
     let why = nothing.then(|| nothing_scanned(builder.pages(), job)).or(browser_failed);
-    builder.set_end(!interrupted, page_limit_reached, browser_info);
-    Ok(Collected { inventory: builder.finish(), interrupted, deferred_error: why })
+    builder.set_end(stopped, page_limit_reached, browser_info);
+    Ok(Collected { inventory: builder.finish(), stopped, deferred_error: why })
 }
 
 /// `--hash-scripts`: fetch the third-party scripts of payment pages and record their
-/// digests. A script that cannot be fetched keeps no digest and says why.
-pub fn hash_scripts(inventory: Inventory, fetch: &FetchConfig) -> Result<Inventory, Error> {
+/// digests. A script that cannot be fetched keeps no digest and says why. A stop during
+/// the fetches keeps the inventory without digests and marks it stopped.
+pub fn hash_scripts(run: &Runner, inventory: Inventory, fetch: &FetchConfig) -> Result<Inventory, Error> {
     let urls: Vec<Url> = inventory.payment_scripts().iter().filter_map(|u| Url::parse(u).ok()).collect();
     if urls.is_empty() {
         return Ok(inventory);
     }
-    let digests = runtime()?.block_on(crawl::fetch::hash_scripts(fetch, urls))?;
+    let fetched = run.rt.block_on(async {
+        tokio::select! {
+            d = crawl::fetch::hash_scripts(fetch, urls) => Some(d),
+            _ = run.stop.requested() => None,
+        }
+    });
+    let Some(digests) = fetched.transpose()? else {
+        return Ok(inventory.stopped(run.stopped().unwrap_or(Stopped::Interrupted)));
+    };
     let digests: inventory::Digests = digests
         .into_iter()
         .map(|(url, got)| (url, got.map(|(sha256, sri)| inventory::ContentHash { sha256, sri })))

@@ -77,6 +77,7 @@ pub fn job(t: &TargetArgs, payment: &PaymentPages) -> Result<Job, Error> {
         browser,
         browser_timing: (t.browser.settle, t.browser.page_timeout * 1000),
         fetch,
+        budget: t.crawl.max_time.0,
     })
 }
 

@@ -6,6 +6,7 @@
 //! cargo-deny does. Unknown keys are errors: a typo must never silently weaken a gate.
 
 use crate::error::Error;
+use crate::rules::{RuleId, Severity};
 use crate::scope::host_in_domain;
 use crate::vendors::{Vendor, VendorDb};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -176,6 +177,16 @@ pub struct Policy {
     pub allow: Vec<Entry>,
     pub deny: Vec<Entry>,
     pub payment: PaymentPages,
+    /// `[rules]`: severities this store gives rules instead of their defaults.
+    pub severities: std::collections::BTreeMap<RuleId, Severity>,
+}
+
+impl Policy {
+    /// The severity a finding of `rule` has in this store: the policy's `[rules]` entry, or
+    /// `default` (the rule's own, or what the deciding code chose).
+    pub fn severity(&self, rule: RuleId, default: Severity) -> Severity {
+        self.severities.get(&rule).copied().unwrap_or(default)
+    }
 }
 
 impl Default for Policy {
@@ -189,6 +200,7 @@ impl Default for Policy {
             allow: vec![],
             deny: vec![],
             payment: PaymentPages { paths: None, detect: true, require_integrity: false },
+            severities: Default::default(),
         }
     }
 }
@@ -203,6 +215,9 @@ struct RawPolicy {
     #[serde(default)]
     deny: Vec<toml::Spanned<RawEntry>>,
     payment_pages: Option<toml::Spanned<RawPayment>>,
+    /// `[rules]`: a rule id mapped to the severity it should have in this store.
+    #[serde(default)]
+    rules: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -394,6 +409,27 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                 Table::Allow => policy.allow.push(entry),
                 Table::Deny => policy.deny.push(entry),
             }
+        }
+    }
+    for (rule, severity) in &raw.rules {
+        let line = line_at(text, rule.span().start);
+        match (rule.get_ref().parse::<RuleId>(), severity.get_ref().parse::<Severity>()) {
+            (Ok(r), Ok(s)) => {
+                policy.severities.insert(r, s);
+            }
+            (Err(_), _) => {
+                let known: Vec<&str> = RuleId::all().map(RuleId::as_str).collect();
+                problems.push(format!(
+                    "{name}:{line}: [rules] {}: no such rule (known: {})",
+                    rule.get_ref(),
+                    known.join(", ")
+                ))
+            }
+            (_, Err(_)) => problems.push(format!(
+                "{name}:{line}: [rules] {} = \"{}\": use \"error\", \"warning\" or \"note\"",
+                rule.get_ref(),
+                severity.get_ref()
+            )),
         }
     }
     if let Some(p) = &raw.payment_pages {

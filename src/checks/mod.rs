@@ -5,37 +5,18 @@
 //! [`RuleId`], a severity, where it was seen (page, file, line, URL) and which policy entry
 //! or baseline decided it ([`DecidedBy`]), plus the [`Approval`] of each approved vendor.
 //! Pure functions over owned data; "today" is passed in so expiry is testable. A new rule
-//! goes in [`rules`] (id, severity, help) and gets its decision here.
+//! goes in [`crate::rules`] (id, severity, help) and gets its decision here.
 
-pub mod rules;
-
-pub use rules::RuleId;
+pub use crate::rules::{RuleId, RuleInfo, Severity};
 
 use crate::baseline::Changes;
-use crate::inventory::{Inventory, Occurrence, Party, ResourceOut, Source, page_path};
+use crate::inventory::{Inventory, Occurrence, Party, ResourceOut, Source, Stopped, page_path};
 use crate::model::ResourceKind;
 use crate::policy::{Entry, EntryRef, FailOn, Policy, Target, UnknownMode};
 use crate::vendors::{Vendor, VendorDb};
 use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, strum::IntoStaticStr,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum Severity {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
 
 /// Where a finding was seen.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -376,6 +357,7 @@ pub fn evaluate(
     if let Some(changes) = changes {
         baseline_findings(&mut out, changes, report, db, fail_on_new);
     }
+    limits_findings(&mut out, report);
 
     let mut findings: Vec<Finding> = out
         .map
@@ -384,6 +366,8 @@ pub fn evaluate(
             if f.message.is_empty() {
                 f.message = message(&f, db);
             }
+            // The store's `[rules]` severities have the last word.
+            f.severity = policy.severity(f.rule, f.severity);
             f
         })
         .collect();
@@ -424,8 +408,14 @@ fn message(f: &Finding, db: &VendorDb) -> String {
                 _ => "baseline",
             }
         ),
+        RuleId::PageCut => format!(
+            "{n} only partly read (larger than --max-body-size, or past a per-page limit): third parties written \
+             after the cut are not in this report"
+        ),
         // These carry their own message, written where they are decided.
-        RuleId::StaleApproval | RuleId::NewPaymentScript | RuleId::ScriptChanged => format!("{who} on {n}"),
+        RuleId::StaleApproval | RuleId::NewPaymentScript | RuleId::ScriptChanged | RuleId::ScanIncomplete => {
+            format!("{who} on {n}")
+        }
     }
 }
 
@@ -483,6 +473,37 @@ fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Inventory,
         f.host = Some(host_of(&c.url));
         f.locations.push(loc(&c.page, Some(&c.url)));
         out.map.insert((RuleId::ScriptChanged, format!("{} {} {}", c.page, c.url, c.what), None), f);
+    }
+}
+
+/// What the limits kept vendorscan from seeing: pages read only in part, and a run that
+/// stopped early. A gate must not pass on what it could not read, so both are findings
+/// (errors unless the policy's `[rules]` says otherwise), with or without a policy.
+fn limits_findings(out: &mut Collector, report: &Inventory) {
+    let nobody = Subject { vendor: None, host: None };
+    for p in report.pages.iter().filter(|p| p.truncated) {
+        let loc = Location {
+            page: p.final_url.clone().unwrap_or_else(|| p.url.clone()),
+            file: p.file.clone(),
+            line: None,
+            url: None,
+            loaded_by: None,
+        };
+        out.add(RuleId::PageCut, &nobody, None, loc, None);
+    }
+    if let Some(why) = report.stopped {
+        let scanned = crate::model::plural(report.summary.pages_scanned, "page", "pages");
+        let what = match why {
+            Stopped::TimeBudget => "the time budget (--max-time) ran out",
+            Stopped::Interrupted => "the scan was interrupted (Ctrl-C or SIGTERM)",
+        };
+        let f = Finding::new(
+            RuleId::ScanIncomplete,
+            format!(
+                "{what} after {scanned} scanned: pages not scanned may hold third parties this report does not name"
+            ),
+        );
+        out.map.insert((RuleId::ScanIncomplete, String::new(), None), f);
     }
 }
 

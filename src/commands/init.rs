@@ -9,7 +9,7 @@ use super::{load_db, progress_bar};
 use crate::cli::InitArgs;
 use crate::error::Error;
 use crate::exit::Outcome;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Stopped};
 use crate::model::plural;
 use crate::pipeline;
 use crate::plan;
@@ -25,13 +25,22 @@ pub fn run(args: InitArgs) -> Result<Outcome, Error> {
     let db = load_db(args.target.vendors.as_deref())?;
     let job = plan::job(&args.target, &Policy::default().payment)?;
     let progress = progress_bar(args.quiet);
-    let collected = pipeline::collect(&job, &db, &progress)?;
+    let run = pipeline::Runner::new(job.budget)?;
+    let collected = pipeline::collect(&run, &job, &db, &progress)?;
+    run.finish();
     if let Some(why) = collected.deferred_error {
         return Err(why);
     }
-    if collected.interrupted {
-        return Err(Error::nothing_scanned("interrupted: no policy written from a partial scan")
-            .with_help("run `vendorscan policy init` again and let it finish"));
+    match collected.stopped {
+        Some(Stopped::Interrupted) => {
+            return Err(Error::nothing_scanned("interrupted: no policy written from a partial scan")
+                .with_help("run `vendorscan policy init` again and let it finish"));
+        }
+        Some(Stopped::TimeBudget) => {
+            return Err(Error::nothing_scanned("the time budget ran out: no policy written from a partial scan")
+                .with_help("give it more time with --max-time (e.g. --max-time 2h), or fewer pages with --max-pages"));
+        }
+        None => {}
     }
     let text = render(&collected.inventory, policy::today());
     // Re-read what we wrote: a policy init that the gate rejects would be a bug.

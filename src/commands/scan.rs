@@ -11,6 +11,7 @@ use crate::baseline;
 use crate::cli::ScanArgs;
 use crate::error::Error;
 use crate::exit::Outcome;
+use crate::inventory::Stopped;
 use crate::pipeline::{self, Collected, Judge};
 use crate::plan;
 use crate::policy::{self, Policy};
@@ -48,9 +49,13 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
         args.save.iter().map(|(f, p)| Sink::open(Some(p)).map(|s| (*f, s))).collect::<Result<_, _>>()?;
 
     let progress = progress_bar(args.quiet || args.no_progress);
-    let Collected { inventory, interrupted, deferred_error } = pipeline::collect(&job, &db, &progress)?;
-    let inventory =
-        if gate.hash_scripts && !interrupted { pipeline::hash_scripts(inventory, &job.fetch)? } else { inventory };
+    let run = pipeline::Runner::new(job.budget)?;
+    let Collected { inventory, stopped, deferred_error } = pipeline::collect(&run, &job, &db, &progress)?;
+    let inventory = match (gate.hash_scripts, stopped) {
+        (true, None) => pipeline::hash_scripts(&run, inventory, &job.fetch)?,
+        _ => inventory,
+    };
+    run.finish();
     let judge = Judge {
         policy: &policy,
         baseline: baseline.as_ref().map(|(name, view)| (name.clone(), view)),
@@ -71,9 +76,15 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     if !args.quiet {
         summary_line(&report, written.as_deref());
     }
-    if interrupted {
-        note("vendorscan: interrupted; the report covers only the pages scanned so far (marked incomplete)");
-        return Ok(Outcome::Interrupted);
+    match report.inventory.stopped {
+        Some(Stopped::Interrupted) => {
+            note("vendorscan: interrupted; the report covers only the pages scanned so far (marked incomplete)");
+            return Ok(Outcome::Interrupted);
+        }
+        Some(Stopped::TimeBudget) => {
+            note("vendorscan: the time budget (--max-time) ran out; the report covers the pages scanned so far")
+        }
+        None => {}
     }
     Ok(if report.failed() { Outcome::PolicyViolated } else { Outcome::Done })
 }

@@ -87,48 +87,80 @@ pub struct CrawlResult {
     pub interrupted: bool,
 }
 
-/// A stop request: Ctrl-C (SIGINT) or, on Unix, SIGTERM (what CI runners send on cancel).
+/// A stop request: Ctrl-C (SIGINT) or, on Unix, SIGTERM (what CI runners send on cancel),
+/// or the run's time budget (`--max-time`) running out.
 ///
-/// Installed once per run, before the first phase that can be interrupted, and shared by
-/// the crawl and the browser phase: a signal that arrives between two phases, or while
-/// Chromium is starting, is not lost (and never kills the process behind the browser's
-/// back). Without it a signal kills the process, as usual.
+/// Installed once per run, before the first phase, and shared by every phase (the crawl,
+/// a local walk, the browser, `--hash-scripts`): a signal that arrives between two phases,
+/// or while Chromium is starting, is not lost (and never kills the process behind the
+/// browser's back). The budget is the same request with another cause, so every phase
+/// that ends cleanly on Ctrl-C ends as cleanly when the time is up.
 #[derive(Clone)]
-pub struct Stop(tokio::sync::watch::Receiver<bool>);
+pub struct Stop(tokio::sync::watch::Receiver<Option<StopCause>>);
+
+/// What asked the run to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopCause {
+    /// SIGINT or SIGTERM.
+    Signal,
+    /// The time budget ran out.
+    Deadline,
+}
 
 impl Stop {
-    /// Register the handlers now (on Unix synchronously, so no signal slips through).
-    pub fn install(rt: &tokio::runtime::Runtime) -> Stop {
+    /// Register the handlers now (on Unix synchronously, so no signal slips through), and
+    /// the deadline if there is one.
+    pub fn install(rt: &tokio::runtime::Runtime, deadline: Option<tokio::time::Instant>) -> Stop {
         let _inside = rt.enter();
-        let (tx, rx) = tokio::sync::watch::channel(false);
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        let tx = std::sync::Arc::new(tx);
+        // The first cause wins: a signal after the deadline does not change why it stopped.
+        let send = |tx: &tokio::sync::watch::Sender<Option<StopCause>>, cause| {
+            tx.send_if_modified(|c| c.is_none() && c.replace(cause).is_none());
+        };
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
             if let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+                let tx = tx.clone();
                 rt.spawn(async move {
                     tokio::select! {
                         _ = int.recv() => {}
                         _ = term.recv() => {}
                     }
-                    let _ = tx.send(true);
+                    send(&tx, StopCause::Signal);
                 });
             }
         }
         #[cfg(not(unix))]
-        rt.spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            let _ = tx.send(true);
-        });
+        {
+            let tx = tx.clone();
+            rt.spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                send(&tx, StopCause::Signal);
+            });
+        }
+        if let Some(at) = deadline {
+            rt.spawn(async move {
+                tokio::time::sleep_until(at).await;
+                send(&tx, StopCause::Deadline);
+            });
+        }
         Stop(rx)
     }
 
     /// Resolves once a stop was requested (at once if it already was).
     pub async fn requested(&self) {
         let mut rx = self.0.clone();
-        if rx.wait_for(|stopped| *stopped).await.is_err() {
+        if rx.wait_for(Option::is_some).await.is_err() {
             // No handler could be installed: never resolves, the default signal action applies.
             std::future::pending::<()>().await;
         }
+    }
+
+    /// Why the run was asked to stop, if it was (for loops that check between steps).
+    pub fn cause(&self) -> Option<StopCause> {
+        *self.0.borrow()
     }
 }
 

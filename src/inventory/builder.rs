@@ -10,8 +10,8 @@
 use super::classify;
 use super::contract::{
     BrowserOut, CompanyOut, CookieOut, CookieRef, DataOut, HostOut, Inventory, Mode, OccurrenceOut, PageOut,
-    PageVisitOut, Party, REPORT_SCHEMA_VERSION, ResourceOut, Source, StorageOut, Summary, TagIdOut, Tool, UnknownHost,
-    VendorOut,
+    PageVisitOut, Party, REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped, StorageOut, Summary, TagIdOut, Tool,
+    UnknownHost, VendorOut,
 };
 use super::visit::match_key;
 use crate::model::{FastMap, PageOutcome, PageRecord, ResourceKind};
@@ -25,7 +25,8 @@ pub struct RunInfo<'a> {
     pub mode: Mode,
     pub targets: Vec<String>,
     pub scope: &'a Scope,
-    pub complete: bool,
+    /// Why the run ended early, if it did.
+    pub stopped: Option<Stopped>,
     pub page_limit_reached: bool,
     /// `[payment-pages] paths` from the policy.
     pub payment_paths: Option<globset::GlobSet>,
@@ -45,7 +46,7 @@ impl<'a> RunInfo<'a> {
             mode,
             targets,
             scope,
-            complete: true,
+            stopped: None,
             page_limit_reached: false,
             payment_paths: None,
             detect_payment_pages: true,
@@ -215,8 +216,8 @@ impl<'a> Builder<'a> {
     }
 
     /// How the run ended, known only after the crawl (and the browser phase).
-    pub fn set_end(&mut self, complete: bool, page_limit_reached: bool, browser: Option<BrowserInfo>) {
-        self.info.complete = complete;
+    pub fn set_end(&mut self, stopped: Option<Stopped>, page_limit_reached: bool, browser: Option<BrowserInfo>) {
+        self.info.stopped = stopped;
         self.info.page_limit_reached = page_limit_reached;
         self.info.browser = browser;
     }
@@ -460,7 +461,8 @@ impl<'a> Builder<'a> {
             mode: info.mode,
             targets: info.targets,
             first_party: info.scope.domains().map(str::to_owned).collect(),
-            complete: info.complete,
+            complete: info.stopped.is_none(),
+            stopped: info.stopped,
             page_limit_reached: info.page_limit_reached,
             summary,
             pages: page_out,

@@ -29,6 +29,16 @@ impl Mode {
     }
 }
 
+/// Why a run ended before it was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stopped {
+    /// Ctrl-C or SIGTERM (exit code 130).
+    Interrupted,
+    /// `--max-time` ran out.
+    TimeBudget,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Party {
@@ -50,6 +60,9 @@ pub struct Inventory {
     pub first_party: Vec<String>,
     /// False when the run stopped before it was done (the list of pages is then partial).
     pub complete: bool,
+    /// Why it stopped early; absent when it is complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
     /// `--max-pages` turned away pages the crawl had found: the store has more pages than
     /// this report covers.
     pub page_limit_reached: bool,

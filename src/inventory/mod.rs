@@ -60,6 +60,14 @@ impl Inventory {
         self
     }
 
+    /// The same inventory, marked as stopped early (a stop that came after the pages were
+    /// in, e.g. while `--hash-scripts` fetched).
+    pub fn stopped(mut self, why: Stopped) -> Inventory {
+        self.complete = false;
+        self.stopped.get_or_insert(why);
+        self
+    }
+
     /// Payment pages by the URL their references name (the final URL after redirects).
     fn payment_pages(&self) -> BTreeSet<String> {
         self.pages

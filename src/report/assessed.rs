@@ -32,7 +32,7 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// The comparison with `--baseline`; absent without one.
     pub changes: Option<Changes>,
-    /// Absent when neither a policy nor a baseline was used: then nothing was judged.
+    /// Absent when nothing was judged: no policy, no baseline, and no finding.
     pub verdict: Option<Verdict>,
     /// Vendor id -> the `[[allow]]` entry that approves it.
     pub approvals: BTreeMap<String, Approval>,
@@ -58,7 +58,10 @@ impl Report {
         let Evaluation { findings, approvals } = eval;
         let failed = checks::fails(&findings, gate.policy.fail_on, gate.fail_on_new);
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-        let verdict = (gate.policy.file.is_some() || gate.baseline).then(|| Verdict {
+        // Findings that need no policy (a page cut short, a scan stopped early) are judged
+        // too: a gate must not pass on what it could not read.
+        let judged = gate.policy.file.is_some() || gate.baseline || !findings.is_empty();
+        let verdict = judged.then(|| Verdict {
             file: gate.policy.file.as_ref().map(|f| f.display().to_string()),
             fail_on: gate.policy.fail_on,
             passed: !failed,

@@ -9,8 +9,8 @@ use super::Report;
 use crate::baseline::Changes;
 use crate::checks::{Approval, Finding};
 use crate::inventory::{
-    BrowserOut, CompanyOut, CookieOut, Inventory, Mode, PageOut, ResourceOut, StorageOut, Summary, Tool, UnknownHost,
-    VendorOut,
+    BrowserOut, CompanyOut, CookieOut, Inventory, Mode, PageOut, ResourceOut, Stopped, StorageOut, Summary, Tool,
+    UnknownHost, VendorOut,
 };
 use serde::Serialize;
 use std::io::{self, Write};
@@ -25,6 +25,8 @@ struct Json<'a> {
     targets: &'a [String],
     first_party: &'a [String],
     complete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<Stopped>,
     page_limit_reached: bool,
     summary: &'a Summary,
     pages: &'a [PageOut],
@@ -62,6 +64,7 @@ fn json(report: &Report) -> Json<'_> {
         targets,
         first_party,
         complete,
+        stopped,
         page_limit_reached,
         summary,
         pages,
@@ -80,6 +83,7 @@ fn json(report: &Report) -> Json<'_> {
         targets,
         first_party,
         complete: *complete,
+        stopped: *stopped,
         page_limit_reached: *page_limit_reached,
         summary,
         pages,

@@ -33,6 +33,12 @@ fn page_of<'a>(server: &Server, report: &'a serde_json::Value, path: &str) -> &'
     page(report, &format!("{}{path}", server.origin()))
 }
 
+/// The cut is never silent: a `page-cut` finding names the page.
+fn cut_is_a_finding(report: &serde_json::Value) {
+    let findings = report["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["rule"] == "page-cut" && f["severity"] == "error"), "{report}");
+}
+
 fn home_kept(report: &serde_json::Value) {
     assert!(vendor_ids(report).iter().any(|v| v == "klaviyo"), "the good page's result was lost: {report}");
 }
@@ -57,7 +63,8 @@ fn endless_body_stops_at_the_size_cap_and_keeps_what_it_read() {
     let endless = Response::with_type(200, "text/html", &body).behaving(Behaviour::Endless(1 << 30));
     let server = store(&["/endless"], HashMap::from([("/endless".into(), endless)]));
     let (code, report, _) = scan(&server, &["--max-body-size", "1000000"]);
-    assert_eq!(code, Some(0));
+    assert_eq!(code, Some(1), "a page cut at the cap fails the gate (page-cut)");
+    cut_is_a_finding(&report);
     let p = page_of(&server, &report, "/endless");
     assert_eq!((p["outcome"].as_str(), p["truncated"].as_bool()), (Some("scanned"), Some(true)), "{p}");
     assert!(p["error"].as_str().unwrap().contains("only the first part was scanned"));
@@ -78,7 +85,8 @@ fn gzip_bomb_stops_at_the_size_cap() {
     bomb.headers.push(("Content-Encoding".into(), "gzip".into()));
     let server = store(&["/bomb"], HashMap::from([("/bomb".into(), bomb)]));
     let (code, report, _) = scan(&server, &["--max-body-size", "2000000"]);
-    assert_eq!(code, Some(0));
+    assert_eq!(code, Some(1), "a page cut at the cap fails the gate (page-cut)");
+    cut_is_a_finding(&report);
     let p = page_of(&server, &report, "/bomb");
     assert_eq!(p["truncated"], true, "{p}");
     home_kept(&report);
@@ -293,7 +301,8 @@ fn brotli_bomb_stops_at_the_size_cap() {
     bomb.headers.push(("Content-Encoding".into(), "br".into()));
     let server = store(&["/bomb"], HashMap::from([("/bomb".into(), bomb)]));
     let (code, report, _) = scan(&server, &["--max-body-size", "2000000"]);
-    assert_eq!(code, Some(0));
+    assert_eq!(code, Some(1), "a page cut at the cap fails the gate (page-cut)");
+    cut_is_a_finding(&report);
     let p = page_of(&server, &report, "/bomb");
     assert_eq!((p["outcome"].as_str(), p["truncated"].as_bool()), (Some("scanned"), Some(true)), "{p}");
     assert!(vendor_ids(&report).iter().any(|v| v == "stripe"), "what came before the cut is kept");

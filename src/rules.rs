@@ -1,12 +1,42 @@
-//! The rule registry: every finding vendorscan can raise, in one place.
+//! The rule registry: every finding vendorscan can raise, and how severe, in one place.
 //!
-//! Enters: nothing. Leaves: [`RuleId`], whose kebab-case names are public and stable: they
+//! Enters: nothing. Leaves: [`RuleId`] and [`Severity`], the vocabulary the policy file
+//! (`[rules]` severities), the checks and every renderer share; it sits at the bottom of the
+//! house so all of them can name a rule. The kebab-case names are public and stable: they
 //! appear in policy files, the JSON report, SARIF rule ids and the docs. Adding a rule is
 //! fine; renaming one is a breaking change. A new rule is one variant here plus its arm in
-//! [`RuleId::info`] (the compiler asks for it) and its message in `checks::message`
-//! (the compiler asks for that too); every renderer lists it from here.
+//! [`RuleId::info`] (the compiler asks for it), its decision in `crate::checks` and its
+//! message in `checks::message` (the compiler asks for that too); every renderer lists it
+//! from here.
 
-use super::Severity;
+/// How bad a finding is; `fail-on` in the policy says from which level the gate fails.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
 
 /// A rule's id. The names are derived once from the variant (kebab-case) for serde and for
 /// [`RuleId::as_str`]; a test holds the two to the same spelling.
@@ -38,6 +68,8 @@ pub enum RuleId {
     NewThirdParty,
     NewPaymentScript,
     ScriptChanged,
+    PageCut,
+    ScanIncomplete,
 }
 
 /// What a rule means and how severe it is unless the policy says otherwise.
@@ -113,6 +145,16 @@ impl RuleId {
                 "A third-party script on a payment page has the same URL but different content or integrity than in the baseline (PCI DSS 11.6.1)",
                 "Find out why the script changed (a vendor release, or tampering); once reviewed, refresh the baseline.",
             ),
+            RuleId::PageCut => (
+                Severity::Error,
+                "A page was only partly read (larger than --max-body-size, or past a per-page limit): third parties after the cut are not in the report",
+                "Look at the page: a real page this large is rare, a padded one may hide a tag. Raise --max-body-size if the page is genuine; `[rules] page-cut = \"warning\"` in the policy accepts cut pages.",
+            ),
+            RuleId::ScanIncomplete => (
+                Severity::Error,
+                "The scan stopped before it was done (the --max-time budget ran out, or it was interrupted): pages not scanned may hold third parties",
+                "Give the scan more time with --max-time, or scan fewer pages with --max-pages; a gate that passed on part of the store has not checked the rest.",
+            ),
         };
         RuleInfo { severity, summary, help }
     }
@@ -144,6 +186,6 @@ mod tests {
             assert!(seen.insert(rule.as_str()), "{rule} twice");
             assert!(!rule.info().summary.is_empty() && !rule.info().help.is_empty());
         }
-        assert_eq!(seen.len(), 10);
+        assert_eq!(seen.len(), 12);
     }
 }
