@@ -130,10 +130,26 @@ pub struct ScriptChange {
     pub url: String,
     pub vendor: Option<String>,
     pub payment_page: bool,
-    /// `integrity` (the attribute changed) or `content` (the body's hash changed).
-    pub what: &'static str,
+    pub what: Changed,
     pub before: String,
     pub after: String,
+}
+
+/// What changed about a script that kept its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, strum::IntoStaticStr, strum::Display)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Changed {
+    /// The `integrity` attribute.
+    Integrity,
+    /// The body's digest (`--hash-scripts` in both runs).
+    Content,
+}
+
+impl Changed {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// Read an earlier JSON report.
@@ -226,16 +242,16 @@ pub fn compare(baseline_name: &str, old: &ReportView, new: &ReportView) -> Chang
         };
         if old_info.1 != new_info.1 {
             let show = |v: Option<&String>| v.cloned().unwrap_or_else(|| "(none)".into());
-            changed.push(base("integrity", show(old_info.1), show(new_info.1)));
+            changed.push(base(Changed::Integrity, show(old_info.1), show(new_info.1)));
         }
         // Comparable when both runs hashed the script. A script that had a digest and now
         // cannot be fetched is a change too: a skimmer may serve the scanner an error.
         match (old_info.2, new_info.2, new_info.3) {
             (Some(a), Some(b), _) if a.sha256 != b.sha256 => {
-                changed.push(base("content", a.sha256.clone(), b.sha256.clone()))
+                changed.push(base(Changed::Content, a.sha256.clone(), b.sha256.clone()))
             }
             (Some(a), None, Some(err)) => {
-                changed.push(base("content", a.sha256.clone(), format!("(could not be fetched: {err})")))
+                changed.push(base(Changed::Content, a.sha256.clone(), format!("(could not be fetched: {err})")))
             }
             _ => {}
         }

@@ -161,7 +161,14 @@ fn script_line(r: &Report, s: &ScriptRef) -> String {
 
 fn change_line(r: &Report, c: &ScriptChange) -> String {
     let vendor = script_vendor(r, c.vendor.as_deref());
-    format!("{}{vendor} on {}: {} {} → {}", code(&c.url), code(&c.page), text(c.what), code(&c.before), code(&c.after))
+    format!(
+        "{}{vendor} on {}: {} {} → {}",
+        code(&c.url),
+        code(&c.page),
+        text(c.what.as_str()),
+        code(&c.before),
+        code(&c.after)
+    )
 }
 
 fn list(out: &mut dyn Write, title: &str, items: Vec<String>) -> io::Result<()> {

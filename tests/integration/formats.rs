@@ -10,7 +10,7 @@
 //! the right number of columns, Markdown tables with the right number of cells.
 
 use crate::common::*;
-use vendorscan::baseline::{Changes, ScriptChange, ScriptRef};
+use vendorscan::baseline::{Changed, Changes, ScriptChange, ScriptRef};
 use vendorscan::checks::{self, Approval, DecidedBy, Finding, Location, RuleId, Severity};
 use vendorscan::inventory::{self, Mode, RunInfo};
 use vendorscan::model::{CookieSeen, CookieVia, InitiatorKind, ResourceKind, RuntimeRequest, StorageWrite, Visit};
@@ -281,7 +281,7 @@ fn fixture() -> Report {
             url: STRIPE_JS.into(),
             vendor: Some("stripe".into()),
             payment_page: true,
-            what: "integrity",
+            what: Changed::Integrity,
             before: "sha384-old".into(),
             after: "(none)".into(),
         }],
