@@ -218,7 +218,12 @@ pub fn assess(inventory: Inventory, judge: &Judge, db: &VendorDb) -> Report {
     let changes =
         judge.baseline.as_ref().map(|(name, old)| baseline::compare(name, old, &baseline::view_of(&inventory)));
     let eval = checks::evaluate(&inventory, changes.as_ref(), judge.policy, db, judge.today, judge.fail_on_new);
-    let gate = Gate { policy: judge.policy, fail_on_new: judge.fail_on_new, baseline: judge.baseline.is_some() };
+    let gate = Gate {
+        policy: judge.policy,
+        fail_on_new: judge.fail_on_new,
+        baseline: judge.baseline.is_some(),
+        today: judge.today,
+    };
     Report::assess(inventory, changes, eval, &gate)
 }
 

@@ -36,6 +36,9 @@ pub struct Report {
     pub verdict: Option<Verdict>,
     /// Vendor id -> the `[[allow]]` entry that approves it.
     pub approvals: BTreeMap<String, Approval>,
+    /// The day the run was judged on (`--today`, else today in UTC): the HTML report's
+    /// date. Not in the JSON, which stays free of anything that changes from day to day.
+    pub scanned_on: Option<jiff::civil::Date>,
 }
 
 /// How the findings are judged: the policy's `fail-on`, and `--fail-on-new`.
@@ -44,13 +47,22 @@ pub struct Gate<'a> {
     pub fail_on_new: bool,
     /// A baseline was compared: its findings are judged even without a policy file.
     pub baseline: bool,
+    /// The day expiry dates were judged against.
+    pub today: jiff::civil::Date,
 }
 
 impl Report {
     /// An inventory nobody judged (no policy, no baseline): what `vendorscan policy init`
     /// and a bare scan render.
     pub fn unassessed(inventory: Inventory) -> Report {
-        Report { inventory, findings: Vec::new(), changes: None, verdict: None, approvals: BTreeMap::new() }
+        Report {
+            inventory,
+            findings: Vec::new(),
+            changes: None,
+            verdict: None,
+            approvals: BTreeMap::new(),
+            scanned_on: None,
+        }
     }
 
     /// Wrap an inventory with its evaluation, and decide the verdict.
@@ -68,7 +80,7 @@ impl Report {
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
         });
-        Report { inventory, findings, changes, verdict, approvals }
+        Report { inventory, findings, changes, verdict, approvals, scanned_on: Some(gate.today) }
     }
 
     /// The approval of a vendor, when a policy approves it.

@@ -10,6 +10,7 @@
 mod assessed;
 mod csv;
 mod github;
+mod html;
 mod json;
 mod junit;
 mod markdown;
@@ -40,6 +41,8 @@ pub enum Format {
     Junit,
     /// The inventory as CSV (RFC 4180), one row per vendor and unknown host.
     Csv,
+    /// One self-contained HTML page for the store's owner: companies, data, chains, pages.
+    Html,
 }
 
 pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Result<()> {
@@ -51,6 +54,7 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
         Format::Markdown => markdown::render(report, out),
         Format::Junit => junit::render(report, out),
         Format::Csv => csv::render(report, out),
+        Format::Html => html::render(report, out),
     }
 }
 

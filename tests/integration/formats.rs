@@ -286,7 +286,7 @@ fn fixture() -> Report {
             after: "(none)".into(),
         }],
     });
-    Report { inventory: inv, findings, changes, verdict, approvals }
+    Report { inventory: inv, findings, changes, verdict, approvals, scanned_on: Some(jiff::civil::date(2026, 12, 3)) }
 }
 
 fn entry(table: Table, index: usize, key: &'static str, value: &str, line: usize) -> EntryRef {
@@ -501,6 +501,31 @@ fn github_lines_follow_the_workflow_command_grammar() {
 }
 
 #[test]
+fn html_snapshot_is_one_inert_file() {
+    let r = fixture();
+    let text = render(&r, Format::Html);
+    snapshot("formats.html", &text);
+    assert!(text.starts_with("<!doctype html>"));
+    // Nothing loads from anywhere: no URL in a loading attribute, and the policy says so.
+    for attr in ["src=", "href=\"http", "url(", "@import"] {
+        assert!(!text.contains(attr), "{attr} in the HTML report");
+    }
+    assert!(text.contains("default-src 'none'"), "the Content-Security-Policy forbids every load");
+    // The verdict, a finding with its deciding entry, a change, the chain and the matrix.
+    for fact in [
+        "Policy failed: 3 errors, 2 warnings",
+        "denied-category",
+        "deny[0] category = &quot;session-replay&quot; (vendorscan.toml:14)",
+        "Changes since the baseline <code>base.json</code>",
+        "Klaviyo <span class=\"muted\">(Klaviyo)</span>",
+        "<span class=\"pay\">payment</span>",
+    ] {
+        assert!(text.contains(fact), "{fact} missing");
+    }
+    assert_eq!(text, render(&fixture(), Format::Html), "same input, same bytes");
+}
+
+#[test]
 fn step_summary_is_the_markdown_report() {
     let r = fixture();
     assert_eq!(report::github_step_summary(&r), render(&r, Format::Markdown));
@@ -663,6 +688,7 @@ fn every_format_from_the_command_line() {
         ("markdown", "## "),
         ("junit", "<?xml"),
         ("csv", "vendor_id,"),
+        ("html", "<!doctype html>"),
     ] {
         let out =
             vendorscan(&["scan", "examples/demo-store", "--site", "https://demo-store.example", "-q", "-f", name]);
