@@ -155,7 +155,11 @@ impl Changed {
 /// Read an earlier JSON report.
 pub fn load(path: &Path) -> Result<ReportView, Error> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::input(format!("cannot read baseline {}: {e}", path.display())))?;
+        .map_err(|e| {
+            Error::input(format!("cannot read baseline {}: {e}", path.display())).with_help(
+                "a baseline is an earlier `vendorscan scan ... -f json -o FILE`; on a first run, make one without --baseline",
+            )
+        })?;
     let view: ReportView = serde_json::from_str(&text).map_err(|e| {
         Error::input(format!("{} is not a vendorscan JSON report: {e}", path.display()))
             .with_help("a baseline is the output of `vendorscan scan ... -f json -o FILE`")

@@ -45,8 +45,11 @@ pub struct DiffArgs {
     /// The later report.
     #[arg(value_name = "NEW")]
     pub new: PathBuf,
-    #[arg(short = 'f', long, value_enum, default_value_t = ListFormat::Table)]
+    #[arg(short = 'f', long, value_enum, ignore_case = true, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+    /// Exit with code 1 when anything changed (a gate on the comparison alone).
+    #[arg(long)]
+    pub fail_on_changes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,28 +82,28 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 
-    /// Report format.
-    #[arg(short = 'f', long, value_enum, default_value_t = Format::Table)]
+    /// Report format (any case: json, JSON).
+    #[arg(short = 'f', long, value_enum, ignore_case = true, default_value_t = Format::Table, help_heading = "Output")]
     pub format: Format,
 
     /// Write the report to FILE instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
 
     /// Also write the report in FORMAT to FILE (repeatable), so one scan feeds every CI
     /// step: --save sarif:vendorscan.sarif --save markdown:comment.md --save json:report.json
-    #[arg(long = "save", value_name = "FORMAT:FILE", value_parser = parse_save)]
+    #[arg(long = "save", value_name = "FORMAT:FILE", value_parser = parse_save, help_heading = "Output")]
     pub save: Vec<(Format, PathBuf)>,
 
     #[command(flatten)]
     pub gate: GateArgs,
 
     /// Print nothing on stderr but errors (no progress bar, no summary line).
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
 
     /// No progress bar (it is shown only when stderr is a terminal and CI is not set).
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub no_progress: bool,
 }
 

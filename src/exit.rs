@@ -3,7 +3,7 @@
 //! | code | meaning |
 //! |------|---------|
 //! | 0    | the run did its job (scan done, lookup answered) |
-//! | 1    | policy violated: a finding at or above `fail-on` (the deploy gate) |
+//! | 1    | policy violated: a finding at or above `fail-on` (the deploy gate); `diff --fail-on-changes`: something changed |
 //! | 2    | usage or input error: bad flag or value, unreadable or invalid file; with `--browser`, no Chromium or one that would not start |
 //! | 3    | nothing could be scanned: unreachable start URL, folder without HTML |
 //! | 130  | interrupted (Ctrl-C or SIGTERM): the report of the pages scanned so far is written, marked incomplete |

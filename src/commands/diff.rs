@@ -1,7 +1,7 @@
 //! `vendorscan diff OLD.json NEW.json`: the baseline comparison without scanning.
 //!
-//! Enters: two JSON reports. Leaves: [`Changes`] as text or JSON; exit 0 (a diff is
-//! information; the gate is `scan --baseline ... --fail-on-new`).
+//! Enters: two JSON reports. Leaves: [`Changes`] as text or JSON; exit 0, or 1 with
+//! `--fail-on-changes` when anything changed (the fuller gate is `scan --baseline ...`).
 
 use super::Sink;
 use crate::baseline::{self, Changes};
@@ -21,7 +21,7 @@ pub fn run(args: DiffArgs) -> Result<Outcome, Error> {
         }
         ListFormat::Table => render_text(&changes, w),
     })?;
-    Ok(Outcome::Done)
+    Ok(if args.fail_on_changes && !changes.is_empty() { Outcome::PolicyViolated } else { Outcome::Done })
 }
 
 /// The comparison as plain text, most important first.

@@ -169,3 +169,34 @@ fn a_failed_run_does_not_empty_an_existing_report() {
     assert_eq!(ok.status.code(), Some(0));
     assert!(std::fs::read_to_string(&keep).unwrap().contains("\"schema_version\": 2"));
 }
+
+/// `diff` prints the changes and exits 0; with `--fail-on-changes` a change is exit 1.
+#[test]
+fn diff_can_fail_on_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.json"), dir.path().join("new.json"));
+    let scan = |extra: &[&str], out: &std::path::Path| {
+        let site = root().join("examples/demo-store");
+        let mut args = vec!["scan", site.to_str().unwrap(), "--site", "https://demo-store.example", "-q"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-f", "JSON", "-o", out.to_str().unwrap()]);
+        assert_eq!(vendorscan(&args).status.code(), Some(0), "-f in upper case is accepted");
+    };
+    scan(&[], &old);
+    scan(&["--all-resources"], &new);
+    let same = vendorscan(&["diff", old.to_str().unwrap(), old.to_str().unwrap(), "--fail-on-changes"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+    // Another report of the same store whose third parties differ: drop one vendor's rows.
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&new).unwrap()).unwrap();
+    let gone = v["vendors"][0]["id"].clone();
+    v["vendors"].as_array_mut().unwrap().retain(|x| x["id"] != gone);
+    std::fs::write(&new, v.to_string()).unwrap();
+    let plain = vendorscan(&["diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(plain.status.code(), Some(0));
+    assert!(stdout(&plain).contains(gone.as_str().unwrap()), "{}", stdout(&plain));
+    let gated = vendorscan(&["diff", old.to_str().unwrap(), new.to_str().unwrap(), "--fail-on-changes"]);
+    assert_eq!(gated.status.code(), Some(1), "{}", stdout(&gated));
+    let missing = vendorscan(&["scan", "examples/demo-store", "--baseline", "nope.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("help: a baseline is an earlier"), "{}", stderr(&missing));
+}
