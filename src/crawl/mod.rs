@@ -327,7 +327,7 @@ pub async fn crawl_into(
 }
 
 async fn fetch_page(
-    client: &reqwest::Client,
+    client: &fetch::Fetcher,
     gate: &HostGate,
     url: Url,
     depth: u32,

@@ -34,7 +34,7 @@ impl Robots {
     }
 }
 
-pub async fn fetch_robots(client: &reqwest::Client, origin: &Url, timeout: Duration) -> (Robots, Vec<String>) {
+pub async fn fetch_robots(client: &fetch::Fetcher, origin: &Url, timeout: Duration) -> (Robots, Vec<String>) {
     let Ok(url) = origin.join("/robots.txt") else { return (Robots::AllowAll, vec![]) };
     let unavailable = |why: String| {
         Robots::DisallowAll(format!(

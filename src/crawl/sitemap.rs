@@ -70,7 +70,7 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
 /// `allowed` keeps the walk on the store: an index naming another site's sitemap is not
 /// followed (the crawl never requests a third party).
 pub async fn collect(
-    client: &reqwest::Client,
+    client: &fetch::Fetcher,
     roots: Vec<Url>,
     limit: usize,
     timeout: Duration,

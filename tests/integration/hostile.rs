@@ -498,3 +498,104 @@ fn per_host_concurrency_holds_under_latency() {
     }
     assert!((1..=2).contains(&gauge.peak()), "the store held {} requests at once", gauge.peak());
 }
+
+/// The payment page of `hash_scripts_never_reach_a_private_address`: one script per way a
+/// redirect can point a CI runner at its own network.
+const SKIMMER_PATHS: [(&str, &str); 6] = [
+    ("/ipv4.js", "http://127.0.0.1:{P2}/secret.js"),
+    ("/mapped.js", "http://[::ffff:127.0.0.1]:{P2}/secret.js"),
+    ("/hex.js", "http://0x7f000001:{P2}/secret.js"),
+    ("/localhost.js", "http://localhost:{P2}/secret.js"),
+    // The mapped name on a port it was not mapped for: not the mapped address.
+    ("/other-port.js", "http://cdn.vendor.example:{P2}/secret.js"),
+    // Relative: the same mapped host and port, two hops.
+    ("/hop.js", "/ok.js"),
+];
+
+#[test]
+fn hash_scripts_never_reach_a_private_address() {
+    // The runner's "internal service": nothing may reach it.
+    let internal = Server::start(HashMap::from([(
+        "/secret.js".into(),
+        Response::with_type(200, "application/javascript", b"internal"),
+    )]));
+    let p2 = internal.port().to_string();
+    let server = Server::start_with(|_| {
+        let scripts: String = SKIMMER_PATHS
+            .iter()
+            .map(|(p, _)| format!("<script src=\"http://cdn.vendor.example:{{{{PORT}}}}{p}\"></script>"))
+            .collect();
+        let page = format!("<html><body>{scripts}<input autocomplete=cc-number></body></html>");
+        let mut routes = HashMap::from([
+            ("/".to_owned(), Response::with_type(200, "text/html", page.as_bytes())),
+            ("/ok.js".to_owned(), Response::with_type(200, "application/javascript", b"ok")),
+        ]);
+        for (path, to) in SKIMMER_PATHS {
+            routes.insert(path.into(), Response::redirect(302, &to.replace("{P2}", &p2)));
+        }
+        routes
+    });
+    let origin = format!("{}/", server.origin());
+    let (r1, r2) = (server.resolve("shop.test"), server.resolve("cdn.vendor.example"));
+    let args = ["scan", &origin, "--resolve", &r1, "--resolve", &r2, "--offline", "--hash-scripts", "-f", "json"];
+    let out = vendorscan(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(internal.seen().is_empty(), "a redirect reached the internal service: {:?}", internal.seen());
+    let script = |path: &str| {
+        let url = format!("http://cdn.vendor.example:{}{path}", server.port());
+        report["resources"].as_array().unwrap().iter().find(|r| r["url"] == url).cloned().expect(path)
+    };
+    for (path, why) in [
+        ("/ipv4.js", "127.0.0.1 is a loopback address"),
+        ("/mapped.js", "::ffff:127.0.0.1 is an IPv4-mapped address"),
+        ("/hex.js", "127.0.0.1 is a loopback address"),
+        ("/localhost.js", "localhost is this machine"),
+        ("/other-port.js", "cdn.vendor.example is not looked up"),
+    ] {
+        let r = script(path);
+        let error = r["content_error"].as_str().unwrap_or_else(|| panic!("{path} was hashed: {r}"));
+        assert!(error.contains(why), "{path}: {error}");
+        assert!(r["content"].is_null(), "{r}");
+    }
+    assert!(
+        script("/ipv4.js")["content_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("not fetched: redirected to http://127.0.0.1:")
+    );
+    // A redirect among the mapped host's own paths is followed and hashed.
+    assert!(script("/hop.js")["content"]["sha256"].is_string(), "{}", script("/hop.js"));
+}
+
+#[test]
+fn resolve_maps_a_host_on_its_port_only() {
+    // A link to the store's host on port 80: in scope (a default port), but the mapping was
+    // for the test server's port only, so it must not be sent there.
+    let server = store(&["http://shop.test/elsewhere"], HashMap::new());
+    let (code, report, _) = scan(&server, &["--offline"]);
+    assert_eq!(code, Some(0));
+    home_kept(&report);
+    assert!(
+        server.seen().iter().all(|s| s.host == format!("shop.test:{}", server.port())),
+        "a request for another port reached the mapped address: {:?}",
+        server.seen()
+    );
+    let p = page(&report, "http://shop.test/elsewhere");
+    assert_eq!(p["outcome"], "failed", "{p}");
+    assert!(p["error"].as_str().unwrap().contains("shop.test is not looked up (--offline"), "{p}");
+}
+
+#[test]
+fn a_response_with_many_headers_is_read() {
+    // 300 headers (a CDN, a WAF and a cookie banner each add theirs): hyper's default of
+    // 100 failed the page with "message head is too large"; a browser shows it.
+    let mut page = Response::with_type(200, "text/html", b"<html><script src=\"https://js.stripe.com/v3/\"></script>");
+    page.headers.extend((0..300).map(|i| ("Set-Cookie".to_owned(), format!("c{i}=v; Path=/"))));
+    let server = store(&["/many"], HashMap::from([("/many".into(), page)]));
+    let (code, report, _) = scan(&server, &[]);
+    assert_eq!(code, Some(0));
+    let p = page_of(&server, &report, "/many");
+    assert_eq!(p["outcome"], "scanned", "{p}");
+    assert!(vendor_ids(&report).iter().any(|v| v == "stripe"));
+}
