@@ -587,6 +587,40 @@ fn resolve_maps_a_host_on_its_port_only() {
 }
 
 #[test]
+fn sitemap_urls_of_another_origin_are_skipped_with_a_reason() {
+    // A staging copy serving the production sitemap: its https:// URLs are another origin
+    // (another port), not pages of the store being crawled.
+    let server = Server::start(HashMap::from([
+        ("/".into(), Response::with_type(200, "text/html", HOME.replace("LINKS", "").as_bytes())),
+        ("/b".into(), Response::with_type(200, "text/html", b"<html>b</html>")),
+        (
+            "/sitemap.xml".into(),
+            Response::with_type(
+                200,
+                "application/xml",
+                b"<urlset><url><loc>https://shop.test/a</loc></url><url><loc>{{ORIGIN}}/b</loc></url>\
+                  <url><loc>https://shop.test/c</loc></url></urlset>",
+            ),
+        ),
+    ]));
+    let origin = format!("{}/", server.origin());
+    let args = ["scan", &origin, "--resolve", &server.resolve("shop.test"), "--offline", "-f", "json", "--quiet"];
+    let out = vendorscan(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    home_kept(&report);
+    assert_eq!(page_of(&server, &report, "/b")["outcome"], "scanned");
+    let pages = report["pages"].as_array().unwrap();
+    assert!(!pages.iter().any(|p| p["url"].as_str().unwrap().starts_with("https://")), "{}", report["pages"]);
+    let sitemap = page_of(&server, &report, "/sitemap.xml");
+    assert_eq!(sitemap["outcome"], "skipped", "{sitemap}");
+    let why = sitemap["error"].as_str().unwrap();
+    assert!(why.contains("2 pages on another origin") && why.contains("https://shop.test"), "{why}");
+    // No TLS handshake reached the plain-HTTP server (the old way of failing these).
+    assert!(server.seen().iter().all(|s| s.request_line.starts_with("GET ")), "{:?}", server.seen());
+}
+
+#[test]
 fn a_response_with_many_headers_is_read() {
     // 300 headers (a CDN, a WAF and a cookie banner each add theirs): hyper's default of
     // 100 failed the page with "message head is too large"; a browser shows it.
@@ -598,4 +632,69 @@ fn a_response_with_many_headers_is_read() {
     let p = page_of(&server, &report, "/many");
     assert_eq!(p["outcome"], "scanned", "{p}");
     assert!(vendor_ids(&report).iter().any(|v| v == "stripe"));
+}
+
+#[test]
+fn sitemap_children_are_fetched_side_by_side() {
+    // An index with twelve slow children: read one after another, twelve timeouts (60
+    // slow children cost 16 minutes); now several are in flight at once.
+    let gauge = Arc::new(Gauge::default());
+    let server = Server::start_with(|origin| {
+        let mut routes = HashMap::new();
+        routes.insert("/".into(), Response::with_type(200, "text/html", HOME.replace("LINKS", "").as_bytes()));
+        let children: String = (0..12).map(|i| format!("<sitemap><loc>{origin}/s{i}.xml</loc></sitemap>")).collect();
+        let index = format!("<sitemapindex>{children}</sitemapindex>");
+        routes.insert("/sitemap.xml".into(), Response::with_type(200, "application/xml", index.as_bytes()));
+        for i in 0..12 {
+            let body = format!("<urlset><url><loc>{origin}/p{i}</loc></url></urlset>");
+            let slow = Behaviour::Slow(std::time::Duration::from_millis(200), gauge.clone());
+            routes.insert(
+                format!("/s{i}.xml"),
+                Response::with_type(200, "application/xml", body.as_bytes()).behaving(slow),
+            );
+            routes.insert(format!("/p{i}"), Response::with_type(200, "text/html", b"<html></html>"));
+        }
+        routes
+    });
+    let origin = format!("{}/", server.origin());
+    let args = ["scan", &origin, "--resolve", &server.resolve("shop.test"), "--offline", "-f", "json", "--quiet"];
+    let out = vendorscan(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for i in 0..12 {
+        assert_eq!(page_of(&server, &report, &format!("/p{i}"))["outcome"], "scanned");
+    }
+    assert!(gauge.peak() >= 2, "the sitemaps were fetched one at a time");
+}
+
+#[test]
+fn robots_txt_of_each_host_is_fetched_without_holding_up_the_crawl() {
+    // Four first-party hosts, each with a slow robots.txt: fetched in the scheduling loop,
+    // one host's robots.txt held every other page back; now each waits only for its own.
+    let gauge = Arc::new(Gauge::default());
+    let hosts = ["a.shop.test", "b.shop.test", "c.shop.test", "d.shop.test"];
+    let slow = Behaviour::Slow(std::time::Duration::from_millis(200), gauge.clone());
+    let robots = Response::with_type(200, "text/plain", b"User-agent: *\nAllow: /\n").behaving(slow);
+    let links: Vec<String> = hosts.iter().map(|h| format!("http://{h}:{{{{PORT}}}}/page")).collect();
+    let refs: Vec<&str> = links.iter().map(String::as_str).collect();
+    let server = store(
+        &refs,
+        HashMap::from([
+            ("/robots.txt".into(), robots),
+            ("/page".into(), Response::with_type(200, "text/html", b"<html></html>")),
+        ]),
+    );
+    let origin = format!("{}/", server.origin());
+    let mut args =
+        vec!["scan".to_owned(), origin, "--offline".into(), "-f".into(), "json".into(), "--no-sitemap".into()];
+    for h in ["shop.test"].iter().chain(&hosts) {
+        args.extend(["--resolve".to_owned(), server.resolve(h)]);
+    }
+    let out = vendorscan(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for h in hosts {
+        assert_eq!(page(&report, &format!("http://{h}:{}/page", server.port()))["outcome"], "scanned");
+    }
+    assert!(gauge.peak() >= 2, "robots.txt files were fetched one at a time");
 }
