@@ -21,6 +21,12 @@ fn is_html_file(p: &Path) -> bool {
 }
 
 /// The HTML files under `target`, sorted, so runs are reproducible.
+///
+/// Symbolic links are followed while they stay inside the folder (a build that links
+/// `latest/` to `v2/` is scanned as served). One that leads outside it (`escape -> /`,
+/// `leak.html -> ~/.ssh/id_rsa` in a checked-out pull request) is not followed: it is
+/// listed as it is, and [`scan_file`] turns it into a skipped page that says why, so the
+/// report shows what was left out.
 pub fn html_files(target: &Path) -> Result<Vec<PathBuf>, Error> {
     let meta = std::fs::metadata(target).map_err(|e| {
         Error::input(format!("cannot read {}: {e}", target.display()))
@@ -29,15 +35,44 @@ pub fn html_files(target: &Path) -> Result<Vec<PathBuf>, Error> {
     if meta.is_file() {
         return Ok(vec![target.to_path_buf()]);
     }
+    let root =
+        std::fs::canonicalize(target).map_err(|e| Error::input(format!("cannot read {}: {e}", target.display())))?;
+    let mut outside: Vec<PathBuf> = Vec::new();
     let mut files: Vec<PathBuf> = WalkDir::new(target)
         .follow_links(true)
         .into_iter()
+        .filter_entry(|e| {
+            if !e.path_is_symlink() || inside(&root, e.path()) {
+                return true;
+            }
+            // Only what would have been scanned is worth a line in the report.
+            if e.file_type().is_dir() || is_html_file(e.path()) {
+                outside.push(e.path().to_path_buf());
+            }
+            false
+        })
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && is_html_file(e.path()))
         .map(|e| e.into_path())
         .collect();
+    files.append(&mut outside);
     files.sort();
     Ok(files)
+}
+
+/// Does `path`, with every symbolic link resolved, lie inside the (canonical) `root`?
+fn inside(root: &Path, path: &Path) -> bool {
+    std::fs::canonicalize(path).is_ok_and(|real| real.starts_with(root))
+}
+
+/// Why a listed path is not read: it leads out of the scanned folder. Checked again when
+/// the file is opened, so a link that appeared after the walk is not followed either.
+fn outside_reason(root: &Path, file: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(root).ok().filter(|r| r.is_dir())?;
+    let real = std::fs::canonicalize(file).ok()?;
+    (!real.starts_with(&root)).then(|| {
+        "not read: a symbolic link that leads outside the scanned folder (only links within it are followed)".to_owned()
+    })
 }
 
 /// The URL a file is served at.
@@ -125,6 +160,11 @@ pub fn scan_file(root: &Path, file: &Path, site: Option<&Url>, max_body: usize) 
     let mut record = PageRecord::without_content(url.clone(), 0, PageOutcome::Scanned, String::new());
     record.error = None;
     record.file = Some(file.display().to_string());
+    if let Some(why) = outside_reason(root, file) {
+        record.outcome = PageOutcome::Skipped;
+        record.error = Some(why);
+        return record;
+    }
     // Read at most one byte past the cap: enough to know the file was cut, without
     // loading a huge file into memory.
     use std::io::Read;

@@ -698,3 +698,34 @@ fn robots_txt_of_each_host_is_fetched_without_holding_up_the_crawl() {
     }
     assert!(gauge.peak() >= 2, "robots.txt files were fetched one at a time");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_local_scan_does_not_follow_symlinks_out_of_the_folder() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let (site, outside) = (dir.path().join("site"), dir.path().join("outside"));
+    std::fs::create_dir_all(site.join("v2")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    let stripe = "<script src=\"https://js.stripe.com/v3/\"></script>";
+    std::fs::write(site.join("index.html"), stripe).unwrap();
+    std::fs::write(site.join("v2/a.html"), "<script src=\"https://static.klaviyo.com/k.js\"></script>").unwrap();
+    std::fs::write(outside.join("secret.html"), "<script src=\"https://static.hotjar.com/c/h.js\"></script>").unwrap();
+    // A pull request can check these in: a folder and a file leading out, and one leading
+    // inside (a `latest` alias), which is fine.
+    symlink(&outside, site.join("escape")).unwrap();
+    symlink(outside.join("secret.html"), site.join("leak.html")).unwrap();
+    symlink("../outside/secret.html", site.join("relative.html")).unwrap();
+    symlink("v2", site.join("latest")).unwrap();
+    let r = scan_json(&[site.to_str().unwrap(), "--site", "https://shop.example"]);
+    let ids = vendor_ids(&r);
+    assert!(ids.contains(&"stripe".to_owned()) && ids.contains(&"klaviyo".to_owned()), "{ids:?}");
+    assert!(!ids.contains(&"hotjar".to_owned()), "a file outside the folder was read: {ids:?}");
+    assert_eq!(page(&r, "https://shop.example/latest/a.html")["outcome"], "scanned");
+    for url in ["https://shop.example/escape", "https://shop.example/leak.html", "https://shop.example/relative.html"] {
+        let p = page(&r, url);
+        assert_eq!(p["outcome"], "skipped", "{p}");
+        assert!(p["error"].as_str().unwrap().contains("leads outside the scanned folder"), "{p}");
+    }
+    assert_eq!(r["summary"]["pages_skipped"], 3);
+}
