@@ -90,11 +90,13 @@ pub fn page_url(root: &Path, file: &Path, site: Option<&Url>) -> Option<Url> {
                 path.pop();
                 path.push(String::new());
             }
-            let mut base = site.clone();
-            if !base.path().ends_with('/') {
-                base.set_path(&format!("{}/", base.path()));
-            }
-            base.join(&path.join("/")).ok()
+            // Segment by segment, so a file name's `#`, `?` or `%` is percent-encoded as a
+            // server would serve it, not read as a fragment, a query or an escape.
+            let mut url = site.clone();
+            url.set_query(None);
+            url.set_fragment(None);
+            url.path_segments_mut().ok()?.pop_if_empty().extend(&path);
+            Some(url)
         }
         None => Url::from_file_path(std::path::absolute(file).ok()?).ok(),
     }
@@ -159,7 +161,10 @@ pub fn scan_file(root: &Path, file: &Path, site: Option<&Url>, max_body: usize) 
     let url = page_url(root, file, site).map(|u| u.to_string()).unwrap_or_else(|| file.display().to_string());
     let mut record = PageRecord::without_content(url.clone(), 0, PageOutcome::Scanned, String::new());
     record.error = None;
-    record.file = Some(file.display().to_string());
+    // Already a display form (lossy for a name that is not UTF-8); a control character or
+    // bidi override in a name from a pull request is written as a visible escape, so no
+    // report format carries it raw to a terminal or a CI log.
+    record.file = Some(crate::report::sanitize::clean(&file.display().to_string()).into_owned());
     if let Some(why) = outside_reason(root, file) {
         record.outcome = PageOutcome::Skipped;
         record.error = Some(why);
@@ -216,6 +221,7 @@ mod tests {
         assert_eq!(u("index.html"), "https://shop.example/");
         assert_eq!(u("products/a b.html"), "https://shop.example/products/a%20b.html");
         assert_eq!(u("collections/coffee/index.html"), "https://shop.example/collections/coffee/");
+        assert_eq!(u("a#b?c%41.html"), "https://shop.example/a%23b%3Fc%2541.html");
         let sub = Url::parse("https://shop.example/en").unwrap();
         assert_eq!(
             page_url(root, &root.join("x.html"), Some(&sub)).unwrap().as_str(),

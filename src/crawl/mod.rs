@@ -444,8 +444,11 @@ async fn fetch_page(
     if head.final_url != url {
         record.final_url = Some(head.final_url.to_string());
     }
+    // Header values are the server's text: visible ASCII, but a tab and the like are
+    // written as escapes before they go into a sentence of the report.
+    let clean = |s: &str| crate::report::sanitize::clean(s).into_owned();
     if (300..400).contains(&head.status) {
-        let to = head.location.unwrap_or_else(|| "an unnamed location".into());
+        let to = head.location.as_deref().map_or_else(|| "an unnamed location".into(), clean);
         return fail(record, PageOutcome::Skipped, format!("redirects to {to}, outside the store (not followed)"));
     }
     if head.status >= 400 {
@@ -457,12 +460,12 @@ async fn fetch_page(
                 (false, Ok(_)) => "not retried: longer than 30 s",
                 (false, Err(_)) => "not retried: only a number of seconds is understood",
             };
-            why.push_str(&format!(" (Retry-After: {after}; {note})"));
+            why.push_str(&format!(" (Retry-After: {}; {note})", clean(after)));
         }
         return fail(record, PageOutcome::Failed, why);
     }
     if let Some(ct) = head.content_type.as_deref().filter(|ct| !is_html(ct)) {
-        return fail(record, PageOutcome::Skipped, format!("not an HTML page ({ct})"));
+        return fail(record, PageOutcome::Skipped, format!("not an HTML page ({})", clean(ct)));
     }
     let (body, truncated) = match fetch::read_capped(resp, max_body, timeout).await {
         Ok(b) => b,

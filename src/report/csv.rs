@@ -5,7 +5,10 @@
 //! cell are joined with `"; "`. Fields with a comma, a double quote, CR or LF are quoted,
 //! with quotes doubled; lines end with CRLF. A cell that a spreadsheet would run as a
 //! formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`, because
-//! pages and hosts come from the scanned site.
+//! pages and hosts come from the scanned site. For the same reason every cell goes
+//! through [`clean_text`] (a control character, an escape sequence or a bidi override is
+//! written as a visible escape) and every line through [`super::sanitize::Guard`]: a CSV
+//! file printed in a terminal or a CI log cannot drive it or start a workflow command.
 //!
 //! `decision` comes from the policy: `denied`, `expired` or `unapproved` from the
 //! finding that targets the vendor (`denied-vendor`/`denied-category`, `approval-expired`,
@@ -14,6 +17,7 @@
 //! `[[allow]]` entry's. `sources` says `markup`, `runtime` or `both`; `loaded_by` and
 //! `cookies` are filled in browser mode.
 
+use super::sanitize::clean_text;
 use crate::checks::Finding;
 use crate::inventory::{Approval, Report, Source};
 use std::collections::HashMap;
@@ -41,9 +45,11 @@ const HEADER: [&str; 19] = [
     "cookies",
 ];
 
-/// One RFC 4180 field.
+/// One RFC 4180 field. A line break stays in its quoted cell (a policy's reason may have
+/// several lines); the [`super::sanitize::Guard`] checks each line of the file.
 fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
+    let s = clean_text(s);
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.into_owned() };
     if s.contains([',', '"', '\r', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
@@ -76,6 +82,10 @@ fn approval_cells(a: Option<&Approval>) -> [String; 3] {
 }
 
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    super::sanitize::guarded(out, |out| render_unguarded(r, out))
+}
+
+fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     // The findings about each vendor and each unknown host, gathered in one pass: looking
     // them up row by row made 100,000 unknown hosts (each with its finding) take minutes.
     let mut by_vendor: HashMap<&str, Vec<&Finding>> = HashMap::new();
@@ -174,6 +184,8 @@ pub(crate) mod tests {
         assert_eq!(field("a, b"), "\"a, b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(field("two\r\nlines\t"), "\"two\\r\nlines\\t\"");
+        assert_eq!(field("a,\u{1b}[2Jb"), "\"a,\\u{1b}[2Jb\"");
         assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(field("-1,2"), "\"'-1,2\"");
     }

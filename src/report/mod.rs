@@ -10,6 +10,7 @@ mod github;
 mod json;
 mod junit;
 mod markdown;
+pub mod sanitize;
 mod sarif;
 mod table;
 

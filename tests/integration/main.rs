@@ -9,6 +9,7 @@ mod crawl;
 mod formats;
 mod gate;
 mod hostile;
+mod hostile_output;
 mod local;
 mod regressions;
 mod tokenizer;
