@@ -254,25 +254,33 @@ pub async fn crawl_into_until(
         let fetched = futures_util::future::join_all(starts.iter().map(|s| async {
             let read = robots::fetch_robots(&client, s, timeout);
             match deadline {
-                Some(d) => tokio::time::timeout_at(d, read).await.unwrap_or((Robots::AllowAll, vec![])),
+                Some(d) => tokio::time::timeout_at(d, read).await.unwrap_or((Robots::AllowAll, vec![], (*s).clone())),
                 None => read.await,
             }
         }))
         .await;
+        let origins: Vec<url::Origin> = starts.iter().map(|s| s.origin()).collect();
         let mut sitemap_roots = Vec::new();
-        for (s, (rules, maps)) in starts.iter().zip(fetched) {
+        let mut elsewhere = Vec::new();
+        for (s, (rules, maps, at)) in starts.iter().zip(fetched) {
             if cfg.robots {
                 let cell = tokio::sync::OnceCell::new_with(Some(Arc::new(rules)));
                 robots.insert(s.origin().ascii_serialization(), Arc::new(cell));
             }
-            sitemap_roots.extend(maps.iter().filter_map(|m| Url::parse(m).ok()));
+            // A Sitemap: line on another origin (another scheme or port of the host, as a
+            // staging copy of production's robots.txt has) is not this crawl's to read.
+            for m in maps.iter().filter_map(|m| Url::parse(m).ok()) {
+                if cs.allows(&m) && (m.origin() == at.origin() || origins.contains(&m.origin())) {
+                    sitemap_roots.push(m);
+                } else if cs.scope.is_first_party(m.host_str().unwrap_or("")) {
+                    elsewhere.push((m, format!("listed in {at} but on another origin: not read")));
+                }
+            }
             sitemap_roots.extend(s.join("/sitemap.xml").ok());
         }
         if !cfg.sitemaps {
             return (robots, sitemap::Collected::default());
         }
-        let origins: Vec<url::Origin> = starts.iter().map(|s| s.origin()).collect();
-        sitemap_roots.retain(|u| cs.allows(u) && origins.contains(&u.origin()));
         let mut seen = std::collections::HashSet::new();
         sitemap_roots.retain(|u| seen.insert(u.clone()));
         progress.set_message("sitemaps");
@@ -284,7 +292,8 @@ pub async fn crawl_into_until(
             origins: &origins,
             allowed: &|u: &Url| cs.allows(u),
         };
-        let found = sitemap::collect(&client, sitemap_roots, &walk).await;
+        let mut found = sitemap::collect(&client, sitemap_roots, &walk).await;
+        found.skipped.extend(elsewhere);
         (robots, found)
     };
     let (mut robots, from_sitemaps) = tokio::select! {

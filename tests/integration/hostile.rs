@@ -594,6 +594,10 @@ fn sitemap_urls_of_another_origin_are_skipped_with_a_reason() {
         ("/".into(), Response::with_type(200, "text/html", HOME.replace("LINKS", "").as_bytes())),
         ("/b".into(), Response::with_type(200, "text/html", b"<html>b</html>")),
         (
+            "/robots.txt".into(),
+            Response::with_type(200, "text/plain", b"Sitemap: https://shop.test/sitemap-prod.xml\n"),
+        ),
+        (
             "/sitemap.xml".into(),
             Response::with_type(
                 200,
@@ -611,7 +615,10 @@ fn sitemap_urls_of_another_origin_are_skipped_with_a_reason() {
     home_kept(&report);
     assert_eq!(page_of(&server, &report, "/b")["outcome"], "scanned");
     let pages = report["pages"].as_array().unwrap();
-    assert!(!pages.iter().any(|p| p["url"].as_str().unwrap().starts_with("https://")), "{}", report["pages"]);
+    let https = |p: &&serde_json::Value| p["url"].as_str().unwrap().starts_with("https://");
+    assert!(pages.iter().filter(https).all(|p| p["outcome"] == "skipped"), "{}", report["pages"]);
+    let listed = page(&report, "https://shop.test/sitemap-prod.xml");
+    assert!(listed["error"].as_str().unwrap().contains("robots.txt but on another origin: not read"), "{listed}");
     let sitemap = page_of(&server, &report, "/sitemap.xml");
     assert_eq!(sitemap["outcome"], "skipped", "{sitemap}");
     let why = sitemap["error"].as_str().unwrap();
