@@ -316,7 +316,12 @@ pub async fn get(fetcher: &Fetcher, url: &Url, timeout: Duration) -> Result<(Hea
             status: resp.status().as_u16(),
             final_url: url.clone(),
             content_type: header(CONTENT_TYPE),
-            location: header(LOCATION),
+            // UTF-8 is taken too (browsers follow such a Location; `to_str` is ASCII only).
+            location: resp
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+                .map(str::to_owned),
             retry_after: header(RETRY_AFTER),
         };
         let next = match (head.status, &head.location) {
