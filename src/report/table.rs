@@ -432,3 +432,65 @@ mod location_tests {
         assert!(location_text(&crawl, 93).ends_with("(line 58)"));
     }
 }
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+    use crate::inventory::{CookieOut, PageOut, PageVisitOut, Party};
+
+    /// Browser mode's names come straight from the page (cookie names, why Chromium
+    /// refused a cookie, a visit's error): none of it reaches the terminal raw.
+    #[test]
+    fn browser_names_and_page_errors_are_printed_safely() {
+        let mut r = super::super::csv::tests::many_unknown_hosts(1);
+        r.unknown_hosts[0].registrable_domain = "\u{1b}[2Jx.example".into();
+        let page = |url: &str, outcome, error: &str| PageOut {
+            url: url.into(),
+            final_url: None,
+            file: None,
+            depth: 1,
+            status: None,
+            outcome,
+            error: Some(error.into()),
+            truncated: true,
+            resources: 0,
+            visit: Some(PageVisitOut {
+                complete: false,
+                error: Some(format!("visit: {error}")),
+                requests: 0,
+                cookies: 0,
+            }),
+            payment_page: false,
+        };
+        r.pages.push(page("https://shop.example/a", PageOutcome::Failed, "boom\u{1b}]0;owned\u{7}\n::error::x"));
+        r.pages.push(page("https://shop.example/b", PageOutcome::Skipped, "\u{202e}gnp.exe ##[warning]y"));
+        r.cookies = Some(vec![CookieOut {
+            name: "\n::add-mask::\u{9b}31m".into(),
+            domain: ".shop.example\u{200b}".into(),
+            path: "/".into(),
+            lifetime_days: None,
+            session: true,
+            secure: false,
+            http_only: false,
+            same_site: None,
+            party: Party::First,
+            via: crate::model::CookieVia::Script,
+            set_by: None,
+            set_by_host: Some("\r::warning::h".into()),
+            vendor: None,
+            blocked: Some("\u{7f}refused\n::error::z".into()),
+            pages: Default::default(),
+        }]);
+        let mut out = Vec::new();
+        render(&r, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for line in text.lines() {
+            assert!(!line.chars().any(sanitize::is_unsafe), "raw control: {line:?}");
+            assert!(!line.trim_start().starts_with("::"), "a workflow command: {line:?}");
+            assert!(!line.contains("##["), "a legacy command: {line:?}");
+        }
+        // Still there, and readable.
+        assert!(text.contains("boom\\u{1b}]0;owned\\u{7}\\n::error::x"), "{text}");
+        assert!(text.contains("\\n::add-mask::\\u{9b}31m"), "{text}");
+    }
+}

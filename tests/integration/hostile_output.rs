@@ -74,14 +74,14 @@ fn problems(format: &str, out: &str, checks: Checks) -> Vec<String> {
     found
 }
 
-/// What each format guarantees today. JSON and SARIF escape what serde_json escapes (C0
-/// controls), not a bidi override in a page's raw markup nor `##[` in a URL fragment, and
-/// Markdown puts URLs in code spans as they are: `sanitize::SafeJson` and `sanitize::clean`
-/// are there for json.rs, sarif.rs and markdown.rs, which this change did not touch.
+/// What each format guarantees today. JSON escapes what serde_json escapes (C0 controls),
+/// not a bidi override in a page's raw markup (the evidence) nor `##[` in a URL fragment;
+/// SARIF and Markdown carry `##[` as it is: `sanitize::SafeJson` and `sanitize::clean` are
+/// there for json.rs, sarif.rs and markdown.rs, which this change did not touch.
 fn checks_now(format: &str) -> Checks {
     match format {
-        "json" | "sarif" => Checks { hidden: false, legacy: false },
-        "markdown" => Checks { hidden: true, legacy: false },
+        "json" => Checks { hidden: false, legacy: false },
+        "sarif" | "markdown" => Checks { hidden: true, legacy: false },
         _ => Checks { hidden: true, legacy: true },
     }
 }
