@@ -303,8 +303,10 @@ pub async fn crawl_into_until(
         }
     };
     let mut deadline_reached = from_sitemaps.deadline_reached;
+    // Depth 1, as the pages they list: a run where nothing could be scanned names a start
+    // page (depth 0) as the reason, not a sitemap.
     for (url, why) in from_sitemaps.skipped {
-        on_page(PageRecord::without_content(url.to_string(), 0, PageOutcome::Skipped, why));
+        on_page(PageRecord::without_content(url.to_string(), 1, PageOutcome::Skipped, why));
     }
     for url in from_sitemaps.pages {
         if cs.allows(&url) && !looks_like_a_file(&url) {
