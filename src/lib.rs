@@ -4,7 +4,7 @@
 //! modules before it; `tests/integration/architecture.rs` holds the code to this order):
 //!
 //! ```text
-//! model, rules, progress, error ← decode ← extract ← {crawl, local, browser}     reading pages
+//! model, rules, sanitize, progress, error ← decode ← extract ← {crawl, local, browser}     reading pages
 //! {model, scope, vendors} ← inventory (immutable Inventory)               classifying
 //! inventory ← baseline ← checks (+ policy) ← report (Report = Inventory + findings,
 //!                                                      changes, verdict; renderers)
@@ -46,6 +46,7 @@ pub mod policy;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod sanitize;
 pub mod scope;
 pub mod vendors;
 

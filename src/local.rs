@@ -21,6 +21,12 @@ fn is_html_file(p: &Path) -> bool {
 }
 
 /// The HTML files under `target`, sorted, so runs are reproducible.
+///
+/// Symbolic links are followed while they stay inside the folder (a build that links
+/// `latest/` to `v2/` is scanned as served). One that leads outside it (`escape -> /`,
+/// `leak.html -> ~/.ssh/id_rsa` in a checked-out pull request) is not followed: it is
+/// listed as it is, and [`scan_file`] turns it into a skipped page that says why, so the
+/// report shows what was left out.
 pub fn html_files(target: &Path) -> Result<Vec<PathBuf>, Error> {
     let meta = std::fs::metadata(target).map_err(|e| {
         Error::input(format!("cannot read {}: {e}", target.display()))
@@ -29,15 +35,44 @@ pub fn html_files(target: &Path) -> Result<Vec<PathBuf>, Error> {
     if meta.is_file() {
         return Ok(vec![target.to_path_buf()]);
     }
+    let root =
+        std::fs::canonicalize(target).map_err(|e| Error::input(format!("cannot read {}: {e}", target.display())))?;
+    let mut outside: Vec<PathBuf> = Vec::new();
     let mut files: Vec<PathBuf> = WalkDir::new(target)
         .follow_links(true)
         .into_iter()
+        .filter_entry(|e| {
+            if !e.path_is_symlink() || inside(&root, e.path()) {
+                return true;
+            }
+            // Only what would have been scanned is worth a line in the report.
+            if e.file_type().is_dir() || is_html_file(e.path()) {
+                outside.push(e.path().to_path_buf());
+            }
+            false
+        })
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file() && is_html_file(e.path()))
         .map(|e| e.into_path())
         .collect();
+    files.append(&mut outside);
     files.sort();
     Ok(files)
+}
+
+/// Does `path`, with every symbolic link resolved, lie inside the (canonical) `root`?
+fn inside(root: &Path, path: &Path) -> bool {
+    std::fs::canonicalize(path).is_ok_and(|real| real.starts_with(root))
+}
+
+/// Why a listed path is not read: it leads out of the scanned folder. Checked again when
+/// the file is opened, so a link that appeared after the walk is not followed either.
+fn outside_reason(root: &Path, file: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(root).ok().filter(|r| r.is_dir())?;
+    let real = std::fs::canonicalize(file).ok()?;
+    (!real.starts_with(&root)).then(|| {
+        "not read: a symbolic link that leads outside the scanned folder (only links within it are followed)".to_owned()
+    })
 }
 
 /// The URL a file is served at.
@@ -55,11 +90,13 @@ pub fn page_url(root: &Path, file: &Path, site: Option<&Url>) -> Option<Url> {
                 path.pop();
                 path.push(String::new());
             }
-            let mut base = site.clone();
-            if !base.path().ends_with('/') {
-                base.set_path(&format!("{}/", base.path()));
-            }
-            base.join(&path.join("/")).ok()
+            // Segment by segment, so a file name's `#`, `?` or `%` is percent-encoded as a
+            // server would serve it, not read as a fragment, a query or an escape.
+            let mut url = site.clone();
+            url.set_query(None);
+            url.set_fragment(None);
+            url.path_segments_mut().ok()?.pop_if_empty().extend(&path);
+            Some(url)
         }
         None => Url::from_file_path(std::path::absolute(file).ok()?).ok(),
     }
@@ -124,7 +161,15 @@ pub fn scan_file(root: &Path, file: &Path, site: Option<&Url>, max_body: usize) 
     let url = page_url(root, file, site).map(|u| u.to_string()).unwrap_or_else(|| file.display().to_string());
     let mut record = PageRecord::without_content(url.clone(), 0, PageOutcome::Scanned, String::new());
     record.error = None;
-    record.file = Some(file.display().to_string());
+    // Already a display form (lossy for a name that is not UTF-8); a control character or
+    // bidi override in a name from a pull request is written as a visible escape, so no
+    // report format carries it raw to a terminal or a CI log.
+    record.file = Some(crate::sanitize::clean(&file.display().to_string()).into_owned());
+    if let Some(why) = outside_reason(root, file) {
+        record.outcome = PageOutcome::Skipped;
+        record.error = Some(why);
+        return record;
+    }
     // Read at most one byte past the cap: enough to know the file was cut, without
     // loading a huge file into memory.
     use std::io::Read;
@@ -176,6 +221,7 @@ mod tests {
         assert_eq!(u("index.html"), "https://shop.example/");
         assert_eq!(u("products/a b.html"), "https://shop.example/products/a%20b.html");
         assert_eq!(u("collections/coffee/index.html"), "https://shop.example/collections/coffee/");
+        assert_eq!(u("a#b?c%41.html"), "https://shop.example/a%23b%3Fc%2541.html");
         let sub = Url::parse("https://shop.example/en").unwrap();
         assert_eq!(
             page_url(root, &root.join("x.html"), Some(&sub)).unwrap().as_str(),

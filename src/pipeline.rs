@@ -72,23 +72,36 @@ impl Job {
 pub struct Runner {
     rt: tokio::runtime::Runtime,
     stop: crawl::Stop,
+    /// When the time budget runs out.
+    deadline: Option<std::time::Instant>,
 }
+
+/// The crawl ends itself at the deadline and records what it left unread; the stop request
+/// follows this much later for a phase that does not watch the clock itself.
+const DEADLINE_GRACE: Duration = Duration::from_secs(2);
 
 impl Runner {
     /// `budget`: the whole run's time budget (`--max-time`), counted from now.
     pub fn new(budget: Option<Duration>) -> Result<Runner, Error> {
         let rt = runtime()?;
-        let deadline = budget.map(|b| tokio::time::Instant::now() + b);
-        let stop = crawl::Stop::install(&rt, deadline);
-        Ok(Runner { rt, stop })
+        let deadline = budget.map(|b| std::time::Instant::now() + b);
+        let stop_at = deadline.map(|d| tokio::time::Instant::from_std(d + DEADLINE_GRACE));
+        let stop = crawl::Stop::install(&rt, stop_at);
+        Ok(Runner { rt, stop, deadline })
     }
 
-    /// Why the run has been asked to stop, if it has.
+    /// The time budget is spent.
+    fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|d| std::time::Instant::now() >= d)
+    }
+
+    /// Why the run has been asked to stop, if it has (or its time is up).
     fn stopped(&self) -> Option<Stopped> {
-        self.stop.cause().map(|c| match c {
-            StopCause::Signal => Stopped::Interrupted,
-            StopCause::Deadline => Stopped::TimeBudget,
-        })
+        match self.stop.cause() {
+            Some(StopCause::Signal) => Some(Stopped::Interrupted),
+            Some(StopCause::Deadline) => Some(Stopped::TimeBudget),
+            None => self.out_of_time().then_some(Stopped::TimeBudget),
+        }
     }
 
     /// Dropping the runtime would wait for an extraction still running on the blocking
@@ -131,14 +144,15 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
         let mut on_page = |p: PageRecord| if keep { kept.push(p) } else { builder.add(p) };
         match &job.source {
             Source::Crawl(cfg) => {
-                let result = run.rt.block_on(crawl::crawl_into(cfg.clone(), progress, &run.stop, &mut on_page))?;
+                let crawl = crawl::crawl_into_until(cfg.clone(), run.deadline, progress, &run.stop, &mut on_page);
+                let result = run.rt.block_on(crawl)?;
                 page_limit_reached = result.budget_spent;
             }
             Source::Local { root, site, max_body } => {
                 let files = local::html_files(root)?;
                 progress.set_length(files.len() as u64);
                 for f in &files {
-                    if run.stop.cause().is_some() {
+                    if run.stopped().is_some() {
                         break;
                     }
                     progress.inc(1);

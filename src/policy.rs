@@ -248,8 +248,28 @@ fn yes() -> bool {
     true
 }
 
-fn line_at(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
+/// Line numbers of byte offsets in the policy text: where each line starts, found once,
+/// then a binary search per lookup. Counting newlines from the start for every entry made
+/// a policy of 100,000 entries take hours.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn of(text: &str) -> Self {
+        Lines(std::iter::once(0).chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1)).collect())
+    }
+
+    /// The 1-based line of a byte offset.
+    fn line_at(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset).max(1)
+    }
+}
+
+/// A host that is a public suffix (`com`, `co.uk`, `github.io`): approving it would approve
+/// every site registered under it, which is no review of a third party.
+fn public_suffix(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<std::net::IpAddr>().is_err()
+        && psl::suffix(host.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes() == host.as_bytes())
 }
 
 fn globs(patterns: &[String]) -> Result<GlobSet, String> {
@@ -293,8 +313,9 @@ pub fn load(path: &Path, db: &VendorDb) -> Result<Policy, Error> {
 pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, Error> {
     let name = file.map_or_else(|| DEFAULT_FILE.to_owned(), |f| f.display().to_string());
     let help = "every key is described in docs/policy.md and examples/vendorscan.toml";
+    let lines = Lines::of(text);
     let raw: RawPolicy = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| format!(":{}", line_at(text, s.start))).unwrap_or_default();
+        let line = e.span().map(|s| format!(":{}", lines.line_at(s.start))).unwrap_or_default();
         Error::input(format!("invalid policy {name}{line}: {}", e.message().trim())).with_help(help)
     })?;
     let mut problems: Vec<String> = Vec::new();
@@ -311,7 +332,7 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                 let other = f.get_ref();
                 problems.push(format!(
                     "{name}:{}: fail-on = \"{other}\": use \"error\", \"warning\" or \"never\"",
-                    line_at(text, f.span().start)
+                    lines.line_at(f.span().start)
                 ));
                 FailOn::Error
             }
@@ -324,7 +345,7 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                 let other = u.get_ref();
                 problems.push(format!(
                     "{name}:{}: unknown = \"{other}\": use \"allow\", \"warn\" or \"error\"",
-                    line_at(text, u.span().start)
+                    lines.line_at(u.span().start)
                 ));
                 UnknownMode::Error
             }
@@ -333,7 +354,7 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
     let categories: Vec<&str> = db.category_ids().collect();
     for (table, list) in [(Table::Allow, &raw.allow), (Table::Deny, &raw.deny)] {
         for (index, spanned) in list.iter().enumerate() {
-            let line = line_at(text, spanned.span().start);
+            let line = lines.line_at(spanned.span().start);
             let e = spanned.get_ref();
             let at = format!("{name}:{line}: {table}[{index}]");
             let targets: Vec<Target> = [
@@ -368,6 +389,10 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                 Target::Host(h) if crate::scope::normalize_host(h).as_deref() != Some(h.as_str()) => {
                     problems.push(format!("{at}: host \"{h}\" is not a host name"))
                 }
+                Target::Host(h) if table == Table::Allow && public_suffix(h) => problems.push(format!(
+                    "{at}: host \"{h}\" is a public suffix: it would approve every site under it, \
+                     not one third party; name the vendor's own domain (e.g. \"cdn.vendor.{h}\") or use vendor = \"id\""
+                )),
                 Target::Company(c)
                     if !db.vendors().iter().any(|v| {
                         v.company.eq_ignore_ascii_case(c) || v.parent.as_ref().is_some_and(|p| p.eq_ignore_ascii_case(c))
@@ -412,7 +437,7 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
         }
     }
     for (rule, severity) in &raw.rules {
-        let line = line_at(text, rule.span().start);
+        let line = lines.line_at(rule.span().start);
         match (rule.get_ref().parse::<RuleId>(), severity.get_ref().parse::<Severity>()) {
             (Ok(r), Ok(s)) => {
                 policy.severities.insert(r, s);
@@ -439,7 +464,7 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
         if !pp.paths.is_empty() {
             match globs(&pp.paths) {
                 Ok(g) => policy.payment.paths = Some(g),
-                Err(msg) => problems.push(format!("{name}:{}: payment-pages: {msg}", line_at(text, p.span().start))),
+                Err(msg) => problems.push(format!("{name}:{}: payment-pages: {msg}", lines.line_at(p.span().start))),
             }
         }
     }
@@ -562,5 +587,32 @@ detect = false
         assert!(e.contains("an empty list matches no page"), "{e}");
         assert!(e.contains("must start with /"), "{e}");
         assert!(e.contains("no vendor in the database belongs to company \"Meta Platforms\""), "{e}");
+    }
+
+    #[test]
+    fn a_public_suffix_is_not_a_third_party() {
+        let err = |t: &str| parse(t, None, &db()).unwrap_err().message;
+        let e = err("\n[[allow]]\nhost = \"com\"\nreason = \"r\"\n[[allow]]\nhost = \"co.uk\"\nreason = \"r\"\n\
+                     [[allow]]\nhost = \"github.io\"\nreason = \"r\"\n[[allow]]\nhost = \"MyShopify.com.\"\nreason = \"r\"\n");
+        for (suffix, line) in [("com", 2), ("co.uk", 5), ("github.io", 8), ("myshopify.com", 11)] {
+            assert!(e.contains(&format!("vendorscan.toml:{line}: allow[")), "{e}");
+            assert!(e.contains(&format!("host \"{suffix}\" is a public suffix")), "{suffix}: {e}");
+        }
+        // A vendor's own domain under one is fine, and so is denying a whole suffix.
+        let ok = "[[allow]]\nhost = \"cdn.vendor.co.uk\"\nreason = \"r\"\n[[allow]]\nhost = \"vendor.github.io\"\nreason = \"r\"\n\
+                  [[allow]]\nhost = \"203.0.113.7\"\nreason = \"r\"\n[[deny]]\nhost = \"xyz\"\nreason = \"r\"\n";
+        assert!(parse(ok, None, &db()).is_ok(), "{:?}", parse(ok, None, &db()).err().map(|e| e.message));
+    }
+
+    #[test]
+    fn lines_are_found_in_one_pass() {
+        let lines = Lines::of("a\nbb\n\nc");
+        assert_eq!([0, 1, 2, 3, 5, 6, 7, 99].map(|o| lines.line_at(o)), [1, 1, 2, 2, 3, 4, 4, 4]);
+        // 100,000 entries: counting newlines from the start for each took hours.
+        let text: String =
+            (0..100_000).map(|i| format!("[[allow]]\nhost = \"h{i}.example.net\"\nreason = \"r\"\n")).collect();
+        let p = parse(&text, None, &db()).unwrap();
+        assert_eq!(p.allow.len(), 100_000);
+        assert_eq!(p.allow[99_999].line, 299_998);
     }
 }

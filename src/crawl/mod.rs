@@ -85,6 +85,9 @@ pub struct CrawlResult {
     pub budget_spent: bool,
     /// Ctrl-C or SIGTERM stopped the crawl; `pages` holds what was scanned until then.
     pub interrupted: bool,
+    /// The deadline given to [`crawl_into_until`] passed: the crawl stopped there, and the
+    /// pages and sitemaps it had not read are recorded as skipped ("time budget").
+    pub deadline_reached: bool,
 }
 
 /// A stop request: Ctrl-C (SIGINT) or, on Unix, SIGTERM (what CI runners send on cancel),
@@ -221,6 +224,28 @@ pub async fn crawl_into(
     stop: &Stop,
     on_page: &mut dyn FnMut(PageRecord),
 ) -> Result<CrawlResult, Error> {
+    crawl_into_until(cfg, None, progress, stop, on_page).await
+}
+
+/// The reason on pages and sitemaps the deadline left unread.
+pub const TIME_BUDGET: &str = "not scanned: the run's time budget ran out";
+
+/// robots.txt of one origin, fetched once by whichever page of that origin comes first;
+/// the others wait for it, and the pages of other origins do not.
+type RobotsCell = Arc<tokio::sync::OnceCell<Arc<Robots>>>;
+
+/// [`crawl_into`] with a time budget: at `deadline` nothing more is queued or fetched,
+/// requests under way are dropped, and what was scanned is returned with
+/// `deadline_reached`; every page and sitemap not read is handed to `on_page` as skipped
+/// with [`TIME_BUDGET`], so the report says what the budget cost.
+pub async fn crawl_into_until(
+    cfg: CrawlConfig,
+    deadline: Option<std::time::Instant>,
+    progress: &dyn Progress,
+    stop: &Stop,
+    on_page: &mut dyn FnMut(PageRecord),
+) -> Result<CrawlResult, Error> {
+    let deadline = deadline.map(tokio::time::Instant::from_std);
     let ports: BTreeSet<u16> = cfg.start.iter().filter_map(Url::port_or_known_default).chain([80, 443]).collect();
     let cs = Arc::new(CrawlScope { scope: cfg.scope.clone(), ports });
     let follow = {
@@ -236,35 +261,86 @@ pub async fn crawl_into(
     }
     let stop = stop.requested();
     tokio::pin!(stop);
-    let mut robots: HashMap<String, Arc<Robots>> = HashMap::new();
+    let budget = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(budget);
+    let mut robots: HashMap<String, RobotsCell> = HashMap::new();
     // robots.txt and sitemaps come first (they seed the frontier); a stop signal here ends
     // the run as cleanly as one during the crawl.
     let prelude = async {
-        let mut sitemap_roots = Vec::new();
+        let mut starts: Vec<&Url> = Vec::new();
         for s in &cfg.start {
-            let origin = s.origin().ascii_serialization();
-            if robots.contains_key(&origin) || !(cfg.robots || cfg.sitemaps) {
-                continue;
+            if !starts.iter().any(|k| k.origin() == s.origin()) {
+                starts.push(s);
             }
-            progress.set_message(format!("robots.txt of {origin}"));
-            let (rules, maps) = robots::fetch_robots(&client, s, timeout).await;
-            robots.insert(origin, Arc::new(if cfg.robots { rules } else { Robots::AllowAll }));
-            sitemap_roots.extend(maps.iter().filter_map(|m| Url::parse(m).ok()));
+        }
+        if !(cfg.robots || cfg.sitemaps) {
+            return (robots, sitemap::Collected::default());
+        }
+        progress.set_message("robots.txt".into());
+        // Every start origin's robots.txt at once: one slow host does not hold the others.
+        let fetched = futures_util::future::join_all(starts.iter().map(|s| async {
+            let read = robots::fetch_robots(&client, s, timeout);
+            match deadline {
+                Some(d) => tokio::time::timeout_at(d, read).await.unwrap_or((Robots::AllowAll, vec![], (*s).clone())),
+                None => read.await,
+            }
+        }))
+        .await;
+        let origins: Vec<url::Origin> = starts.iter().map(|s| s.origin()).collect();
+        let mut sitemap_roots = Vec::new();
+        let mut elsewhere = Vec::new();
+        for (s, (rules, maps, at)) in starts.iter().zip(fetched) {
+            if cfg.robots {
+                let cell = tokio::sync::OnceCell::new_with(Some(Arc::new(rules)));
+                robots.insert(s.origin().ascii_serialization(), Arc::new(cell));
+            }
+            // A Sitemap: line on another origin (another scheme or port of the host, as a
+            // staging copy of production's robots.txt has) is not this crawl's to read.
+            for m in maps.iter().filter_map(|m| Url::parse(m).ok()) {
+                if cs.allows(&m) && (m.origin() == at.origin() || origins.contains(&m.origin())) {
+                    sitemap_roots.push(m);
+                } else if cs.scope.is_first_party(m.host_str().unwrap_or("")) {
+                    elsewhere.push((m, format!("listed in {at} but on another origin: not read")));
+                }
+            }
             sitemap_roots.extend(s.join("/sitemap.xml").ok());
         }
         if !cfg.sitemaps {
-            return Vec::new();
+            return (robots, sitemap::Collected::default());
         }
-        sitemap_roots.retain(|u| cs.allows(u));
-        sitemap_roots.dedup();
+        let mut seen = std::collections::HashSet::new();
+        sitemap_roots.retain(|u| seen.insert(u.clone()));
         progress.set_message("sitemaps".into());
-        sitemap::collect(&client, sitemap_roots, cfg.max_pages, timeout, &|u: &Url| cs.allows(u)).await
+        let walk = sitemap::Walk {
+            limit: cfg.max_pages,
+            timeout,
+            parallel: cfg.concurrency.min(cfg.per_host).max(1),
+            deadline,
+            origins: &origins,
+            allowed: &|u: &Url| cs.allows(u),
+        };
+        let mut found = sitemap::collect(&client, sitemap_roots, &walk).await;
+        found.skipped.extend(elsewhere);
+        (robots, found)
     };
-    let from_sitemaps = tokio::select! {
-        urls = prelude => urls,
-        _ = &mut stop => return Ok(CrawlResult { pages: vec![], budget_spent: false, interrupted: true }),
+    let (mut robots, from_sitemaps) = tokio::select! {
+        done = prelude => done,
+        _ = &mut stop => {
+            return Ok(CrawlResult { pages: vec![], budget_spent: false, interrupted: true, deadline_reached: false })
+        }
     };
-    for url in from_sitemaps {
+    let mut deadline_reached = from_sitemaps.deadline_reached;
+    // Depth 1, as the pages they list: a run where nothing could be scanned names a start
+    // page (depth 0) as the reason, not a sitemap.
+    for (url, why) in from_sitemaps.skipped {
+        on_page(PageRecord::without_content(url.to_string(), 1, PageOutcome::Skipped, why));
+    }
+    for url in from_sitemaps.pages {
         if cs.allows(&url) && !looks_like_a_file(&url) {
             frontier.push(&url, 1);
         }
@@ -276,23 +352,13 @@ pub async fn crawl_into(
     let mut pages_done = 0usize;
     let mut interrupted = false;
     loop {
+        deadline_reached |= deadline.is_some_and(|d| tokio::time::Instant::now() >= d);
+        if deadline_reached {
+            break;
+        }
         while tasks.len() < cfg.concurrency.max(1) {
             let Some((url, depth)) = frontier.pop() else { break };
-            let origin = url.origin().ascii_serialization();
-            if cfg.robots {
-                if !robots.contains_key(&origin) {
-                    let (rules, _) = robots::fetch_robots(&client, &url, timeout).await;
-                    robots.insert(origin.clone(), Arc::new(rules));
-                }
-                if let Some(why) = robots.get(&origin).and_then(|r| r.check(&url)) {
-                    let mut page = PageRecord::without_content(url.to_string(), depth, PageOutcome::Skipped, why);
-                    page.skip = Some(SkipReason::Robots);
-                    on_page(page);
-                    pages_done += 1;
-                    progress.inc(1);
-                    continue;
-                }
-            }
+            let rules = cfg.robots.then(|| robots.entry(url.origin().ascii_serialization()).or_default().clone());
             let gate = hosts
                 .entry(url.host_str().unwrap_or("").to_owned())
                 .or_insert_with(|| Arc::new(HostGate::new(cfg.per_host, cfg.delay)))
@@ -300,6 +366,16 @@ pub async fn crawl_into(
             let (client, max_body) = (client.clone(), cfg.fetch.max_body);
             let key = (url.to_string(), depth);
             let handle = tasks.spawn(async move {
+                if let Some(cell) = rules {
+                    let rules = cell
+                        .get_or_init(|| async { Arc::new(robots::fetch_robots(&client, &url, timeout).await.0) })
+                        .await;
+                    if let Some(why) = rules.check(&url) {
+                        let mut record = PageRecord::without_content(url.to_string(), depth, PageOutcome::Skipped, why);
+                        record.skip = Some(SkipReason::Robots);
+                        return Fetched { record, links: vec![] };
+                    }
+                }
                 let _permit = gate.slots.clone().acquire_owned().await;
                 fetch_page(&client, &gate, url, depth, max_body, timeout).await
             });
@@ -310,6 +386,10 @@ pub async fn crawl_into(
             joined = tasks.join_next_with_id() => joined,
             _ = &mut stop => {
                 interrupted = true;
+                break;
+            }
+            _ = &mut budget => {
+                deadline_reached = true;
                 break;
             }
         };
@@ -357,11 +437,21 @@ pub async fn crawl_into(
     // Requests still under way are dropped (aborted with the JoinSet); what was scanned
     // stays in the report.
     tasks.abort_all();
-    Ok(CrawlResult { pages: Vec::new(), budget_spent: frontier.budget_spent(), interrupted })
+    if deadline_reached && !interrupted {
+        // Said page by page: the report shows what the budget left out (the frontier
+        // never holds more than --max-pages).
+        let mut unread: Vec<(String, u32)> = in_flight.into_values().collect();
+        unread.sort();
+        unread.extend(std::iter::from_fn(|| frontier.pop()).map(|(u, d)| (u.to_string(), d)));
+        for (url, depth) in unread {
+            on_page(PageRecord::without_content(url, depth, PageOutcome::Skipped, TIME_BUDGET.to_owned()));
+        }
+    }
+    Ok(CrawlResult { pages: Vec::new(), budget_spent: frontier.budget_spent(), interrupted, deadline_reached })
 }
 
 async fn fetch_page(
-    client: &reqwest::Client,
+    client: &fetch::Fetcher,
     gate: &HostGate,
     url: Url,
     depth: u32,
@@ -398,8 +488,11 @@ async fn fetch_page(
     if head.final_url != url {
         record.final_url = Some(head.final_url.to_string());
     }
+    // Header values are the server's text: visible ASCII, but a tab and the like are
+    // written as escapes before they go into a sentence of the report.
+    let clean = |s: &str| crate::sanitize::clean(s).into_owned();
     if (300..400).contains(&head.status) {
-        let to = head.location.unwrap_or_else(|| "an unnamed location".into());
+        let to = head.location.as_deref().map_or_else(|| "an unnamed location".into(), clean);
         record.skip = Some(SkipReason::OffSite);
         return fail(record, PageOutcome::Skipped, format!("redirects to {to}, outside the store (not followed)"));
     }
@@ -412,13 +505,13 @@ async fn fetch_page(
                 (false, Ok(_)) => "not retried: longer than 30 s",
                 (false, Err(_)) => "not retried: only a number of seconds is understood",
             };
-            why.push_str(&format!(" (Retry-After: {after}; {note})"));
+            why.push_str(&format!(" (Retry-After: {}; {note})", clean(after)));
         }
         return fail(record, PageOutcome::Failed, why);
     }
     if let Some(ct) = head.content_type.as_deref().filter(|ct| !is_html(ct)) {
         record.skip = Some(SkipReason::NotHtml);
-        return fail(record, PageOutcome::Skipped, format!("not an HTML page ({ct})"));
+        return fail(record, PageOutcome::Skipped, format!("not an HTML page ({})", clean(ct)));
     }
     let (body, truncated) = match fetch::read_capped(resp, max_body, timeout).await {
         Ok(b) => b,
@@ -459,6 +552,52 @@ mod tests {
         assert!(!cs.allows(&Url::parse("http://shop.example:9090/a").unwrap()));
         assert!(!cs.allows(&Url::parse("https://other.example/").unwrap()));
         assert!(!cs.allows(&Url::parse("file:///etc/passwd").unwrap()));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_deadline_ends_the_crawl_and_says_what_it_left_out() {
+        // A store that accepts connections and never answers: without the deadline the
+        // crawl would wait out the 60 s timeout for robots.txt, the sitemap and the page.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let held: Vec<_> = listener.incoming().take(8).flatten().collect();
+            std::thread::sleep(Duration::from_secs(90));
+            drop(held);
+        });
+        let start = Url::parse(&format!("http://shop.test:{port}/")).unwrap();
+        let cfg = CrawlConfig {
+            start: vec![start.clone()],
+            scope: Scope::new(["shop.test"], []),
+            max_pages: 10,
+            max_depth: None,
+            concurrency: 4,
+            per_host: 4,
+            fetch: FetchConfig {
+                timeout: Duration::from_secs(60),
+                max_body: 1 << 20,
+                max_redirects: 10,
+                user_agent: "test".into(),
+                headers: vec![],
+                resolve: vec![("shop.test".into(), format!("127.0.0.1:{port}").parse().unwrap())],
+                offline: true,
+                insecure: false,
+            },
+            sitemaps: true,
+            robots: true,
+            delay: Duration::ZERO,
+        };
+        let never = Stop(tokio::sync::watch::channel(None).1);
+        let deadline = std::time::Instant::now() + Duration::from_millis(500);
+        let mut pages = Vec::new();
+        let end = crawl_into_until(cfg, Some(deadline), &crate::progress::Silent, &never, &mut |p| pages.push(p))
+            .await
+            .unwrap();
+        assert!(end.deadline_reached && !end.interrupted);
+        let why = |url: &str| pages.iter().find(|p| p.url == url).and_then(|p| p.error.clone()).unwrap_or_default();
+        assert!(why(&format!("{start}sitemap.xml")).contains("time budget"), "{pages:?}");
+        assert_eq!(why(start.as_str()), TIME_BUDGET, "{pages:?}");
+        assert!(pages.iter().all(|p| p.outcome == PageOutcome::Skipped), "{pages:?}");
     }
 
     #[test]

@@ -34,8 +34,10 @@ impl Robots {
     }
 }
 
-pub async fn fetch_robots(client: &reqwest::Client, origin: &Url, timeout: Duration) -> (Robots, Vec<String>) {
-    let Ok(url) = origin.join("/robots.txt") else { return (Robots::AllowAll, vec![]) };
+/// robots.txt of `origin`: the rules, the `Sitemap:` lines, and the URL it was read from
+/// after in-store redirects (sitemaps listed there may be on that origin).
+pub async fn fetch_robots(client: &fetch::Fetcher, origin: &Url, timeout: Duration) -> (Robots, Vec<String>, Url) {
+    let Ok(url) = origin.join("/robots.txt") else { return (Robots::AllowAll, vec![], origin.clone()) };
     let unavailable = |why: String| {
         Robots::DisallowAll(format!(
             "robots.txt {why}, so the site counts as disallowed (RFC 9309); use --no-robots to scan anyway"
@@ -46,25 +48,26 @@ pub async fn fetch_robots(client: &reqwest::Client, origin: &Url, timeout: Durat
         // RFC 9309 would treat this as "disallow all"; we fetch the page instead, whose
         // own failure then tells the user the real cause (host down, DNS, TLS) rather
         // than blaming robots.txt.
-        Err(_) => return (Robots::AllowAll, vec![]),
+        Err(_) => return (Robots::AllowAll, vec![], url),
     };
+    let at = head.final_url.clone();
     match head.status {
         200..=299 => {}
         // In-store redirects were followed; one left standing points off the store (not
         // followed) and counts as "unavailable", like a 4xx (RFC 9309 2.3.1.2-3).
-        300..=499 => return (Robots::AllowAll, vec![]),
-        s => return (unavailable(format!("answered HTTP {s}")), vec![]),
+        300..=499 => return (Robots::AllowAll, vec![], at),
+        s => return (unavailable(format!("answered HTTP {s}")), vec![], at),
     }
     let body = match fetch::read_capped(resp, MAX_ROBOTS_BYTES, timeout).await {
         Ok((b, _)) => b,
-        Err(e) => return (unavailable(format!("could not be read ({e})")), vec![]),
+        Err(e) => return (unavailable(format!("could not be read ({e})")), vec![], at),
     };
     match Robot::new(AGENT_TOKEN, &body) {
         Ok(robot) => {
             let sitemaps = robot.sitemaps.clone();
-            (Robots::Rules(Box::new(robot)), sitemaps)
+            (Robots::Rules(Box::new(robot)), sitemaps, at)
         }
         // An unparsable file states no rules we could honour.
-        Err(_) => (Robots::AllowAll, vec![]),
+        Err(_) => (Robots::AllowAll, vec![], at),
     }
 }

@@ -5,7 +5,10 @@
 //! cell are joined with `"; "`. Fields with a comma, a double quote, CR or LF are quoted,
 //! with quotes doubled; lines end with CRLF. A cell that a spreadsheet would run as a
 //! formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`, because
-//! pages and hosts come from the scanned site.
+//! pages and hosts come from the scanned site. For the same reason every cell goes
+//! through [`clean_text`] (a control character, an escape sequence or a bidi override is
+//! written as a visible escape) and every line through [`super::sanitize::Guard`]: a CSV
+//! file printed in a terminal or a CI log cannot drive it or start a workflow command.
 //!
 //! `decision` comes from the policy: `denied`, `expired` or `unapproved` from the
 //! finding that targets the vendor (`denied-vendor`/`denied-category`, `approval-expired`,
@@ -15,8 +18,10 @@
 //! `cookies` are filled in browser mode.
 
 use super::Report;
+use super::sanitize::clean_text;
 use crate::checks::{Approval, Finding, RuleId};
 use crate::inventory::Source;
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 const HEADER: [&str; 19] = [
@@ -41,9 +46,11 @@ const HEADER: [&str; 19] = [
     "cookies",
 ];
 
-/// One RFC 4180 field.
+/// One RFC 4180 field. A line break stays in its quoted cell (a policy's reason may have
+/// several lines); the [`super::sanitize::Guard`] checks each line of the file.
 fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
+    let s = clean_text(s);
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.into_owned() };
     if s.contains([',', '"', '\r', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
@@ -80,9 +87,25 @@ fn approval_cells(a: Option<&Approval>) -> [String; 3] {
 }
 
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    super::sanitize::guarded(out, |out| render_unguarded(r, out))
+}
+
+fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    // The findings about each vendor and each unknown host, gathered in one pass: looking
+    // them up row by row made 100,000 unknown hosts (each with its finding) take minutes.
+    let mut by_vendor: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    let mut by_host: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in &r.findings {
+        match (&f.vendor, &f.host) {
+            (Some(v), _) => by_vendor.entry(v).or_default().push(f),
+            (None, Some(h)) => by_host.entry(h).or_default().push(f),
+            (None, None) => {}
+        }
+    }
+    let none: Vec<&Finding> = Vec::new();
     row(out, &HEADER.map(str::to_owned))?;
     for v in r.inventory.vendors.iter().filter(|v| !v.first_party) {
-        let findings: Vec<&Finding> = r.findings.iter().filter(|f| f.vendor.as_deref() == Some(&v.id)).collect();
+        let findings = by_vendor.get(v.id.as_str()).unwrap_or(&none);
         let data: Vec<String> = v
             .data_received
             .iter()
@@ -104,7 +127,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 v.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("; "),
                 v.tag_ids.iter().map(|t| format!("{} ({})", t.value, t.kind)).collect::<Vec<_>>().join("; "),
                 v.privacy_policy.clone().unwrap_or_default(),
-                decision(r, &findings, r.approval(&v.id).is_some()).to_owned(),
+                decision(r, findings, r.approval(&v.id).is_some()).to_owned(),
                 reason,
                 owner,
                 expires,
@@ -115,8 +138,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for u in &r.inventory.unknown_hosts {
-        let findings: Vec<&Finding> =
-            r.findings.iter().filter(|f| f.vendor.is_none() && f.host.as_deref() == Some(&u.host)).collect();
+        let findings = by_host.get(u.host.as_str()).unwrap_or(&none);
         row(
             out,
             &[
@@ -132,7 +154,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 u.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("; "),
                 String::new(),
                 String::new(),
-                decision(r, &findings, false).to_owned(),
+                decision(r, findings, false).to_owned(),
                 String::new(),
                 String::new(),
                 String::new(),
@@ -158,7 +180,7 @@ fn sources(s: &[Source]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -167,7 +189,55 @@ mod tests {
         assert_eq!(field("a, b"), "\"a, b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(field("two\r\nlines\t"), "\"two\\r\nlines\\t\"");
+        assert_eq!(field("a,\u{1b}[2Jb"), "\"a,\\u{1b}[2Jb\"");
         assert_eq!(field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(field("-1,2"), "\"'-1,2\"");
+    }
+
+    /// A report with `n` unknown third-party hosts, each with its `unknown-third-party`
+    /// finding (a policy with `unknown = "error"`), built in memory.
+    pub(crate) fn many_unknown_hosts(n: usize) -> Report {
+        use crate::checks::{Location, RuleId};
+        let scope = crate::scope::Scope::new(["shop.example"], []);
+        let info =
+            crate::inventory::RunInfo::new(crate::inventory::Mode::Crawl, vec!["https://shop.example/".into()], &scope);
+        let inv = crate::inventory::build(vec![], info, &crate::vendors::VendorDb::embedded().unwrap());
+        let mut r = Report::unassessed(inv);
+        let page: std::sync::Arc<str> = "https://shop.example/".into();
+        for i in 0..n {
+            let host = format!("t{i}.unknown-{i}.example");
+            r.inventory.unknown_hosts.push(crate::inventory::UnknownHost {
+                host: host.clone(),
+                registrable_domain: format!("unknown-{i}.example"),
+                pages: vec![page.clone()],
+                kinds: vec![crate::model::ResourceKind::Script],
+                sources: vec![Source::Markup],
+                loaded_by: vec![],
+                resources: 1,
+            });
+            let mut f = Finding::new(RuleId::UnknownThirdParty, format!("{host} is not in the vendor database"));
+            f.host = Some(host.clone());
+            f.locations.push(Location {
+                page: page.to_string(),
+                file: None,
+                line: Some(1),
+                url: Some(format!("https://{host}/x.js")),
+                loaded_by: None,
+            });
+            r.findings.push(f);
+        }
+        r
+    }
+
+    #[test]
+    fn one_hundred_thousand_unknown_hosts() {
+        // Quadratic, this took minutes (100k hosts: 142 s; 200k: over 15 min).
+        let r = many_unknown_hosts(100_000);
+        let mut out = Vec::new();
+        render(&r, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 100_001);
+        assert!(text.lines().last().unwrap().contains(",unapproved,"), "{}", text.lines().last().unwrap());
     }
 }

@@ -15,8 +15,11 @@ use super::{entry_location, fails, plural, repo_path};
 use crate::checks::{Finding, Location, Severity};
 use std::io::{self, Write};
 
+/// A workflow command's data: unsafe characters from the site as visible escapes, `%`, CR
+/// and LF as the runner decodes them, and `##[` (a legacy command anywhere in a line) broken.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let encoded = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    crate::sanitize::clean(&encoded).replace("##[", "##\\[").replace("##vso[", "##vso\\[")
 }
 
 fn escape_property(s: &str) -> String {

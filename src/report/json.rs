@@ -101,7 +101,10 @@ fn json(report: &Report) -> Json<'_> {
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &json(report))?;
+    // Control, bidi and CI-command characters from the site written as \u escapes: the
+    // data reads back the same, and a CI log that prints the file shows no raw command.
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, crate::sanitize::SafeJson::pretty());
+    json(report).serialize(&mut ser)?;
     out.write_all(b"\n")
 }
 

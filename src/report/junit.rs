@@ -16,11 +16,17 @@
 //! notes) do not fail the case; they are written to its `<system-out>` along with the
 //! approving policy entry, so they are visible without turning the pipeline red.
 //! Nothing is reported as skipped.
+//!
+//! Text from the scanned site is [`clean`]ed before it is put in (a line break, a control
+//! character or a bidi override is written as a visible escape) and the whole file goes
+//! through [`super::sanitize::Guard`], so a report printed in a CI log cannot drive the
+//! terminal or start a workflow command.
 
 use super::Report;
+use super::sanitize::{clean, clean_text};
 use super::{fails, plural, repo_path, subject};
 use crate::checks::Finding;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
 
 /// XML-escape, after replacing characters XML 1.0 cannot carry.
@@ -38,7 +44,7 @@ fn esc(s: &str) -> String {
 
 /// An attribute value on one line.
 fn attr(s: &str) -> String {
-    esc(&s.replace(['\r', '\n', '\t'], " "))
+    esc(&clean(&s.replace(['\r', '\n', '\t'], " ")))
 }
 
 #[derive(Default)]
@@ -51,19 +57,20 @@ struct Case<'a> {
 }
 
 fn describe(f: &Finding) -> String {
-    let mut s = format!("{} {}: {}\n", f.severity.as_str(), f.rule, f.message);
+    let mut s = format!("{} {}: {}\n", f.severity.as_str(), f.rule, clean_text(&f.message));
     if let Some(d) = &f.decided_by {
-        s.push_str(&format!("  decided by: {d}\n"));
+        s.push_str(&format!("  decided by: {}\n", clean(&d.to_string())));
     }
     for l in &f.locations {
-        let mut line = format!("  at {}", l.page);
+        let mut line = format!("  at {}", clean(&l.page));
         if let Some(file) = &l.file {
-            line.push_str(&format!(" ({}{})", repo_path(file), l.line.map(|n| format!(":{n}")).unwrap_or_default()));
+            let at = l.line.map(|n| format!(":{n}")).unwrap_or_default();
+            line.push_str(&format!(" ({}{at})", clean(&repo_path(file))));
         } else if let Some(n) = l.line {
             line.push_str(&format!(" (line {n})"));
         }
         if let Some(url) = &l.url {
-            line.push_str(&format!(" {url}"));
+            line.push_str(&format!(" {}", clean(url)));
         }
         s.push_str(&line);
         s.push('\n');
@@ -82,14 +89,15 @@ fn cases(r: &Report) -> Vec<Case<'_>> {
     let mut vendor_keys = Vec::new();
     for v in r.inventory.vendors.iter().filter(|v| !v.first_party) {
         let key = case("vendorscan.vendor", v.id.clone());
-        let mut note = format!("{} ({}), {}", v.name, v.company, plural(v.pages.len(), "page", "pages"));
+        let mut note =
+            format!("{} ({}), {}", clean(&v.name), clean(&v.company), plural(v.pages.len(), "page", "pages"));
         if let Some(a) = r.approval(&v.id) {
-            note.push_str(&format!("; approved by {}: {}", a.entry, a.reason));
+            note.push_str(&format!("; approved by {}: {}", clean(&a.entry.to_string()), clean_text(&a.reason)));
             if let Some(o) = &a.owner {
-                note.push_str(&format!("; owner {o}"));
+                note.push_str(&format!("; owner {}", clean(o)));
             }
             if let Some(e) = &a.expires {
-                note.push_str(&format!("; expires {e}"));
+                note.push_str(&format!("; expires {}", e));
             }
         }
         vendor_keys.push((key, note));
@@ -98,12 +106,15 @@ fn cases(r: &Report) -> Vec<Case<'_>> {
         let key = case("vendorscan.unknown-host", u.host.clone());
         vendor_keys.push((key, format!("not in the vendor database, {}", plural(u.pages.len(), "page", "pages"))));
     }
+    // A set, not a scan of the list per finding: 100,000 unknown hosts each with its
+    // finding made that quadratic (minutes).
+    let unknown: HashSet<&str> = r.inventory.unknown_hosts.iter().map(|u| u.host.as_str()).collect();
     let mut finding_keys = Vec::new();
     for f in &r.findings {
         let key = match (&f.vendor, subject(f)) {
             (Some(v), _) => case("vendorscan.vendor", v.clone()),
             (None, Some(host)) => {
-                let known = r.inventory.unknown_hosts.iter().any(|u| u.host == host);
+                let known = unknown.contains(host);
                 case(if known { "vendorscan.unknown-host" } else { "vendorscan.host" }, host.to_owned())
             }
             (None, None) => {
@@ -131,6 +142,10 @@ fn file_of(c: &Case) -> Option<String> {
 }
 
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    super::sanitize::guarded(out, |out| render_unguarded(r, out))
+}
+
+fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let cases = cases(r);
     let failures = cases.iter().filter(|c| !c.failing.is_empty()).count();
     let counts = format!(r#"tests="{}" failures="{failures}" errors="0" skipped="0" time="0""#, cases.len());
@@ -204,5 +219,17 @@ mod tests {
     fn escaping() {
         assert_eq!(esc("a<b & \"c\" 'd'\u{1}"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;\u{FFFD}");
         assert_eq!(attr("a\nb"), "a b");
+        assert_eq!(attr("x\u{202e}\u{1b}[0m"), "x\\u{202e}\\u{1b}[0m");
+    }
+
+    #[test]
+    fn one_hundred_thousand_unknown_hosts() {
+        // Quadratic (a scan of the unknown hosts per finding), this took minutes.
+        let r = super::super::csv::tests::many_unknown_hosts(100_000);
+        let mut out = Vec::new();
+        render(&r, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.matches("<testcase classname=\"vendorscan.unknown-host\"").count(), 100_000);
+        assert_eq!(text.matches("<failure type=\"unknown-third-party\"").count(), 100_000);
     }
 }

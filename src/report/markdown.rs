@@ -434,6 +434,13 @@ type Section = fn(&Report, &mut dyn Write) -> io::Result<()>;
 /// The sections in order of importance; when the whole would be too long for a PR comment,
 /// the last ones give way to a note pointing at the complete outputs.
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    // Every line checked as a whole: control and bidi characters from the site become
+    // visible escapes, and no line reads as a CI runner's command (a PR comment and a job
+    // summary are also printed into logs).
+    super::sanitize::guarded(out, |out| render_unguarded(r, out))
+}
+
+fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let sections: [(&str, Section); 6] = [
         ("summary", header),
         ("changes", |r, o| r.changes.as_ref().map_or(Ok(()), |c| changes(r, c, o))),

@@ -14,6 +14,8 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+// The shared text safety of every renderer lives at the bottom of the house (the crawl uses it too).
+pub(crate) use crate::sanitize;
 mod sarif;
 mod table;
 

@@ -340,7 +340,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             },
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, crate::sanitize::SafeJson::pretty());
+    log.serialize(&mut ser)?;
     out.write_all(b"\n")
 }
 

@@ -2,8 +2,14 @@
 //! then vendors grouped by company, unknown hosts and problem pages.
 //! Fits a 100-column terminal: long lists and messages wrap under their label, and a
 //! single word too long for a line (a long URL) is cut with `…`.
+//!
+//! Everything that comes from the scanned site (file names, URLs, cookie names, storage
+//! keys, error messages) goes through [`sanitize::clean`] before it is laid out, and the
+//! whole output through [`sanitize::Guard`]: no control character, escape sequence or bidi
+//! override reaches the terminal, and no line reads as a CI runner's command.
 
 use super::Report;
+use super::sanitize::{self, clean};
 use super::{plural, repo_path};
 use crate::baseline::Changes;
 use crate::checks::{Finding, Location};
@@ -15,10 +21,11 @@ const WIDTH: usize = 100;
 /// Locations listed per finding; the JSON report has them all.
 const LOCATIONS_PER_FINDING: usize = 5;
 
-/// `s` cut to `max` characters, with `…` at the end when cut.
+/// `s` cut to `max` characters, with `…` at the end when cut (after escaping).
 fn fit(s: &str, max: usize) -> String {
+    let s = clean(s);
     if s.chars().count() <= max {
-        s.to_owned()
+        s.into_owned()
     } else {
         let mut cut: String = s.chars().take(max.saturating_sub(1)).collect();
         cut.push('…');
@@ -33,6 +40,7 @@ fn paragraph(out: &mut dyn Write, indent: usize, label: &str, text: &str) -> io:
     let room = WIDTH.saturating_sub(hang.len()).max(20);
     let mut line = format!("{pad}{label}");
     let mut empty = true;
+    // Line breaks in a message are spaces here (each word is escaped by `fit`).
     for word in text.split_whitespace() {
         let word = fit(word, room);
         let len = line.chars().count();
@@ -53,9 +61,10 @@ fn paragraph(out: &mut dyn Write, indent: usize, label: &str, text: &str) -> io:
 /// `s` cut to its last `max` characters, with `…` in front when cut (keeps a file's name
 /// and line, the part a developer needs).
 fn fit_left(s: &str, max: usize) -> String {
+    let s = clean(s);
     let n = s.chars().count();
     if n <= max {
-        s.to_owned()
+        s.into_owned()
     } else {
         let tail: String = s.chars().skip(n + 1 - max.max(1)).collect();
         format!("…{tail}")
@@ -192,7 +201,8 @@ fn wrapped(out: &mut dyn Write, indent: usize, label: &str, items: &[String]) ->
     let mut line = format!("{pad}{label}");
     let hang = " ".repeat(indent + label.len());
     for (i, item) in items.iter().enumerate() {
-        let piece = if i + 1 < items.len() { format!("{item}, ") } else { item.clone() };
+        let item = clean(item);
+        let piece = if i + 1 < items.len() { format!("{item}, ") } else { item.into_owned() };
         if line.len() + piece.trim_end().len() > WIDTH && line.trim().len() > label.trim().len() {
             writeln!(out, "{}", line.trim_end())?;
             line = hang.clone();
@@ -205,12 +215,8 @@ fn wrapped(out: &mut dyn Write, indent: usize, label: &str, items: &[String]) ->
 fn vendor_lines(out: &mut dyn Write, v: &VendorOut) -> io::Result<()> {
     let kinds: Vec<&str> = v.kinds.iter().map(|k| k.as_str()).collect();
     let pages = plural(v.pages.len(), "page", "pages");
-    let name = if v.name.chars().count() > 34 {
-        format!("{}…", v.name.chars().take(33).collect::<String>())
-    } else {
-        v.name.clone()
-    };
-    writeln!(out, "  {name:<35}{:<30}{pages:>10}", v.categories.join(", "))?;
+    let name = fit(&v.name, 34);
+    writeln!(out, "  {name:<35}{:<30}{pages:>10}", clean(&v.categories.join(", ")))?;
     // Where to act: a `markup` vendor is in the templates, a `runtime` one is injected
     // (the tag manager or the script in "loaded by" is where it comes from).
     let seen = match v.sources.as_slice() {
@@ -280,13 +286,17 @@ fn cookie_lines(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    sanitize::guarded(out, |out| render_unguarded(r, out))
+}
+
+fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.inventory.summary;
     writeln!(
         out,
         "vendorscan {} · {} · vendor database {}",
         r.inventory.tool.version,
-        r.inventory.targets.join(", "),
-        r.inventory.tool.vendor_db_version
+        clean(&r.inventory.targets.join(", ")),
+        clean(&r.inventory.tool.vendor_db_version)
     )?;
     writeln!(
         out,
@@ -307,7 +317,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "Browser: {} · {} visited, {} failed · settle {} ms",
-            b.product,
+            clean(&b.product),
             plural(b.pages_visited, "page", "pages"),
             b.pages_failed,
             b.settle_ms
@@ -324,14 +334,18 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         plural(s.vendors, "vendor", "vendors"),
         plural(s.companies, "company", "companies")
     )?;
+    // By id through a map: a search of the list per company member is quadratic in a
+    // --vendors file of many entries.
+    let by_id: std::collections::HashMap<&str, &VendorOut> =
+        r.inventory.vendors.iter().map(|v| (v.id.as_str(), v)).collect();
     for c in &r.inventory.companies {
         writeln!(out)?;
         match &c.parent {
-            Some(p) => writeln!(out, "{} ({p})", c.name)?,
-            None => writeln!(out, "{}", c.name)?,
+            Some(p) => writeln!(out, "{} ({})", clean(&c.name), clean(p))?,
+            None => writeln!(out, "{}", clean(&c.name))?,
         }
         for id in &c.vendors {
-            if let Some(v) = r.inventory.vendors.iter().find(|v| &v.id == id) {
+            if let Some(v) = by_id.get(id.as_str()) {
                 vendor_lines(out, v)?;
             }
         }
@@ -356,11 +370,12 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut last = "";
         for u in &r.inventory.unknown_hosts {
             if u.registrable_domain != last {
-                writeln!(out, "  {}", u.registrable_domain)?;
+                writeln!(out, "  {}", clean(&u.registrable_domain))?;
                 last = &u.registrable_domain;
             }
             let kinds: Vec<&str> = u.kinds.iter().map(|k| k.as_str()).collect();
-            writeln!(out, "    {:<50}{:>10}  {}", u.host, plural(u.pages.len(), "page", "pages"), kinds.join(", "))?;
+            let pages = plural(u.pages.len(), "page", "pages");
+            writeln!(out, "    {:<50}{pages:>10}  {}", clean(&u.host), kinds.join(", "))?;
         }
     }
     for (outcome, title) in [(PageOutcome::Failed, "Pages that failed"), (PageOutcome::Skipped, "Pages skipped")] {
@@ -371,8 +386,8 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{title} ({}):", pages.len())?;
         for p in pages {
-            writeln!(out, "  {}", p.url)?;
-            writeln!(out, "    {}", p.error.as_deref().unwrap_or(""))?;
+            writeln!(out, "  {}", clean(&p.url))?;
+            writeln!(out, "    {}", clean(p.error.as_deref().unwrap_or("")))?;
         }
     }
     cookie_lines(r, out)?;
@@ -382,7 +397,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "Browser visits that failed ({}): the static results of these pages stand", failed_visits.len())?;
         for p in failed_visits {
-            writeln!(out, "  {}", p.url)?;
+            writeln!(out, "  {}", clean(&p.url))?;
             paragraph(out, 4, "", p.visit.as_ref().and_then(|v| v.error.as_deref()).unwrap_or(""))?;
         }
     }
@@ -391,7 +406,7 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "Pages cut at the size limit ({}): only their first part was scanned", cut.len())?;
         for p in cut {
-            writeln!(out, "  {}", p.url)?;
+            writeln!(out, "  {}", clean(&p.url))?;
         }
     }
     Ok(())
@@ -418,5 +433,72 @@ mod location_tests {
         assert!(text.starts_with("site/a.html:58 · https://shop.example/ppp") && text.ends_with('…'), "{text}");
         let crawl = Location { file: None, ..l };
         assert!(location_text(&crawl, 93).ends_with("(line 58)"));
+    }
+}
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+    use crate::inventory::{CookieOut, PageOut, PageVisitOut, Party};
+
+    /// Browser mode's names come straight from the page (cookie names, why Chromium
+    /// refused a cookie, a visit's error): none of it reaches the terminal raw.
+    #[test]
+    fn browser_names_and_page_errors_are_printed_safely() {
+        let mut r = super::super::csv::tests::many_unknown_hosts(1);
+        r.inventory.unknown_hosts[0].registrable_domain = "\u{1b}[2Jx.example".into();
+        let page = |url: &str, outcome, error: &str| PageOut {
+            url: url.into(),
+            final_url: None,
+            file: None,
+            depth: 1,
+            status: None,
+            outcome,
+            error: Some(error.into()),
+            skip: None,
+            truncated: true,
+            resources: 0,
+            visit: Some(PageVisitOut {
+                complete: false,
+                error: Some(format!("visit: {error}")),
+                requests: 0,
+                cookies: 0,
+            }),
+            payment_page: false,
+        };
+        r.inventory.pages.push(page(
+            "https://shop.example/a",
+            PageOutcome::Failed,
+            "boom\u{1b}]0;owned\u{7}\n::error::x",
+        ));
+        r.inventory.pages.push(page("https://shop.example/b", PageOutcome::Skipped, "\u{202e}gnp.exe ##[warning]y"));
+        r.inventory.cookies = Some(vec![CookieOut {
+            name: "\n::add-mask::\u{9b}31m".into(),
+            domain: ".shop.example\u{200b}".into(),
+            path: "/".into(),
+            lifetime_days: None,
+            session: true,
+            secure: false,
+            http_only: false,
+            same_site: None,
+            party: Party::First,
+            via: crate::model::CookieVia::Script,
+            set_by: None,
+            set_by_host: Some("\r::warning::h".into()),
+            vendor: None,
+            blocked: Some("\u{7f}refused\n::error::z".into()),
+            pages: Default::default(),
+        }]);
+        let mut out = Vec::new();
+        render(&r, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for line in text.lines() {
+            assert!(!line.chars().any(sanitize::is_unsafe), "raw control: {line:?}");
+            assert!(!line.trim_start().starts_with("::"), "a workflow command: {line:?}");
+            assert!(!line.contains("##["), "a legacy command: {line:?}");
+        }
+        // Still there, and readable.
+        assert!(text.contains("boom\\u{1b}]0;owned\\u{7}\\n::error::x"), "{text}");
+        assert!(text.contains("\\n::add-mask::\\u{9b}31m"), "{text}");
     }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// Earlier layers first. A module may use its own layer and any earlier one.
 const LAYERS: &[&[&str]] = &[
-    &["model", "rules", "progress", "error", "exit"],
+    &["model", "rules", "sanitize", "progress", "error", "exit"],
     &["decode", "scope"],
     &["vendors", "policy"],
     &["extract"],

@@ -507,3 +507,241 @@ fn per_host_concurrency_holds_under_latency() {
     }
     assert!((1..=2).contains(&gauge.peak()), "the store held {} requests at once", gauge.peak());
 }
+
+/// The payment page of `hash_scripts_never_reach_a_private_address`: one script per way a
+/// redirect can point a CI runner at its own network.
+const SKIMMER_PATHS: [(&str, &str); 6] = [
+    ("/ipv4.js", "http://127.0.0.1:{P2}/secret.js"),
+    ("/mapped.js", "http://[::ffff:127.0.0.1]:{P2}/secret.js"),
+    ("/hex.js", "http://0x7f000001:{P2}/secret.js"),
+    ("/localhost.js", "http://localhost:{P2}/secret.js"),
+    // The mapped name on a port it was not mapped for: not the mapped address.
+    ("/other-port.js", "http://cdn.vendor.example:{P2}/secret.js"),
+    // Relative: the same mapped host and port, two hops.
+    ("/hop.js", "/ok.js"),
+];
+
+#[test]
+fn hash_scripts_never_reach_a_private_address() {
+    // The runner's "internal service": nothing may reach it.
+    let internal = Server::start(HashMap::from([(
+        "/secret.js".into(),
+        Response::with_type(200, "application/javascript", b"internal"),
+    )]));
+    let p2 = internal.port().to_string();
+    let server = Server::start_with(|_| {
+        let scripts: String = SKIMMER_PATHS
+            .iter()
+            .map(|(p, _)| format!("<script src=\"http://cdn.vendor.example:{{{{PORT}}}}{p}\"></script>"))
+            .collect();
+        let page = format!("<html><body>{scripts}<input autocomplete=cc-number></body></html>");
+        let mut routes = HashMap::from([
+            ("/".to_owned(), Response::with_type(200, "text/html", page.as_bytes())),
+            ("/ok.js".to_owned(), Response::with_type(200, "application/javascript", b"ok")),
+        ]);
+        for (path, to) in SKIMMER_PATHS {
+            routes.insert(path.into(), Response::redirect(302, &to.replace("{P2}", &p2)));
+        }
+        routes
+    });
+    let origin = format!("{}/", server.origin());
+    let (r1, r2) = (server.resolve("shop.test"), server.resolve("cdn.vendor.example"));
+    let args = ["scan", &origin, "--resolve", &r1, "--resolve", &r2, "--offline", "--hash-scripts", "-f", "json"];
+    let out = vendorscan(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(internal.seen().is_empty(), "a redirect reached the internal service: {:?}", internal.seen());
+    let script = |path: &str| {
+        let url = format!("http://cdn.vendor.example:{}{path}", server.port());
+        report["resources"].as_array().unwrap().iter().find(|r| r["url"] == url).cloned().expect(path)
+    };
+    for (path, why) in [
+        ("/ipv4.js", "127.0.0.1 is a loopback address"),
+        ("/mapped.js", "::ffff:127.0.0.1 is an IPv4-mapped address"),
+        ("/hex.js", "127.0.0.1 is a loopback address"),
+        ("/localhost.js", "localhost is this machine"),
+        ("/other-port.js", "cdn.vendor.example is not looked up"),
+    ] {
+        let r = script(path);
+        let error = r["content_error"].as_str().unwrap_or_else(|| panic!("{path} was hashed: {r}"));
+        assert!(error.contains(why), "{path}: {error}");
+        assert!(r["content"].is_null(), "{r}");
+    }
+    assert!(
+        script("/ipv4.js")["content_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("not fetched: redirected to http://127.0.0.1:")
+    );
+    // A redirect among the mapped host's own paths is followed and hashed.
+    assert!(script("/hop.js")["content"]["sha256"].is_string(), "{}", script("/hop.js"));
+}
+
+#[test]
+fn resolve_maps_a_host_on_its_port_only() {
+    // A link to the store's host on port 80: in scope (a default port), but the mapping was
+    // for the test server's port only, so it must not be sent there.
+    let server = store(&["http://shop.test/elsewhere"], HashMap::new());
+    let (code, report, _) = scan(&server, &["--offline"]);
+    assert_eq!(code, Some(0));
+    home_kept(&report);
+    assert!(
+        server.seen().iter().all(|s| s.host == format!("shop.test:{}", server.port())),
+        "a request for another port reached the mapped address: {:?}",
+        server.seen()
+    );
+    let p = page(&report, "http://shop.test/elsewhere");
+    assert_eq!(p["outcome"], "failed", "{p}");
+    assert!(p["error"].as_str().unwrap().contains("shop.test is not looked up (--offline"), "{p}");
+}
+
+#[test]
+fn sitemap_urls_of_another_origin_are_skipped_with_a_reason() {
+    // A staging copy serving the production sitemap: its https:// URLs are another origin
+    // (another port), not pages of the store being crawled.
+    let server = Server::start(HashMap::from([
+        ("/".into(), Response::with_type(200, "text/html", HOME.replace("LINKS", "").as_bytes())),
+        ("/b".into(), Response::with_type(200, "text/html", b"<html>b</html>")),
+        (
+            "/robots.txt".into(),
+            Response::with_type(200, "text/plain", b"Sitemap: https://shop.test/sitemap-prod.xml\n"),
+        ),
+        (
+            "/sitemap.xml".into(),
+            Response::with_type(
+                200,
+                "application/xml",
+                b"<urlset><url><loc>https://shop.test/a</loc></url><url><loc>{{ORIGIN}}/b</loc></url>\
+                  <url><loc>https://shop.test/c</loc></url></urlset>",
+            ),
+        ),
+    ]));
+    let origin = format!("{}/", server.origin());
+    let args = ["scan", &origin, "--resolve", &server.resolve("shop.test"), "--offline", "-f", "json", "--quiet"];
+    let out = vendorscan(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    home_kept(&report);
+    assert_eq!(page_of(&server, &report, "/b")["outcome"], "scanned");
+    let pages = report["pages"].as_array().unwrap();
+    let https = |p: &&serde_json::Value| p["url"].as_str().unwrap().starts_with("https://");
+    assert!(pages.iter().filter(https).all(|p| p["outcome"] == "skipped"), "{}", report["pages"]);
+    let listed = page(&report, "https://shop.test/sitemap-prod.xml");
+    assert!(listed["error"].as_str().unwrap().contains("robots.txt but on another origin: not read"), "{listed}");
+    let sitemap = page_of(&server, &report, "/sitemap.xml");
+    assert_eq!(sitemap["outcome"], "skipped", "{sitemap}");
+    let why = sitemap["error"].as_str().unwrap();
+    assert!(why.contains("2 pages on another origin") && why.contains("https://shop.test"), "{why}");
+    // No TLS handshake reached the plain-HTTP server (the old way of failing these).
+    assert!(server.seen().iter().all(|s| s.request_line.starts_with("GET ")), "{:?}", server.seen());
+}
+
+#[test]
+fn a_response_with_many_headers_is_read() {
+    // 300 headers (a CDN, a WAF and a cookie banner each add theirs): hyper's default of
+    // 100 failed the page with "message head is too large"; a browser shows it.
+    let mut page = Response::with_type(200, "text/html", b"<html><script src=\"https://js.stripe.com/v3/\"></script>");
+    page.headers.extend((0..300).map(|i| ("Set-Cookie".to_owned(), format!("c{i}=v; Path=/"))));
+    let server = store(&["/many"], HashMap::from([("/many".into(), page)]));
+    let (code, report, _) = scan(&server, &[]);
+    assert_eq!(code, Some(0));
+    let p = page_of(&server, &report, "/many");
+    assert_eq!(p["outcome"], "scanned", "{p}");
+    assert!(vendor_ids(&report).iter().any(|v| v == "stripe"));
+}
+
+#[test]
+fn sitemap_children_are_fetched_side_by_side() {
+    // An index with twelve slow children: read one after another, twelve timeouts (60
+    // slow children cost 16 minutes); now several are in flight at once.
+    let gauge = Arc::new(Gauge::default());
+    let server = Server::start_with(|origin| {
+        let mut routes = HashMap::new();
+        routes.insert("/".into(), Response::with_type(200, "text/html", HOME.replace("LINKS", "").as_bytes()));
+        let children: String = (0..12).map(|i| format!("<sitemap><loc>{origin}/s{i}.xml</loc></sitemap>")).collect();
+        let index = format!("<sitemapindex>{children}</sitemapindex>");
+        routes.insert("/sitemap.xml".into(), Response::with_type(200, "application/xml", index.as_bytes()));
+        for i in 0..12 {
+            let body = format!("<urlset><url><loc>{origin}/p{i}</loc></url></urlset>");
+            let slow = Behaviour::Slow(std::time::Duration::from_millis(200), gauge.clone());
+            routes.insert(
+                format!("/s{i}.xml"),
+                Response::with_type(200, "application/xml", body.as_bytes()).behaving(slow),
+            );
+            routes.insert(format!("/p{i}"), Response::with_type(200, "text/html", b"<html></html>"));
+        }
+        routes
+    });
+    let origin = format!("{}/", server.origin());
+    let args = ["scan", &origin, "--resolve", &server.resolve("shop.test"), "--offline", "-f", "json", "--quiet"];
+    let out = vendorscan(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for i in 0..12 {
+        assert_eq!(page_of(&server, &report, &format!("/p{i}"))["outcome"], "scanned");
+    }
+    assert!(gauge.peak() >= 2, "the sitemaps were fetched one at a time");
+}
+
+#[test]
+fn robots_txt_of_each_host_is_fetched_without_holding_up_the_crawl() {
+    // Four first-party hosts, each with a slow robots.txt: fetched in the scheduling loop,
+    // one host's robots.txt held every other page back; now each waits only for its own.
+    let gauge = Arc::new(Gauge::default());
+    let hosts = ["a.shop.test", "b.shop.test", "c.shop.test", "d.shop.test"];
+    let slow = Behaviour::Slow(std::time::Duration::from_millis(200), gauge.clone());
+    let robots = Response::with_type(200, "text/plain", b"User-agent: *\nAllow: /\n").behaving(slow);
+    let links: Vec<String> = hosts.iter().map(|h| format!("http://{h}:{{{{PORT}}}}/page")).collect();
+    let refs: Vec<&str> = links.iter().map(String::as_str).collect();
+    let server = store(
+        &refs,
+        HashMap::from([
+            ("/robots.txt".into(), robots),
+            ("/page".into(), Response::with_type(200, "text/html", b"<html></html>")),
+        ]),
+    );
+    let origin = format!("{}/", server.origin());
+    let mut args =
+        vec!["scan".to_owned(), origin, "--offline".into(), "-f".into(), "json".into(), "--no-sitemap".into()];
+    for h in ["shop.test"].iter().chain(&hosts) {
+        args.extend(["--resolve".to_owned(), server.resolve(h)]);
+    }
+    let out = vendorscan(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for h in hosts {
+        assert_eq!(page(&report, &format!("http://{h}:{}/page", server.port()))["outcome"], "scanned");
+    }
+    assert!(gauge.peak() >= 2, "robots.txt files were fetched one at a time");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_local_scan_does_not_follow_symlinks_out_of_the_folder() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let (site, outside) = (dir.path().join("site"), dir.path().join("outside"));
+    std::fs::create_dir_all(site.join("v2")).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    let stripe = "<script src=\"https://js.stripe.com/v3/\"></script>";
+    std::fs::write(site.join("index.html"), stripe).unwrap();
+    std::fs::write(site.join("v2/a.html"), "<script src=\"https://static.klaviyo.com/k.js\"></script>").unwrap();
+    std::fs::write(outside.join("secret.html"), "<script src=\"https://static.hotjar.com/c/h.js\"></script>").unwrap();
+    // A pull request can check these in: a folder and a file leading out, and one leading
+    // inside (a `latest` alias), which is fine.
+    symlink(&outside, site.join("escape")).unwrap();
+    symlink(outside.join("secret.html"), site.join("leak.html")).unwrap();
+    symlink("../outside/secret.html", site.join("relative.html")).unwrap();
+    symlink("v2", site.join("latest")).unwrap();
+    let r = scan_json(&[site.to_str().unwrap(), "--site", "https://shop.example"]);
+    let ids = vendor_ids(&r);
+    assert!(ids.contains(&"stripe".to_owned()) && ids.contains(&"klaviyo".to_owned()), "{ids:?}");
+    assert!(!ids.contains(&"hotjar".to_owned()), "a file outside the folder was read: {ids:?}");
+    assert_eq!(page(&r, "https://shop.example/latest/a.html")["outcome"], "scanned");
+    for url in ["https://shop.example/escape", "https://shop.example/leak.html", "https://shop.example/relative.html"] {
+        let p = page(&r, url);
+        assert_eq!(p["outcome"], "skipped", "{p}");
+        assert!(p["error"].as_str().unwrap().contains("leads outside the scanned folder"), "{p}");
+    }
+    assert_eq!(r["summary"]["pages_skipped"], 3);
+}

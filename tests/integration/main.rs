@@ -10,6 +10,7 @@ mod crawl;
 mod formats;
 mod gate;
 mod hostile;
+mod hostile_output;
 mod html_report;
 mod limits;
 mod local;
