@@ -85,9 +85,12 @@ pub async fn visit_pages(
             progress.set_message(format!("browser: {url}"));
             tasks.spawn(async move { (i, visit::visit(&cdp, &url, &vc, &stop).await) });
         }
+        // The stop first: the open visits end because of it, and their results must not
+        // be taken for the end of a run that finished (an empty set answers at once too).
         let joined = tokio::select! {
-            j = tasks.join_next() => j,
+            biased;
             _ = &mut stopping => { interrupted = true; break; }
+            j = tasks.join_next() => j,
         };
         let Some(joined) = joined else { break };
         // A visit that panicked (a bug) leaves its page without a visit; its static

@@ -654,7 +654,7 @@ fn a_stop_keeps_what_the_open_tab_recorded(signal: &str) {
     let out = tmp.path().join("report.json");
     let mut args = browser_args(&server, &["--browser", "--page-timeout", "120", "-f", "json", "--quiet"]);
     args.extend(["-o".into(), out.display().to_string()]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vendorscan"))
+    let child = Command::new(env!("CARGO_BIN_EXE_vendorscan"))
         .arg("scan")
         .args(&args)
         .env("TMPDIR", tmp.path())
@@ -666,7 +666,8 @@ fn a_stop_keeps_what_the_open_tab_recorded(signal: &str) {
     let held = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the browser requested /slow.js");
     assert_eq!(held, "/slow.js");
     nix_kill(child.id(), signal);
-    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(done.status.code(), Some(130), "{}", String::from_utf8_lossy(&done.stderr));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(report_schema_errors(&report), Vec::<String>::new());
     assert_eq!(report["complete"], false);
