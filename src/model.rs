@@ -85,6 +85,11 @@ pub enum ResourceKind {
     Websocket,
     /// Browser mode: a server-sent event stream (`EventSource`).
     EventSource,
+    /// Browser mode: a window the page tried to open (`window.open`, a `target=_blank` link or
+    /// form). The URL is what a visitor's browser would load, with whatever it carries.
+    Popup,
+    /// Browser mode: a file the page made the browser download (refused, never saved).
+    Download,
     /// Browser mode: any other request (a worker script, a CSP report, ...).
     Other,
 }
@@ -226,6 +231,24 @@ pub struct RuntimeRequest {
     pub initiator_url: Option<String>,
     /// 1-based line in `initiator_url`, when known.
     pub initiator_line: Option<u32>,
+    /// The browser canceled it after it had gone out (its headers were written to the
+    /// connection, or an answer arrived): the server got it, so it is not a `failure`.
+    pub canceled: bool,
+    /// Sent while the visit was leaving the page: from a `pagehide`, `visibilitychange` or
+    /// `unload` handler (a visitor's browser sends these when the tab closes or moves on).
+    pub unload: bool,
+}
+
+/// A JavaScript dialog a page opened during its visit (`alert`, `confirm`, `prompt`,
+/// `beforeunload`). The visit dismisses it and goes on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dialog {
+    /// `alert`, `confirm`, `prompt` or `beforeunload`.
+    pub kind: &'static str,
+    /// The text it showed: control characters removed, cut to a few hundred characters.
+    pub message: String,
+    /// How many times the page opened this dialog with this text.
+    pub count: usize,
 }
 
 /// How a cookie came to be set.
@@ -283,9 +306,13 @@ pub struct Visit {
     /// Why the visit is incomplete or failed (navigation error, renderer crash, the
     /// per-page cap); what was captured until then is kept.
     pub error: Option<String>,
-    /// The visit did not complete: the page failed to load, crashed the renderer, or did
-    /// not reach its load event within the cap.
+    /// The visit did not complete: the page failed to load, crashed the renderer, did not
+    /// reach its load event within the cap, or the run was stopped (Ctrl-C, SIGTERM).
     pub failed: bool,
+    /// The dialogs it opened, in the order first opened (distinct type and text; capped).
+    pub dialogs: Vec<Dialog>,
+    /// Dialogs with yet another text, past the cap: counted, not listed.
+    pub dialogs_omitted: usize,
 }
 
 impl PageRecord {

@@ -94,6 +94,8 @@ pub struct LaunchOptions {
 /// A running Chromium. Dropping it kills the process group and removes the profile.
 pub struct Chromium {
     child: tokio::process::Child,
+    /// Its process group (its pid: it leads the group), while it may be running.
+    group: Option<u32>,
     pub ws_url: String,
     _profile: tempfile::TempDir,
 }
@@ -176,7 +178,8 @@ impl Chromium {
         })?;
         // Owned by the guard from here on: if this future is dropped (Ctrl-C while the
         // browser starts) or fails, Drop kills the whole process group.
-        let mut chromium = Chromium { child, ws_url: String::new(), _profile: profile };
+        let group = child.id();
+        let mut chromium = Chromium { child, group, ws_url: String::new(), _profile: profile };
         let stderr = chromium.child.stderr.take().ok_or_else(|| Error::input("cannot read Chromium's output"))?;
         let mut lines = BufReader::new(stderr).lines();
         let mut said = Vec::new();
@@ -217,8 +220,10 @@ impl Chromium {
 
     /// Kill the browser and everything it started; safe to call more than once.
     pub fn kill(&mut self) {
+        // The group, even when the browser itself has already exited (after `close`): its
+        // renderers may not have.
         #[cfg(unix)]
-        if let Some(pid) = self.child.id() {
+        if let Some(pid) = self.group {
             let group = nix::unistd::Pid::from_raw(pid as i32);
             let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
         }
@@ -230,7 +235,37 @@ impl Chromium {
                 Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             }
         }
+        // SIGKILL takes effect when each process next runs: on a busy machine a renderer
+        // can still be there a moment after the browser is reaped. Wait (briefly) until no
+        // process of the group is alive, so none outlives vendorscan's exit.
+        #[cfg(target_os = "linux")]
+        if let Some(group) = self.group {
+            for _ in 0..400 {
+                if !group_alive(group) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        // Done: a later call (Drop after `close`) must not signal a group id the system
+        // may since have given to someone else.
+        self.group = None;
     }
+}
+
+/// Some process of group `group` is alive (not a zombie waiting for its parent to reap
+/// it), from each process's `/proc/PID/stat`: state, parent, then process group.
+#[cfg(target_os = "linux")]
+fn group_alive(group: u32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return false };
+    entries.flatten().filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit())).any(|e| {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else { return false };
+        // The command name, in parentheses, may hold spaces: the fields start after the last ')'.
+        let mut fields = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace();
+        let state = fields.next().unwrap_or("Z");
+        let pgrp = fields.nth(1).and_then(|g| g.parse::<u32>().ok());
+        pgrp == Some(group) && !matches!(state, "Z" | "X")
+    })
 }
 
 impl Drop for Chromium {

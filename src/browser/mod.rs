@@ -37,8 +37,13 @@ pub struct BrowserRun {
     pub interrupted: bool,
 }
 
+/// How long the open tabs may take, after a stop, to hand back what they recorded (each
+/// needs a second at most; see `visit::AFTER_STOP`). Then the browser is killed.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Visit every page; a stop request (Ctrl-C) ends the run with what was visited so far,
-/// including while the browser is still starting.
+/// including while the browser is still starting. The pages open at the stop are kept as
+/// far as they got, marked incomplete.
 pub async fn visit_pages(
     cfg: &BrowserConfig,
     pages: Vec<(usize, Url)>,
@@ -71,18 +76,21 @@ pub async fn visit_pages(
     let mut tasks: JoinSet<(usize, Visit)> = JoinSet::new();
     let mut visits = Vec::new();
     let mut interrupted = false;
-    let stop = stop.requested();
-    tokio::pin!(stop);
+    let stopping = stop.requested();
+    tokio::pin!(stopping);
     loop {
         while tasks.len() < cfg.concurrency.max(1) {
             let Some((i, url)) = queue.next() else { break };
-            let (cdp, vc) = (cdp.clone(), visit_cfg.clone());
+            let (cdp, vc, stop) = (cdp.clone(), visit_cfg.clone(), stop.clone());
             progress.set_message(format!("browser: {url}"));
-            tasks.spawn(async move { (i, visit::visit(&cdp, &url, &vc).await) });
+            tasks.spawn(async move { (i, visit::visit(&cdp, &url, &vc, &stop).await) });
         }
+        // The stop first: the open visits end because of it, and their results must not
+        // be taken for the end of a run that finished (an empty set answers at once too).
         let joined = tokio::select! {
+            biased;
+            _ = &mut stopping => { interrupted = true; break; }
             j = tasks.join_next() => j,
-            _ = &mut stop => { interrupted = true; break; }
         };
         let Some(joined) = joined else { break };
         // A visit that panicked (a bug) leaves its page without a visit; its static
@@ -91,6 +99,18 @@ pub async fn visit_pages(
             visits.push(done);
         }
         progress.inc(1);
+    }
+    if interrupted {
+        // Each open visit sees the same stop, ends its recording and returns what it has:
+        // wait for those (briefly), not for the pages never started.
+        let _ = tokio::time::timeout(STOP_GRACE, async {
+            while let Some(joined) = tasks.join_next().await {
+                if let Ok(done) = joined {
+                    visits.push(done);
+                }
+            }
+        })
+        .await;
     }
     tasks.abort_all();
     if interrupted {

@@ -9,9 +9,18 @@
 //!
 //! Timing: load, then a fixed settle window (`--settle`) for tags that fire after load,
 //! all under a hard cap per page. Never "network idle": beacon-heavy pages never get there.
+//! Then the visit leaves the page for `about:blank` while still recording (bounded by
+//! [`LEAVE_LIMIT`]), so what `pagehide`/`visibilitychange`/`unload` handlers send is kept.
+//!
+//! A hostile page cannot hold or hide the visit: dialogs are answered as they open and
+//! listed; pop-ups and downloads are recorded (the pop-up blocked, the file refused); a
+//! navigation leaves the page only when it commits (a download or a 204 does not stop the
+//! recording); a request the browser canceled after it went out counts as sent; a stop
+//! (Ctrl-C) keeps what each open tab recorded.
 
 use super::cdp::{Cdp, Event};
-use crate::model::{CookieSeen, CookieVia, InitiatorKind, ResourceKind, RuntimeRequest, StorageWrite, Visit};
+use crate::crawl::Stop;
+use crate::model::{CookieSeen, CookieVia, Dialog, InitiatorKind, ResourceKind, RuntimeRequest, StorageWrite, Visit};
 use crate::scope::host_of;
 use base64::Engine;
 use serde_json::{Value, json};
@@ -118,10 +127,32 @@ struct Setter {
     origin: Option<String>,
 }
 
+/// (session, request id): how the protocol names one request (its redirects included).
+type Key = (String, String);
+
+/// What went over the wire for one recorded request, kept beside it (same index) until the
+/// visit ends, when [`settle_wire`] decides between "failed" and "sent, then canceled".
+#[derive(Default)]
+struct Wire {
+    key: Key,
+    /// Which hop of the request id this entry is (0 for the first URL, 1 after a redirect...).
+    hop: usize,
+    /// `Network.loadingFailed` said `canceled`.
+    canceled: bool,
+}
+
 #[derive(Default)]
 struct Capture {
     requests: Vec<RuntimeRequest>,
-    current: HashMap<(String, String), Current>,
+    /// Beside `requests`, index for index.
+    wire: Vec<Wire>,
+    current: HashMap<Key, Current>,
+    /// How many hops of a request id went out: `Network.requestWillBeSentExtraInfo` is sent
+    /// once per hop when the network stack writes the request's headers to the connection.
+    sent_hops: HashMap<Key, usize>,
+    /// The status of each hop's answer, in order, from `Network.responseReceivedExtraInfo`
+    /// (which arrives even when the page never sees the response).
+    answers: HashMap<Key, Vec<u16>>,
     /// frame id → document URL
     frames: HashMap<String, String>,
     /// (request id, URL) of the frame documents recorded
@@ -129,36 +160,74 @@ struct Capture {
     main_frame: Option<String>,
     /// worker session → worker script URL
     workers: HashMap<String, String>,
+    /// Child frame (out-of-process iframe) session → its URL when attached.
+    frame_sessions: HashMap<String, String>,
     setters: Vec<Setter>,
     /// Cookies the browser refused to store, from the responses' extra info.
     blocked: Vec<CookieSeen>,
     /// Extra info that arrived before its request: (session, request id) → events.
-    early_extra: HashMap<(String, String), Vec<Value>>,
+    early_extra: HashMap<Key, Vec<Value>>,
     storage: Vec<StorageWrite>,
     /// image URL → the script that set it as an `<img>` src
     image_setters: HashMap<String, String>,
+    dialogs: Vec<Dialog>,
+    dialogs_omitted: usize,
     /// The page's own session (children have theirs).
     main_session: String,
     loaded: bool,
     crashed: bool,
-    /// The request id of the page's own document (HTTP redirects keep it).
+    /// The request id of the page's own document (HTTP redirects keep it; it is also the
+    /// loader id its commit reports).
     main_request: Option<String>,
-    /// The page sent the browser elsewhere (meta refresh, `location = ...`): what comes
-    /// after belongs to another page, so recording stops here.
+    /// Later navigations of the page's main frame (`location = ...`, a link, a meta refresh,
+    /// a download): request id → index. Each is a request of this page until it commits.
+    main_navs: HashMap<String, usize>,
+    /// Requests recorded but not reported: the navigation that took the browser to another
+    /// page is that page's, not a request of this one.
+    dropped: std::collections::HashSet<usize>,
+    /// The page's main frame committed another document (meta refresh, `location = ...`):
+    /// what comes after belongs to another page, so recording stops here.
     left_for: Option<String>,
+    /// The visit is leaving the page on purpose (to `about:blank`), recording what its
+    /// `pagehide`/`visibilitychange`/`unload` handlers send.
+    leaving: bool,
+    /// While leaving: the interception id of each request recorded from `Fetch.requestPaused`
+    /// → its index (its answer, paused at the response stage, gives its status).
+    intercepted: HashMap<String, usize>,
+    /// While leaving: (session, network request id) → index of a request first seen by the
+    /// interception, so a late `Network.requestWillBeSent` for it fills it in, not a twin.
+    intercepted_net: HashMap<Key, usize>,
+    /// When the last request was recorded while leaving (the leave ends after a quiet spell).
+    last_leave_request: Option<Instant>,
+    /// When the blank page committed while leaving.
+    left_blank_at: Option<Instant>,
 }
 
-pub async fn visit(cdp: &Cdp, url: &Url, cfg: &VisitConfig) -> Visit {
+/// How many distinct dialogs one visit lists; a page that opens more (a different text
+/// each time) has the rest counted in `dialogs_omitted`.
+const MAX_DIALOGS: usize = 10;
+/// How much of a dialog's text is kept, in characters: enough to tell a cookie notice from
+/// a "you won" scam, not a page of text a hostile page chose.
+const MAX_DIALOG_TEXT: usize = 200;
+
+pub async fn visit(cdp: &Cdp, url: &Url, cfg: &VisitConfig, stop: &Stop) -> Visit {
     let start = Instant::now();
     let ctx = match cdp.call(None, "Target.createBrowserContext", json!({})).await {
         Ok(v) => v["browserContextId"].as_str().unwrap_or_default().to_owned(),
         Err(e) => return failed(format!("the browser did not open a context for this page: {e}")),
     };
+    // Downloads are refused for the whole context (`Browser.setDownloadBehavior`): nothing a
+    // page offers is written to disk. `Page.downloadWillBegin` still names each one.
+    let _ = cdp.call(None, "Browser.setDownloadBehavior", json!({ "behavior": "deny", "browserContextId": ctx })).await;
     let mut cap = Capture::default();
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
-    let visit = run(cdp, url, cfg, &ctx, &mut cap, start, (&tx, rx)).await;
+    let (visit, stopped) = run(cdp, url, cfg, &ctx, &mut cap, start, (&tx, rx), stop).await;
     cdp.unroute(&tx);
-    let _ = cdp.call_with(None, "Target.disposeBrowserContext", json!({ "browserContextId": ctx }), AFTER_CAP).await;
+    // After a stop the browser is killed next: closing the context would only add a wait.
+    if !stopped {
+        let _ =
+            cdp.call_with(None, "Target.disposeBrowserContext", json!({ "browserContextId": ctx }), AFTER_CAP).await;
+    }
     visit
 }
 
@@ -170,6 +239,32 @@ fn failed(why: String) -> Visit {
 /// the browser answers them in milliseconds unless it is wedged.
 const AFTER_CAP: Duration = Duration::from_secs(5);
 
+/// After a stop (Ctrl-C, SIGTERM): how long the visit may take to make sure it has every
+/// event the browser sent before, and to read the cookie jar. The user asked to stop now.
+const AFTER_STOP: Duration = Duration::from_secs(1);
+
+/// Leaving the page: how long the navigation to `about:blank` and the unload handlers'
+/// requests may take in all. Outside `--page-timeout`, which bounds load and settle.
+const LEAVE_LIMIT: Duration = Duration::from_secs(2);
+/// Leaving the page: the old page's unload handlers run as the blank page commits; their
+/// requests reach the interception a few milliseconds later. The leave ends when none has
+/// come for this long after the commit.
+const LEAVE_QUIET: Duration = Duration::from_millis(500);
+
+/// How a visit's main phase ended.
+#[derive(PartialEq)]
+enum Ended {
+    /// The settle window (or the cap) ran out, or the page left.
+    Normally,
+    /// The navigation failed, the renderer crashed or the browser went away.
+    Failed,
+    /// A stop was requested.
+    Stopped,
+}
+
+/// Returns the visit, and whether it ended because a stop was requested.
+// The visit's parts, each used once or twice: a struct to carry them would only rename them.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     cdp: &Cdp,
     url: &Url,
@@ -178,21 +273,22 @@ async fn run(
     cap: &mut Capture,
     start: Instant,
     (tx, mut rx): (&mpsc::UnboundedSender<Event>, mpsc::UnboundedReceiver<Event>),
-) -> Visit {
+    stop: &Stop,
+) -> (Visit, bool) {
     let hard = start + cfg.page_cap;
     let target =
         match cdp.call(None, "Target.createTarget", json!({ "url": "about:blank", "browserContextId": ctx })).await {
             Ok(v) => v["targetId"].as_str().unwrap_or_default().to_owned(),
-            Err(e) => return failed(format!("the browser did not open a tab: {e}")),
+            Err(e) => return (failed(format!("the browser did not open a tab: {e}")), false),
         };
     let session = match cdp.call(None, "Target.attachToTarget", json!({ "targetId": target, "flatten": true })).await {
         Ok(v) => v["sessionId"].as_str().unwrap_or_default().to_owned(),
-        Err(e) => return failed(format!("cannot attach to the tab: {e}")),
+        Err(e) => return (failed(format!("cannot attach to the tab: {e}")), false),
     };
     cdp.route(&session, tx.clone());
     cap.main_session = session.clone();
     if let Err(e) = prepare(cdp, &session, cfg).await {
-        return failed(format!("cannot prepare the tab: {e}"));
+        return (failed(format!("cannot prepare the tab: {e}")), false);
     }
     // A page target's main frame has the target's id; knowing it before the first event
     // tells the page's own document request from its iframes'.
@@ -203,9 +299,11 @@ async fn run(
     // the navigation is pending, never after it.
     let nav = cdp.call_with(Some(&session), "Page.navigate", json!({ "url": url.as_str() }), left);
     tokio::pin!(nav);
+    let stopping = stop.requested();
+    tokio::pin!(stopping);
     let mut navigating = true;
     let mut error = None;
-    let mut failed_visit = false;
+    let mut ended = Ended::Normally;
     let mut settle_until: Option<Instant> = None;
     loop {
         let until = settle_until.map_or(hard, |s| s.min(hard));
@@ -218,23 +316,24 @@ async fn run(
                 };
                 if let Some(why) = why {
                     error = Some(format!("the browser could not load the page: {why}"));
-                    failed_visit = true;
+                    ended = Ended::Failed;
                     break;
                 }
                 continue;
             }
             ev = rx.recv() => ev,
             _ = tokio::time::sleep_until(until) => break,
+            _ = &mut stopping => { ended = Ended::Stopped; break; }
         };
         let Some(ev) = ev else {
             error = Some("the browser exited during the visit".into());
-            failed_visit = true;
+            ended = Ended::Failed;
             break;
         };
         handle(cdp, cfg, cap, ev).await;
         if cap.crashed {
             error = Some("the page crashed the browser tab (renderer process)".into());
-            failed_visit = true;
+            ended = Ended::Failed;
             break;
         }
         if let Some(to) = &cap.left_for {
@@ -248,13 +347,21 @@ async fn run(
             settle_until = Some(Instant::now() + cfg.settle);
         }
     }
-    if !cap.loaded && !failed_visit && cap.left_for.is_none() {
+    let stopped = ended == Ended::Stopped;
+    if stopped {
+        // Every event the browser sent before it answers this is already in the channel
+        // (one socket, read in order): what the tab did until the stop is all recorded.
+        let _ = cdp.call_with(None, "Browser.getVersion", json!({}), AFTER_STOP).await;
+        error = Some(
+            "stopped (Ctrl-C or SIGTERM) before the visit finished; what the page requested until then is kept".into(),
+        );
+    } else if !cap.loaded && ended == Ended::Normally && cap.left_for.is_none() {
         error = Some(format!(
             "the page did not finish loading within {} s (a script may be busy or hung); requests \
              made until then are kept",
             cfg.page_cap.as_secs()
         ));
-        failed_visit = true;
+        ended = Ended::Failed;
     }
     // Events already queued belong to the visit too (not after it left the page).
     while let Ok(ev) = rx.try_recv() {
@@ -263,18 +370,91 @@ async fn run(
         }
         handle(cdp, cfg, cap, ev).await;
     }
+    // A visitor's tab is closed or moves on at some point, and the page's `pagehide`,
+    // `visibilitychange` and `unload` handlers send what they send then: leave the page
+    // while still recording. Not after a failure (a hung or crashed renderer runs no
+    // handlers) nor a stop.
+    if ended == Ended::Normally && cap.left_for.is_none() {
+        leave(cdp, cfg, cap, &mut rx, stop).await;
+    }
     attribute_images(cap);
     // Extra info whose request never showed still tells which cookies were set.
     for extra in std::mem::take(&mut cap.early_extra).into_values().flatten() {
         on_extra_info(cap, &[], &extra);
     }
-    let cookies = collect_cookies(cdp, ctx, cap).await;
-    Visit {
-        requests: std::mem::take(&mut cap.requests),
+    settle_wire(cap);
+    let cookies = collect_cookies(cdp, ctx, cap, if stopped { AFTER_STOP } else { AFTER_CAP }).await;
+    let dropped = std::mem::take(&mut cap.dropped);
+    let requests =
+        std::mem::take(&mut cap.requests).into_iter().enumerate().filter(|(i, _)| !dropped.contains(i)).map(|(_, r)| r);
+    let visit = Visit {
+        requests: requests.collect(),
         cookies,
         storage: std::mem::take(&mut cap.storage),
         error,
-        failed: failed_visit,
+        failed: ended != Ended::Normally,
+        dialogs: std::mem::take(&mut cap.dialogs),
+        dialogs_omitted: cap.dialogs_omitted,
+    };
+    (visit, stopped)
+}
+
+/// Leave the page for `about:blank`, recording what its unload handlers send.
+///
+/// Chromium reports no `Network` event for a request a document makes while it unloads
+/// (a `navigator.sendBeacon` in a `pagehide` listener): the document is already replaced.
+/// The request interception (`Fetch.enable`, every URL, request and response stage) is a
+/// step of the browser's network path instead, and sees them, with their frame and
+/// resource type. It is turned on only now: during the visit it would add a round trip
+/// to every request.
+async fn leave(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, rx: &mut mpsc::UnboundedReceiver<Event>, stop: &Stop) {
+    cap.leaving = true;
+    let start = Instant::now();
+    let limit = start + LEAVE_LIMIT;
+    let patterns = json!([
+        { "urlPattern": "*", "requestStage": "Request" },
+        { "urlPattern": "*", "requestStage": "Response" },
+    ]);
+    let sessions: Vec<String> =
+        std::iter::once(cap.main_session.clone()).chain(cap.frame_sessions.keys().cloned()).collect();
+    // In order on the one socket, before the navigation: each frame intercepts before it unloads.
+    for s in &sessions[1..] {
+        cdp.send(Some(s), "Fetch.enable", json!({ "patterns": patterns }));
+    }
+    let main = cap.main_session.clone();
+    if cdp.call_with(Some(&main), "Fetch.enable", json!({ "patterns": patterns }), LEAVE_LIMIT).await.is_err() {
+        return;
+    }
+    let nav = cdp.call_with(Some(&main), "Page.navigate", json!({ "url": "about:blank" }), LEAVE_LIMIT);
+    tokio::pin!(nav);
+    let stopping = stop.requested();
+    tokio::pin!(stopping);
+    let mut navigating = true;
+    loop {
+        // From the blank page's commit (`Page.frameNavigated`; `Page.navigate` answers
+        // earlier), or the last request recorded since.
+        let quiet_from = match (cap.left_blank_at, cap.last_leave_request) {
+            (Some(c), Some(r)) => Some(c.max(r)),
+            (c, _) => c,
+        };
+        let until = quiet_from.map_or(limit, |q| (q + LEAVE_QUIET).min(limit));
+        tokio::select! {
+            r = &mut nav, if navigating => {
+                navigating = false;
+                if r.is_err() {
+                    return;
+                }
+            }
+            ev = rx.recv() => match ev {
+                Some(ev) => handle(cdp, cfg, cap, ev).await,
+                None => return,
+            },
+            _ = tokio::time::sleep_until(until) => break,
+            _ = &mut stopping => return,
+        }
+    }
+    while let Ok(ev) = rx.try_recv() {
+        handle(cdp, cfg, cap, ev).await;
     }
 }
 
@@ -289,20 +469,26 @@ fn setup_commands(cfg: &VisitConfig, page: bool) -> Vec<(&'static str, Value)> {
         cmds.push(("Runtime.enable", json!({})));
         cmds.push(("Runtime.addBinding", json!({ "name": BINDING })));
         cmds.push(("Page.addScriptToEvaluateOnNewDocument", json!({ "source": HOOK })));
-        let mut patterns: Vec<Value> = Vec::new();
-        if let Some(local) = &cfg.local {
-            patterns.push(json!({ "urlPattern": format!("{}/*", local.origin), "requestStage": "Request" }));
-        } else if !cfg.headers.is_empty() {
-            for o in &cfg.first_party_origins {
-                patterns.push(json!({ "urlPattern": format!("{o}/*"), "requestStage": "Request" }));
-            }
-        }
+        let patterns = intercepted_origins(cfg)
+            .iter()
+            .map(|o| json!({ "urlPattern": format!("{o}/*"), "requestStage": "Request" }))
+            .collect::<Vec<_>>();
         if !patterns.is_empty() {
             cmds.push(("Fetch.enable", json!({ "patterns": patterns })));
         }
     }
     cmds.push(("Target.setAutoAttach", json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true })));
     cmds
+}
+
+/// The origins whose requests are answered or changed by [`on_paused`]: the local folder's,
+/// or the store's when `--header`s are given.
+fn intercepted_origins(cfg: &VisitConfig) -> Vec<&str> {
+    match &cfg.local {
+        Some(local) => vec![local.origin.as_str()],
+        None if !cfg.headers.is_empty() => cfg.first_party_origins.iter().map(String::as_str).collect(),
+        None => Vec::new(),
+    }
 }
 
 /// Prepare the page's own session, waiting for each answer (nothing runs in it yet).
@@ -334,29 +520,47 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                 cap.requests[i].status = p["response"]["status"].as_u64().map(|s| s as u16);
             }
         }
-        "Network.loadingFailed" => {
-            if let Some(i) = current_index(cap, &session, p) {
-                let r = &mut cap.requests[i];
-                r.failure = Some(if let Some(b) = p["blockedReason"].as_str() {
-                    format!("blocked by the browser ({b})")
-                } else if p["canceled"].as_bool() == Some(true) {
-                    "canceled".to_owned()
-                } else {
-                    p["errorText"].as_str().unwrap_or("failed").to_owned()
-                });
-            }
+        "Network.loadingFailed" => on_loading_failed(cap, &session, p),
+        // Sent once per hop as the request's headers are written to the connection.
+        "Network.requestWillBeSentExtraInfo" => on_sent_extra(cap, &session, p),
+        "Network.responseReceivedExtraInfo" => {
+            on_answer_extra(cap, &session, p);
+            on_extra_event(cap, &session, p)
         }
-        "Network.responseReceivedExtraInfo" => on_extra_event(cap, &session, p),
         "Page.loadEventFired" if session == cap.main_session => cap.loaded = true,
+        // The page's frame stopped loading without a load event: a navigation the page
+        // started while it loaded (a link it clicked) turned out to be a download or a 204
+        // and the page stayed. It is as loaded as it will be: settle from here.
+        "Page.frameStoppedLoading"
+            if session == cap.main_session
+                && cap.main_request.is_some()
+                && p["frameId"].as_str() == cap.main_frame.as_deref() =>
+        {
+            cap.loaded = true
+        }
         "Page.frameNavigated" => {
             let f = &p["frame"];
             if let (Some(id), Some(u)) = (f["id"].as_str(), f["url"].as_str()) {
                 if Some(id) != cap.main_frame.as_deref() {
                     cap.frames.insert(id.to_owned(), u.to_owned());
+                } else if session == cap.main_session {
+                    on_main_commit(cap, f["loaderId"].as_str().unwrap_or_default(), u);
                 }
             }
         }
         "Inspector.targetCrashed" if session == cap.main_session => cap.crashed = true,
+        // A dialog holds the page's script until it is answered: answer at once (leaving
+        // the page on `beforeunload`, dismissing the rest: `confirm` is false, `prompt` null).
+        "Page.javascriptDialogOpening" => {
+            let accept = p["type"] == "beforeunload";
+            cdp.send(Some(&session), "Page.handleJavaScriptDialog", json!({ "accept": accept }));
+            note_dialog(cap, p);
+        }
+        // A new window (`window.open`, a `target=_blank` link or form). Chromium's pop-up
+        // blocker stops it without a user gesture, which a visit never makes, so the URL is
+        // known only from this event.
+        "Page.windowOpen" => on_window_open(cap, &session, p),
+        "Page.downloadWillBegin" => on_download(cap, &session, p),
         "Runtime.bindingCalled" if p["name"] == BINDING => {
             let Ok(msg) = serde_json::from_str::<Value>(p["payload"].as_str().unwrap_or("")) else { return };
             let by = msg["by"].as_str().map(str::to_owned);
@@ -390,10 +594,11 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
             let Some(child) = p["sessionId"].as_str() else { return };
             let kind = p["targetInfo"]["type"].as_str().unwrap_or("");
             let is_frame = matches!(kind, "iframe" | "page");
-            if !is_frame {
-                if let Some(u) = p["targetInfo"]["url"].as_str() {
-                    cap.workers.insert(child.to_owned(), u.to_owned());
-                }
+            let url = p["targetInfo"]["url"].as_str().unwrap_or_default().to_owned();
+            if is_frame {
+                cap.frame_sessions.insert(child.to_owned(), url);
+            } else {
+                cap.workers.insert(child.to_owned(), url);
             }
             // Sent in order without waiting for answers: the child is paused until the last
             // one, and this loop must keep answering paused requests meanwhile.
@@ -402,8 +607,175 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
             }
             cdp.send(Some(child), "Runtime.runIfWaitingForDebugger", json!({}));
         }
-        "Fetch.requestPaused" => on_paused(cdp, cfg, &session, p).await,
+        "Fetch.requestPaused" => on_paused(cdp, cfg, cap, &session, p).await,
         _ => {}
+    }
+}
+
+/// `Network.loadingFailed`: why, and whether the browser canceled it (see [`settle_wire`]).
+fn on_loading_failed(cap: &mut Capture, session: &str, p: &Value) {
+    let Some(i) = current_index(cap, session, p) else { return };
+    let canceled = p["canceled"].as_bool() == Some(true) && p["blockedReason"].is_null();
+    cap.wire[i].canceled = canceled;
+    cap.requests[i].failure = Some(if let Some(b) = p["blockedReason"].as_str() {
+        format!("blocked by the browser ({b})")
+    } else if canceled {
+        "canceled".to_owned()
+    } else {
+        p["errorText"].as_str().unwrap_or("failed").to_owned()
+    });
+}
+
+/// `Network.requestWillBeSentExtraInfo`: one more hop of the request went out. Counted by
+/// id, as it may come before or after the request's own event.
+fn on_sent_extra(cap: &mut Capture, session: &str, p: &Value) {
+    if let Some(id) = p["requestId"].as_str() {
+        *cap.sent_hops.entry((session.to_owned(), id.to_owned())).or_default() += 1;
+    }
+}
+
+/// `Network.responseReceivedExtraInfo`: the server answered one more hop, with this status.
+fn on_answer_extra(cap: &mut Capture, session: &str, p: &Value) {
+    if let (Some(id), Some(status)) = (p["requestId"].as_str(), p["statusCode"].as_u64()) {
+        cap.answers.entry((session.to_owned(), id.to_owned())).or_default().push(status as u16);
+    }
+}
+
+/// The page's main frame committed a document (`Page.frameNavigated`, loader id = the
+/// navigation's request id). Its own first, then perhaps another: the page left for it.
+fn on_main_commit(cap: &mut Capture, loader: &str, url: &str) {
+    if cap.leaving {
+        // The blank page: the old one's unload handlers run now.
+        cap.left_blank_at.get_or_insert_with(Instant::now);
+        return;
+    }
+    if cap.main_request.as_deref().is_none_or(|m| m == loader) {
+        return;
+    }
+    // That navigation's request is the next page's own document, not a request of this one.
+    if let Some(&i) = cap.main_navs.get(loader) {
+        cap.dropped.insert(i);
+    }
+    cap.left_for.get_or_insert_with(|| url.to_owned());
+}
+
+/// `Page.javascriptDialogOpening`: one more dialog of its type and text.
+fn note_dialog(cap: &mut Capture, p: &Value) {
+    let kind = match p["type"].as_str() {
+        Some("alert") => "alert",
+        Some("confirm") => "confirm",
+        Some("prompt") => "prompt",
+        Some("beforeunload") => "beforeunload",
+        _ => "other",
+    };
+    let message = dialog_text(p["message"].as_str().unwrap_or(""));
+    if let Some(d) = cap.dialogs.iter_mut().find(|d| d.kind == kind && d.message == message) {
+        d.count += 1;
+    } else if cap.dialogs.len() < MAX_DIALOGS {
+        cap.dialogs.push(Dialog { kind, message, count: 1 });
+    } else {
+        cap.dialogs_omitted += 1;
+    }
+}
+
+/// A dialog's text as the report keeps it: whitespace runs as one space, no control or
+/// bidirectional-override characters (they could disguise the text in a terminal or a
+/// review), at most [`MAX_DIALOG_TEXT`] characters with `…` where it was cut.
+fn dialog_text(raw: &str) -> String {
+    let bidi = |c: char| matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+    let cleaned: String = raw
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().filter(|&c| !bidi(c)).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if cleaned.chars().count() <= MAX_DIALOG_TEXT {
+        return cleaned;
+    }
+    let mut cut: String = cleaned.chars().take(MAX_DIALOG_TEXT - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// The document URL of the frame a child session belongs to, or `None` for the page.
+fn frame_of_session(cap: &Capture, session: &str) -> Option<String> {
+    (session != cap.main_session).then(|| cap.frame_sessions.get(session).cloned()).flatten()
+}
+
+/// A request the protocol announced with no `Network` event of its own (a pop-up, a
+/// download, an unload beacon seen by the interception).
+fn synthetic(url: Url, kind: ResourceKind, cdp_type: &str, method: &str, frame: Option<String>) -> RuntimeRequest {
+    RuntimeRequest {
+        url,
+        kind,
+        cdp_type: cdp_type.to_owned(),
+        method: method.to_owned(),
+        status: None,
+        failure: None,
+        frame,
+        initiator: InitiatorKind::Other,
+        initiator_url: None,
+        initiator_line: None,
+        canceled: false,
+        unload: false,
+    }
+}
+
+fn http_url(raw: &str) -> Option<Url> {
+    Url::parse(raw).ok().filter(|u| matches!(u.scheme(), "http" | "https" | "ws" | "wss"))
+}
+
+fn push_request(cap: &mut Capture, mut request: RuntimeRequest, wire: Wire) -> usize {
+    request.unload |= cap.leaving;
+    if cap.leaving {
+        cap.last_leave_request = Some(Instant::now());
+    }
+    cap.requests.push(request);
+    cap.wire.push(wire);
+    cap.requests.len() - 1
+}
+
+/// `Page.windowOpen`: the pop-up's URL is a request of the page (kind `popup`).
+fn on_window_open(cap: &mut Capture, session: &str, p: &Value) {
+    let Some(url) = p["url"].as_str().and_then(http_url) else { return };
+    let frame = frame_of_session(cap, session);
+    push_request(cap, synthetic(url, ResourceKind::Popup, "Document", "GET", frame), Wire::default());
+}
+
+/// `Page.downloadWillBegin`: the navigation (of the page or an iframe) that turned out to
+/// be a file is a `download`; the browser refuses it (`Browser.setDownloadBehavior`).
+fn on_download(cap: &mut Capture, session: &str, p: &Value) {
+    let Some(url) = p["url"].as_str().and_then(http_url) else { return };
+    let found =
+        cap.requests.iter().rposition(|r| r.cdp_type == "Document" && r.url == url && r.kind != ResourceKind::Download);
+    match found {
+        Some(i) => cap.requests[i].kind = ResourceKind::Download,
+        None => {
+            let frame = p["frameId"]
+                .as_str()
+                .filter(|f| Some(*f) != cap.main_frame.as_deref())
+                .and_then(|f| cap.frames.get(f).cloned())
+                .or_else(|| frame_of_session(cap, session));
+            push_request(cap, synthetic(url, ResourceKind::Download, "Document", "GET", frame), Wire::default());
+        }
+    }
+}
+
+/// At the end of the visit, what the wire says about each request: one the browser
+/// canceled after its headers went out, or after an answer arrived, reached the server.
+/// It counts as sent, with the status when there was one, and `canceled` as a note; a
+/// cancel before anything went out stays a `failure`.
+fn settle_wire(cap: &mut Capture) {
+    for (r, w) in cap.requests.iter_mut().zip(&cap.wire) {
+        if r.status.is_none() {
+            r.status = cap.answers.get(&w.key).and_then(|a| a.get(w.hop)).copied();
+        }
+        let went_out = r.status.is_some() || cap.sent_hops.get(&w.key).is_some_and(|&n| n > w.hop);
+        if w.canceled && went_out {
+            r.failure = None;
+            r.canceled = true;
+        }
     }
 }
 
@@ -524,18 +896,20 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
         cap.frames.insert(frame_id.to_owned(), raw_url.to_owned());
     }
     let is_main_document = cdp_type == "Document" && cap.main_frame.as_deref().is_none_or(|m| m == frame_id);
+    // Another navigation of the page itself (`location = ...`, a link, a meta refresh). It
+    // leaves the page only if it commits (`on_main_commit`); until then it is a request of
+    // this page, and one that never commits (a download, a 204, an error) stays one, while
+    // the visit goes on recording.
+    let mut navigation = false;
     if is_main_document {
         match &cap.main_request {
             None => cap.main_request = Some(id.to_owned()),
-            Some(first) if first != id => {
-                cap.left_for.get_or_insert_with(|| raw_url.to_owned());
-                return;
-            }
+            Some(first) if first != id => navigation = true,
             Some(_) => {}
         }
     }
-    let url = Url::parse(raw_url).ok().filter(|u| matches!(u.scheme(), "http" | "https" | "ws" | "wss"));
-    let skip = is_main_document
+    let url = http_url(raw_url);
+    let skip = (is_main_document && !navigation)
         || cdp_type == "Preflight"
         || p["initiator"]["type"] == "preflight"
         // An out-of-process frame's document shows on both sides (same id); the parent's copy counts.
@@ -575,7 +949,7 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
         .flatten();
     let request = RuntimeRequest {
         url,
-        kind: kind_of(&cdp_type, initiator),
+        kind: if navigation { ResourceKind::Other } else { kind_of(&cdp_type, initiator) },
         cdp_type,
         method: p["request"]["method"].as_str().unwrap_or("GET").to_owned(),
         status: None,
@@ -584,15 +958,53 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
         initiator,
         initiator_url,
         initiator_line,
+        canceled: false,
+        unload: false,
     };
-    cap.requests.push(request);
-    cap.current.insert(key, Current { index: Some(cap.requests.len() - 1), hops });
+    let wire = Wire { key: key.clone(), hop: hops.len() - 1, canceled: false };
+    // While leaving, the interception may have announced it first: fill that entry in.
+    let index = match cap.intercepted_net.remove(&key) {
+        Some(i) => {
+            cap.requests[i] = RuntimeRequest { unload: true, ..request };
+            cap.wire[i] = wire;
+            i
+        }
+        None => push_request(cap, request, wire),
+    };
+    if navigation {
+        cap.main_navs.insert(id.to_owned(), index);
+    }
+    cap.current.insert(key, Current { index: Some(index), hops });
 }
 
-/// Answer a paused first-party request: from disk in local mode, or with `--header`s.
-async fn on_paused(cdp: &Cdp, cfg: &VisitConfig, session: &str, p: &Value) {
+/// `Fetch.requestPaused`. At the request stage: a first-party request is answered from
+/// disk (local mode) or given the `--header`s; while leaving, every request is recorded
+/// first (see [`leave`]). At the response stage (leaving only): its status is noted.
+/// Anything else goes on unchanged.
+async fn on_paused(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, session: &str, p: &Value) {
     let id = p["requestId"].as_str().unwrap_or_default();
     let url = p["request"]["url"].as_str().unwrap_or_default();
+    // The protocol's rule: a paused request is at the response stage when either field is present.
+    let status = p["responseStatusCode"].as_u64();
+    let error = p["responseErrorReason"].as_str();
+    if status.is_some() || error.is_some() {
+        if let Some(r) = cap.intercepted.get(id).map(|&i| &mut cap.requests[i]) {
+            if r.status.is_none() {
+                r.status = status.map(|s| s as u16);
+                r.failure = error.map(|e| format!("failed ({e})"));
+            }
+        }
+        cdp.send(Some(session), "Fetch.continueRequest", json!({ "requestId": id }));
+        return;
+    }
+    if cap.leaving {
+        record_intercepted(cap, session, p);
+    }
+    let ours = intercepted_origins(cfg).iter().any(|o| url.strip_prefix(o).is_some_and(|rest| rest.starts_with('/')));
+    if !ours {
+        cdp.send(Some(session), "Fetch.continueRequest", json!({ "requestId": id }));
+        return;
+    }
     if let Some(local) = &cfg.local {
         let (status, body, mime) =
             match Url::parse(url).ok().and_then(|u| crate::local::file_for_url(&local.root, &local.site, &u)) {
@@ -623,6 +1035,45 @@ async fn on_paused(cdp: &Cdp, cfg: &VisitConfig, session: &str, p: &Value) {
         .collect();
     headers.extend(cfg.headers.iter().map(|(k, v)| json!({ "name": k, "value": v })));
     cdp.send(Some(session), "Fetch.continueRequest", json!({ "requestId": id, "headers": headers }));
+}
+
+/// While leaving: a request the interception paused, recorded unless `Network` already
+/// did (the page was still live when it asked). Unload handlers' requests have no
+/// `Network` event and no initiator; the resource type and frame are known.
+fn record_intercepted(cap: &mut Capture, session: &str, p: &Value) {
+    let Some(fetch_id) = p["requestId"].as_str() else { return };
+    let net_key = p["networkId"].as_str().map(|n| (session.to_owned(), n.to_owned()));
+    if let Some(i) = net_key.as_ref().and_then(|k| cap.current.get(k)).and_then(|c| c.index) {
+        cap.intercepted.insert(fetch_id.to_owned(), i);
+        return;
+    }
+    let Some(url) = p["request"]["url"].as_str().and_then(http_url) else { return };
+    let cdp_type = p["resourceType"].as_str().unwrap_or("Other");
+    let frame_id = p["frameId"].as_str().unwrap_or("");
+    let in_main_frame = Some(frame_id) == cap.main_frame.as_deref();
+    if cdp_type == "Preflight" || (cdp_type == "Document" && in_main_frame) {
+        return;
+    }
+    let frame =
+        if in_main_frame { None } else { cap.frames.get(frame_id).cloned() }.or_else(|| frame_of_session(cap, session));
+    let method = p["request"]["method"].as_str().unwrap_or("GET");
+    let mut request = synthetic(url, kind_of(cdp_type, InitiatorKind::Other), cdp_type, method, frame);
+    // The interception names no initiator, and calls a `fetch` an `XHR`. When the page
+    // made the same request before (a timer that polls, a beacon it also sent on load),
+    // this is taken to be the same call: same type and initiator, so it counts as one more.
+    let same = |r: &&RuntimeRequest| r.url == request.url && r.method == request.method && r.frame == request.frame;
+    if let Some(before) = cap.requests.iter().rev().find(same) {
+        request.kind = before.kind;
+        request.cdp_type = before.cdp_type.clone();
+        request.initiator = before.initiator;
+        request.initiator_url = before.initiator_url.clone();
+        request.initiator_line = before.initiator_line;
+    }
+    let i = push_request(cap, request, Wire::default());
+    cap.intercepted.insert(fetch_id.to_owned(), i);
+    if let Some(k) = net_key {
+        cap.intercepted_net.insert(k, i);
+    }
 }
 
 /// `host` may set a cookie for `domain` (`.shop.example` or `shop.example`).
@@ -689,8 +1140,8 @@ fn blocked_cookie(b: &Value, hops: &[String]) -> CookieSeen {
 
 /// The cookies in the context's jar, each with its setter, then the ones the browser
 /// refused (unless the same cookie made it into the jar after all).
-async fn collect_cookies(cdp: &Cdp, ctx: &str, cap: &mut Capture) -> Vec<CookieSeen> {
-    let jar = cdp.call_with(None, "Storage.getCookies", json!({ "browserContextId": ctx }), AFTER_CAP).await;
+async fn collect_cookies(cdp: &Cdp, ctx: &str, cap: &mut Capture, limit: Duration) -> Vec<CookieSeen> {
+    let jar = cdp.call_with(None, "Storage.getCookies", json!({ "browserContextId": ctx }), limit).await;
     let mut out: Vec<CookieSeen> = jar
         .ok()
         .and_then(|v| v["cookies"].as_array().cloned())
@@ -770,6 +1221,135 @@ mod tests {
         on_extra_event(&mut usual, "s", &extra);
         assert_eq!(usual.blocked[0].set_by.as_deref(), Some(url));
         assert!(usual.early_extra.is_empty() && cap.early_extra.is_empty());
+    }
+
+    fn request(id: &str, url: &str, cdp_type: &str, frame: &str) -> Value {
+        json!({ "requestId": id, "request": { "url": url, "method": "POST" }, "type": cdp_type,
+                "frameId": frame, "initiator": { "type": "other" } })
+    }
+
+    #[test]
+    fn a_cancel_after_the_request_went_out_is_not_a_failure() {
+        let mut cap = Capture::default();
+        let canceled = |id: &str| json!({ "requestId": id, "canceled": true, "errorText": "net::ERR_ABORTED" });
+        for id in ["sent", "answered", "never", "hops", "blocked"] {
+            on_request_sent(&mut cap, "s", &request(id, &format!("https://t.example/{id}"), "Fetch", "f"));
+        }
+        // Its headers were written, then the page went away: the server has it.
+        on_sent_extra(&mut cap, "s", &json!({ "requestId": "sent" }));
+        on_loading_failed(&mut cap, "s", &canceled("sent"));
+        // The server answered (the page never saw the response, only the extra info did).
+        on_answer_extra(&mut cap, "s", &json!({ "requestId": "answered", "statusCode": 204 }));
+        on_loading_failed(&mut cap, "s", &canceled("answered"));
+        // Canceled before anything went out.
+        on_loading_failed(&mut cap, "s", &canceled("never"));
+        // The first hop went out and was redirected; the second was canceled before it did.
+        on_sent_extra(&mut cap, "s", &json!({ "requestId": "hops" }));
+        let mut second = request("hops", "https://u.example/next", "Fetch", "f");
+        second["redirectResponse"] = json!({ "status": 302 });
+        on_request_sent(&mut cap, "s", &second);
+        on_loading_failed(&mut cap, "s", &canceled("hops"));
+        // Blocked is not canceled, whatever the flag says.
+        on_sent_extra(&mut cap, "s", &json!({ "requestId": "blocked" }));
+        let mut blocked = canceled("blocked");
+        blocked["blockedReason"] = json!("mixed-content");
+        on_loading_failed(&mut cap, "s", &blocked);
+        settle_wire(&mut cap);
+        let got: Vec<_> =
+            cap.requests.iter().map(|r| (r.url.path().to_owned(), r.status, r.failure.clone(), r.canceled)).collect();
+        let c = Some("canceled".to_owned());
+        assert_eq!(
+            got,
+            [
+                ("/sent".to_owned(), None, None, true),
+                ("/answered".to_owned(), Some(204), None, true),
+                ("/never".to_owned(), None, c.clone(), false),
+                ("/hops".to_owned(), Some(302), None, false),
+                ("/blocked".to_owned(), None, Some("blocked by the browser (mixed-content)".to_owned()), false),
+                ("/next".to_owned(), None, c, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_navigation_of_the_page_leaves_it_only_when_it_commits() {
+        let mut cap = Capture { main_frame: Some("F".into()), ..Capture::default() };
+        on_request_sent(&mut cap, "s", &request("L1", "https://shop.example/", "Document", "F"));
+        assert!(cap.requests.is_empty(), "the page's own document is not one of its requests");
+        on_main_commit(&mut cap, "L1", "https://shop.example/");
+        assert_eq!(cap.left_for, None);
+        // A link the page follows: a request of the page while it is pending...
+        on_request_sent(&mut cap, "s", &request("L2", "https://files.example/report.bin", "Document", "F"));
+        assert_eq!(cap.requests[0].kind, ResourceKind::Other);
+        assert_eq!(cap.left_for, None, "a download or a 204 never commits");
+        // ...and once the browser says it was a download, a download.
+        on_download(&mut cap, "s", &json!({ "frameId": "F", "url": "https://files.example/report.bin" }));
+        assert_eq!((cap.requests.len(), cap.requests[0].kind), (1, ResourceKind::Download));
+        // Another that commits: the page is left, and that document is the next page's.
+        on_request_sent(&mut cap, "s", &request("L3", "https://shop.example/next", "Document", "F"));
+        on_main_commit(&mut cap, "L3", "https://shop.example/next");
+        assert_eq!(cap.left_for.as_deref(), Some("https://shop.example/next"));
+        assert!(cap.dropped.contains(&1) && !cap.dropped.contains(&0));
+        // The visit's own way out is not the page leaving.
+        let mut leaving = Capture { main_frame: Some("F".into()), leaving: true, ..Capture::default() };
+        on_request_sent(&mut leaving, "s", &request("L1", "https://shop.example/", "Document", "F"));
+        on_main_commit(&mut leaving, "B", "about:blank");
+        assert!(leaving.left_for.is_none() && leaving.left_blank_at.is_some());
+    }
+
+    #[test]
+    fn dialogs_are_counted_by_text_and_their_text_is_kept_short_and_plain() {
+        assert_eq!(dialog_text("  Hello\n\t world\u{0}!  "), "Hello world !");
+        assert_eq!(dialog_text("pay \u{202e}gnp.exe\u{2066}"), "pay gnp.exe");
+        let long = dialog_text(&"é".repeat(1000));
+        assert_eq!(long.chars().count(), MAX_DIALOG_TEXT);
+        assert!(long.ends_with('…'));
+        let mut cap = Capture::default();
+        for i in 0..(MAX_DIALOGS + 5) {
+            note_dialog(&mut cap, &json!({ "type": "confirm", "message": "Sure?" }));
+            note_dialog(&mut cap, &json!({ "type": "alert", "message": format!("step {i}") }));
+        }
+        note_dialog(&mut cap, &json!({ "type": "somethingNew", "message": "" }));
+        assert_eq!(cap.dialogs[0], Dialog { kind: "confirm", message: "Sure?".into(), count: MAX_DIALOGS + 5 });
+        assert_eq!(cap.dialogs.len(), MAX_DIALOGS);
+        assert_eq!(cap.dialogs_omitted, 5 + 1 + 1, "the alerts past the cap, and the unknown type");
+    }
+
+    #[test]
+    fn a_popup_is_a_request_of_the_frame_that_opened_it() {
+        let mut cap = Capture { main_session: "s".into(), ..Capture::default() };
+        cap.frame_sessions.insert("child".into(), "https://widget.example/frame.html".into());
+        on_window_open(&mut cap, "s", &json!({ "url": "https://ads.example/pop?uid=1", "userGesture": false }));
+        on_window_open(&mut cap, "child", &json!({ "url": "https://ads.example/from-frame" }));
+        on_window_open(&mut cap, "s", &json!({ "url": "javascript:alert(1)" }));
+        let got: Vec<_> = cap.requests.iter().map(|r| (r.kind, r.url.as_str(), r.frame.as_deref())).collect();
+        assert_eq!(
+            got,
+            [
+                (ResourceKind::Popup, "https://ads.example/pop?uid=1", None),
+                (ResourceKind::Popup, "https://ads.example/from-frame", Some("https://widget.example/frame.html")),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unload_request_the_interception_saw_is_recorded_once() {
+        let mut cap = Capture { main_frame: Some("F".into()), leaving: true, ..Capture::default() };
+        let paused = |fid: &str, nid: &str, url: &str| {
+            json!({ "requestId": fid, "networkId": nid, "frameId": "F", "resourceType": "Ping",
+                    "request": { "url": url, "method": "POST" } })
+        };
+        // Seen only by the interception (the document is gone): a beacon sent while unloading.
+        record_intercepted(&mut cap, "s", &paused("i1", "n1", "https://t.example/bye"));
+        // Seen by the interception first, then by the network domain: one request.
+        record_intercepted(&mut cap, "s", &paused("i2", "n2", "https://t.example/late"));
+        on_request_sent(&mut cap, "s", &request("n2", "https://t.example/late", "Fetch", "F"));
+        // The page's own navigation away is not one of its requests.
+        let mut nav = paused("i3", "n3", "https://shop.example/next");
+        nav["resourceType"] = json!("Document");
+        record_intercepted(&mut cap, "s", &nav);
+        let got: Vec<_> = cap.requests.iter().map(|r| (r.url.path(), r.kind, r.unload)).collect();
+        assert_eq!(got, [("/bye", ResourceKind::Beacon, true), ("/late", ResourceKind::Fetch, true)]);
     }
 
     #[test]

@@ -9,9 +9,8 @@
 
 use super::classify;
 use super::contract::{
-    BrowserOut, CompanyOut, CookieOut, CookieRef, DataOut, HostOut, Inventory, Mode, OccurrenceOut, PageOut,
-    PageVisitOut, Party, REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped, StorageOut, Summary, TagIdOut, Tool,
-    UnknownHost, VendorOut,
+    BrowserOut, CompanyOut, CookieOut, CookieRef, DataOut, HostOut, Inventory, Mode, OccurrenceOut, PageOut, Party,
+    REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped, StorageOut, Summary, TagIdOut, Tool, UnknownHost, VendorOut,
 };
 use super::visit::match_key;
 use crate::model::{FastMap, PageOutcome, PageRecord, ResourceKind};
@@ -312,12 +311,7 @@ impl<'a> Builder<'a> {
             self.merge_visit(markup, visit, &page_url);
             self.acc.note_cookies(visit, &page_url);
             self.acc.note_storage(visit, &page_url);
-            visit_out = Some(PageVisitOut {
-                complete: !visit.failed,
-                error: visit.error.clone(),
-                requests: visit.requests.len(),
-                cookies: visit.cookies.len(),
-            });
+            visit_out = Some(super::visit::visit_out(visit));
         }
         // A tag ID names the account that receives the data. It also names the vendor when
         // the vendor's own host is not in the markup (GA4's `G-` ID is loaded through

@@ -56,6 +56,8 @@ mod tests {
             initiator: if by.is_some() { InitiatorKind::Script } else { InitiatorKind::Parser },
             initiator_url: by.map(str::to_owned),
             initiator_line: None,
+            canceled: false,
+            unload: false,
         }
     }
 

@@ -245,6 +245,14 @@ pub struct RuntimeOut {
     pub chain: Vec<String>,
     /// How many times the page requested this URL as this kind.
     pub count: usize,
+    /// The browser canceled it after it had gone out (headers written, or an answer
+    /// arrived): the server got it. Then it has no `failure`; `status` says if it answered.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub canceled: bool,
+    /// Sent while the visit left the page (a `pagehide`, `visibilitychange` or `unload`
+    /// handler), as a visitor's browser sends it when the tab closes or moves on.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unload: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -316,6 +324,32 @@ pub struct PageVisitOut {
     pub error: Option<String>,
     pub requests: usize,
     pub cookies: usize,
+    /// JavaScript dialogs the page opened (each dismissed at once), in the order first opened.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dialogs: Vec<DialogOut>,
+    /// Dialogs with yet other texts, past the listed ones: counted only.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dialogs_omitted: usize,
+    /// Windows the page tried to open (blocked), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub popups: Vec<String>,
+    /// Files the page made the browser download (refused), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub downloads: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A dialog a page opened: its type, its text (cleaned and cut), and how often.
+#[derive(Debug, Clone, Serialize)]
+pub struct DialogOut {
+    /// `alert`, `confirm`, `prompt` or `beforeunload`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub message: String,
+    pub count: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

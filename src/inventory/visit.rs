@@ -8,7 +8,9 @@
 
 use super::builder::{Acc, Builder, RefKey};
 use super::chain;
-use super::contract::{CookieOut, CookieRef, OccurrenceOut, Party, RuntimeOut, Source, StorageOut};
+use super::contract::{
+    CookieOut, CookieRef, DialogOut, OccurrenceOut, PageVisitOut, Party, RuntimeOut, Source, StorageOut,
+};
 use crate::model::{CookieVia, ResourceKind, Visit};
 use crate::scope::host_of;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -160,6 +162,8 @@ impl Builder<'_> {
                 loaded_by_line: loader.and(req.initiator_line),
                 chain: chain::chain(&visit.requests, i, page),
                 count: 1,
+                canceled: req.canceled,
+                unload: req.unload,
             };
             if let Some(at) = markup.get(&match_key(&url)) {
                 self.acc.edge(loader, &host);
@@ -203,6 +207,29 @@ impl Builder<'_> {
             let at = self.occur(key, &host, party, vendor, occ);
             runtime_only.insert((url, req.kind), Some(at));
         }
+    }
+}
+
+/// How the visit of one page went, as `pages[].visit` reports it.
+pub(super) fn visit_out(visit: &Visit) -> PageVisitOut {
+    let urls_of = |kind: ResourceKind| {
+        let urls: BTreeSet<String> =
+            visit.requests.iter().filter(|r| r.kind == kind).map(|r| r.url.to_string()).collect();
+        urls.into_iter().collect::<Vec<_>>()
+    };
+    PageVisitOut {
+        complete: !visit.failed,
+        error: visit.error.clone(),
+        requests: visit.requests.len(),
+        cookies: visit.cookies.len(),
+        dialogs: visit
+            .dialogs
+            .iter()
+            .map(|d| DialogOut { kind: d.kind, message: d.message.clone(), count: d.count })
+            .collect(),
+        dialogs_omitted: visit.dialogs_omitted,
+        popups: urls_of(ResourceKind::Popup),
+        downloads: urls_of(ResourceKind::Download),
     }
 }
 

@@ -463,6 +463,10 @@ mod hostile_tests {
                 error: Some(format!("visit: {error}")),
                 requests: 0,
                 cookies: 0,
+                dialogs: vec![],
+                dialogs_omitted: 0,
+                popups: vec![],
+                downloads: vec![],
             }),
             payment_page: false,
         };

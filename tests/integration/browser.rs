@@ -12,7 +12,7 @@
 use crate::common::*;
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// One browser test at a time: each starts a whole Chromium, and two cores are all CI has.
 static ONE_BROWSER: Mutex<()> = Mutex::new(());
@@ -93,9 +93,13 @@ fn browser_args(server: &Server, extra: &[&str]) -> Vec<String> {
     args
 }
 
+/// A scan's JSON report, which must match the documented schema (browser fields included).
 fn scan(args: &[String]) -> serde_json::Value {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    scan_json(&refs)
+    let report = scan_json(&refs);
+    let errors = report_schema_errors(&report);
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+    report
 }
 
 /// The first occurrence of a resource whose URL contains `url_part`, as one row.
@@ -554,4 +558,264 @@ fn stand_in_browser(dir: &std::path::Path, script: &str) -> std::path::PathBuf {
 fn nix_kill(pid: u32, sig: &str) {
     let ok = Command::new("kill").args([&format!("-{sig}"), &pid.to_string()]).status().unwrap().success();
     assert!(ok, "kill -{sig} {pid}");
+}
+
+// Hostile pages (issue #19, part 3): a page must not be able to hold the visit, hide what
+// it sends, or make the report say less than went over the wire.
+
+/// A store whose home page runs `script` (after `body`), with more routes. The script
+/// builds vendor URLs with `at(host, path)` (on this server's port), so they are not in the
+/// page source: what the report says of them comes from the browser alone.
+fn hostile_store(body: &str, script: &str, routes: Vec<(&str, Response)>) -> Server {
+    let mut r: HashMap<String, Response> = routes.into_iter().map(|(p, resp)| (p.to_owned(), resp)).collect();
+    let at = "function at(host, path) { return 'http' + '://' + host + ':' + location.port + path; }";
+    r.insert("/".into(), html(&format!("<!doctype html><title>Shop</title>{body}<script>{at}\n{script}</script>")));
+    Server::start(r)
+}
+
+fn gif() -> Response {
+    Response::with_type(200, "image/gif", b"GIF89a")
+}
+
+fn home_visit(report: &serde_json::Value, server: &Server) -> serde_json::Value {
+    page(report, &format!("{}/", server.origin()))["visit"].clone()
+}
+
+#[test]
+fn an_alert_does_not_hold_the_visit_and_is_recorded() {
+    let Some(_one) = chromium() else { return };
+    // `print()` is here too: headless Chromium shows no print dialog, and it must stay so.
+    let server = hostile_store(
+        "",
+        r"alert('Welcome!\n\n  Sign up for 10% off'); window.print();
+          new Image().src = at('static.criteo.net', '/after-alert.gif');",
+        vec![("/after-alert.gif", gif())],
+    );
+    // A held alert would run the visit into this cap and mark it incomplete.
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "500", "--page-timeout", "30"]));
+    let visit = home_visit(&report, &server);
+    assert_eq!(visit["complete"], true, "{visit:#}");
+    assert!(visit.get("error").is_none(), "{visit:#}");
+    assert_eq!(
+        visit["dialogs"],
+        serde_json::json!([{ "type": "alert", "message": "Welcome! Sign up for 10% off", "count": 1 }]),
+        "{visit:#}"
+    );
+    let pixel = resource(&report, "after-alert.gif");
+    assert_eq!((pixel["kind"].as_str(), pixel["runtime"]["status"].as_u64()), (Some("pixel"), Some(200)), "{pixel:#}");
+}
+
+#[test]
+fn a_page_that_loops_confirm_and_prompt_is_answered_each_time() {
+    let Some(_one) = chromium() else { return };
+    // Dismissed, `confirm` is false and `prompt` null: the loop runs to its end, the pixel
+    // says what `prompt` returned. The alerts have a new text each time, with a
+    // right-to-left override and 500 more characters.
+    let server = hostile_store(
+        "",
+        r"for (var i = 0; i < 40; i++) { if (confirm('Leave this page?')) break; }
+          var email = prompt('Your email?', 'someone@example.com');
+          for (var j = 0; j < 15; j++) alert('Step ' + j + ' \u202e' + 'x'.repeat(500));
+          new Image().src = at('static.criteo.net', '/after-dialogs.gif?email=' + email);",
+        vec![("/after-dialogs.gif?email=null", gif())],
+    );
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "500", "--page-timeout", "30"]));
+    let visit = home_visit(&report, &server);
+    assert_eq!(visit["complete"], true, "{visit:#}");
+    assert_eq!(resource(&report, "after-dialogs.gif?email=null")["runtime"]["status"], 200);
+    let dialogs = visit["dialogs"].as_array().unwrap();
+    assert_eq!(dialogs[0], serde_json::json!({ "type": "confirm", "message": "Leave this page?", "count": 40 }));
+    assert_eq!(dialogs[1], serde_json::json!({ "type": "prompt", "message": "Your email?", "count": 1 }));
+    // Ten listed (the confirm, the prompt, eight alerts), the other seven alerts counted.
+    assert_eq!(dialogs.len(), 10, "{visit:#}");
+    assert_eq!(visit["dialogs_omitted"], 7, "{visit:#}");
+    for d in &dialogs[2..] {
+        let text = d["message"].as_str().unwrap();
+        assert_eq!((d["type"].as_str(), d["count"].as_u64()), (Some("alert"), Some(1)), "{d:#}");
+        assert!(text.starts_with("Step ") && text.ends_with('…'), "{text}");
+        assert_eq!(text.chars().count(), 200, "{text}");
+        assert!(!text.contains('\u{202e}'), "the override is removed: {text:?}");
+    }
+}
+
+/// Ctrl-C or SIGTERM while a tab is open: the tab's recording so far is in the report.
+fn a_stop_keeps_what_the_open_tab_recorded(signal: &str) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    // The script is asked for only once the pixel is done (a 6-byte GIF is an error to the
+    // decoder, so both ends count), so by the time the server holds it, the pixel's request
+    // is behind the visit, which must keep it.
+    let server = hostile_store(
+        r#"<script>function next() { var s = document.createElement('script'); s.src = '/slow.js'; document.head.appendChild(s); }</script>
+           <img src="http://static.criteo.net:{{PORT}}/before-stop.gif" onload="next()" onerror="next()">"#,
+        "",
+        vec![("/before-stop.gif", gif()), ("/slow.js", js("").behaving(Behaviour::Hold(tx)))],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.json");
+    let mut args = browser_args(&server, &["--browser", "--page-timeout", "120", "-f", "json", "--quiet"]);
+    args.extend(["-o".into(), out.display().to_string()]);
+    let child = Command::new(env!("CARGO_BIN_EXE_vendorscan"))
+        .arg("scan")
+        .args(&args)
+        .env("TMPDIR", tmp.path())
+        .env_remove("CI")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let held = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the browser requested /slow.js");
+    assert_eq!(held, "/slow.js");
+    nix_kill(child.id(), signal);
+    let done = child.wait_with_output().unwrap();
+    assert_eq!(done.status.code(), Some(130), "{}", String::from_utf8_lossy(&done.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(report_schema_errors(&report), Vec::<String>::new());
+    assert_eq!(report["complete"], false);
+    let visit = home_visit(&report, &server);
+    assert_eq!(visit["complete"], false, "{visit:#}");
+    assert!(visit["error"].as_str().unwrap().starts_with("stopped"), "{visit:#}");
+    let pixel = resource(&report, "before-stop.gif");
+    assert_eq!((pixel["source"].as_str(), pixel["runtime"]["status"].as_u64()), (Some("both"), Some(200)), "{pixel:#}");
+    let slow = resource(&report, "/slow.js");
+    assert_eq!((slow["source"].as_str(), slow["runtime"]["initiator"].as_str()), (Some("runtime"), Some("script")));
+    assert!(slow["runtime"]["status"].is_null(), "never answered: {slow:#}");
+    assert_eq!(report["browser"]["pages_failed"], 1);
+    let left = browsers_using(tmp.path());
+    assert!(left.is_empty(), "browser processes left behind: {left:#?}");
+}
+
+#[test]
+fn ctrl_c_keeps_what_the_open_tab_recorded() {
+    let Some(_one) = chromium() else { return };
+    a_stop_keeps_what_the_open_tab_recorded("INT");
+}
+
+#[test]
+fn sigterm_keeps_what_the_open_tab_recorded() {
+    let Some(_one) = chromium() else { return };
+    a_stop_keeps_what_the_open_tab_recorded("TERM");
+}
+
+#[test]
+fn a_post_the_browser_canceled_after_the_server_got_it_counts_as_sent() {
+    let Some(_one) = chromium() else { return };
+    let (got, wait) = std::sync::mpsc::channel();
+    // Answered: the page aborts the POST once its answer's headers are in (the body drips).
+    let mut answered = Response::with_type(200, "text/plain", b"ok").behaving(Behaviour::Drip);
+    answered.headers.push(("Access-Control-Allow-Origin".into(), "*".into()));
+    // Received, never answered: the page aborts it once the server has it (`/ack` answers then).
+    let server = hostile_store(
+        "",
+        r"var a = new AbortController();
+          fetch(at('static.criteo.net', '/answered'), { method: 'POST', body: 'email=a%40b.example', signal: a.signal })
+            .then(function () { a.abort(); }).catch(function () {});
+          var h = new AbortController();
+          fetch(at('snap.licdn.com', '/received'), { method: 'POST', body: 'email=a%40b.example', mode: 'no-cors', signal: h.signal })
+            .catch(function () {});
+          fetch('/ack').then(function () { h.abort(); });",
+        vec![
+            ("/answered", answered),
+            ("/received", Response::with_type(200, "text/plain", b"").behaving(Behaviour::Hold(got))),
+            (
+                "/ack",
+                Response::with_type(200, "text/plain", b"").behaving(Behaviour::WaitFor(Arc::new(Mutex::new(wait)))),
+            ),
+        ],
+    );
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "1000"]));
+    let seen = server.seen();
+    for path in ["/answered", "/received"] {
+        assert!(seen.iter().any(|s| s.request_line.starts_with(&format!("POST {path} "))), "the server got {path}");
+        let r = resource(&report, path)["runtime"].clone();
+        assert_eq!(r["method"], "POST", "{r:#}");
+        assert!(r.get("failure").is_none(), "it reached the server, so it did not fail: {r:#}");
+        assert_eq!(r["canceled"], true, "{r:#}");
+    }
+    assert_eq!(resource(&report, "/answered")["runtime"]["status"], 200);
+    assert!(resource(&report, "/received")["runtime"]["status"].is_null());
+}
+
+#[test]
+fn a_blocked_popup_is_a_request_of_the_page() {
+    let Some(_one) = chromium() else { return };
+    let server = hostile_store("", "window.open(at('static.criteo.net', '/popup?uid=42'), '_blank');", vec![]);
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "500"]));
+    let url = format!("http://static.criteo.net:{}/popup?uid=42", server.port());
+    let popup = resource(&report, "/popup?uid=42");
+    assert_eq!(
+        (popup["kind"].as_str(), popup["vendor"].as_str(), popup["source"].as_str()),
+        (Some("popup"), Some("criteo"), Some("runtime")),
+        "{popup:#}"
+    );
+    assert_eq!(home_visit(&report, &server)["popups"], serde_json::json!([url]));
+    assert!(vendor(&report, "criteo")["kinds"].as_array().unwrap().iter().any(|k| k == "popup"));
+    // The pop-up blocker stopped it: nothing was loaded.
+    assert!(!server.seen().iter().any(|s| s.path.starts_with("/popup")), "{:?}", server.seen());
+}
+
+#[test]
+fn a_download_is_refused_recorded_and_the_visit_goes_on() {
+    let Some(_one) = chromium() else { return };
+    let attachment = |name: &str| {
+        let mut r = Response::with_type(200, "application/octet-stream", b"customer list");
+        r.headers.push(("Content-Disposition".into(), format!("attachment; filename={name}")));
+        r
+    };
+    // One download in the page's own frame (a link the page clicks: until now it stopped
+    // the recording as if the page had left), one in an iframe a script inserts.
+    let server = hostile_store(
+        r#"<a id="d" href="http://static.hotjar.com:{{PORT}}/report.bin?uid=42">x</a>"#,
+        r"document.getElementById('d').click();
+          var f = document.createElement('iframe');
+          f.src = at('static.klaviyo.com', '/export.csv?list=1');
+          document.body.appendChild(f);",
+        vec![("/report.bin?uid=42", attachment("report.bin")), ("/export.csv?list=1", attachment("export.csv"))],
+    );
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "1000"]));
+    let p = server.port();
+    let (main, framed) = (
+        format!("http://static.hotjar.com:{p}/report.bin?uid=42"),
+        format!("http://static.klaviyo.com:{p}/export.csv?list=1"),
+    );
+    let visit = home_visit(&report, &server);
+    assert_eq!(visit["complete"], true, "{visit:#}");
+    assert!(visit.get("error").is_none(), "a download does not leave the page: {visit:#}");
+    assert_eq!(visit["downloads"], serde_json::json!([main, framed]), "{visit:#}");
+    for (part, vendor_id) in [("/report.bin", "hotjar"), ("/export.csv", "klaviyo")] {
+        let r = resource(&report, part);
+        assert_eq!((r["kind"].as_str(), r["vendor"].as_str()), (Some("download"), Some(vendor_id)), "{r:#}");
+    }
+}
+
+#[test]
+fn unload_beacons_are_recorded_as_the_visit_leaves_the_page() {
+    let Some(_one) = chromium() else { return };
+    let server = hostile_store(
+        "",
+        r"addEventListener('pagehide', function () {
+            navigator.sendBeacon(at('analytics.tiktok.com', '/bye?e=pagehide'), 'cart=3');
+          });
+          document.addEventListener('visibilitychange', function () {
+            if (document.visibilityState === 'hidden')
+              fetch(at('snap.licdn.com', '/hidden'), { method: 'POST', body: 'x', keepalive: true, mode: 'no-cors' });
+          });",
+        vec![
+            ("/bye?e=pagehide", Response::with_type(204, "text/plain", b"")),
+            ("/hidden", Response::with_type(200, "text/plain", b"ok")),
+        ],
+    );
+    let report = scan(&browser_args(&server, &["--browser", "--settle", "500"]));
+    // Chromium's interception names a keepalive `fetch` an `XHR`.
+    for (part, kinds, status, vendor_id) in [
+        ("/bye?e=pagehide", &["beacon"][..], 204, "tiktok-pixel"),
+        ("/hidden", &["fetch", "xhr"][..], 200, "linkedin-insight-tag"),
+    ] {
+        let r = resource(&report, part);
+        assert!(kinds.contains(&r["kind"].as_str().unwrap()), "{r:#}");
+        assert_eq!(r["vendor"], vendor_id, "{r:#}");
+        assert_eq!(r["runtime"]["unload"], true, "{r:#}");
+        assert_eq!((r["runtime"]["method"].as_str(), r["runtime"]["status"].as_u64()), (Some("POST"), Some(status)));
+    }
+    assert!(server.seen().iter().any(|s| s.path == "/bye?e=pagehide"));
+    assert_eq!(home_visit(&report, &server)["complete"], true);
 }

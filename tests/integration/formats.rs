@@ -70,6 +70,8 @@ fn browser_visit() -> Visit {
         initiator,
         initiator_url: by.map(Into::into),
         initiator_line: Some(2),
+        canceled: false,
+        unload: false,
     };
     Visit {
         requests: vec![
@@ -117,6 +119,8 @@ fn browser_visit() -> Visit {
         }],
         error: None,
         failed: false,
+        dialogs: Vec::new(),
+        dialogs_omitted: 0,
     }
 }
 

@@ -41,6 +41,10 @@ pub enum Behaviour {
     /// Wait this long before answering (a distant or busy server), counted in the gauge
     /// while waiting.
     Slow(std::time::Duration, Arc<Gauge>),
+    /// Answer only once the channel says so (e.g. the `Hold` of another path got its
+    /// request), or after a minute: the page learns, by this answer, that the server has
+    /// the other request.
+    WaitFor(Arc<Mutex<std::sync::mpsc::Receiver<String>>>),
 }
 
 /// How many requests a server holds at once, and the most it ever held. A request
@@ -275,6 +279,9 @@ fn handle(
     if let Behaviour::Slow(wait, gauge) = &resp.behaviour {
         gauge.hold(*wait);
     }
+    if let Behaviour::WaitFor(rx) = &resp.behaviour {
+        let _ = rx.lock().unwrap().recv_timeout(std::time::Duration::from_secs(60));
+    }
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&resp.body);
     match resp.behaviour {
@@ -405,4 +412,16 @@ pub fn resource_rows(report: &serde_json::Value) -> Vec<serde_json::Value> {
         }
     }
     rows
+}
+
+/// What a JSON report breaks of the documented contract (`tests/schemas/report-v2.json`,
+/// closed objects); empty when it matches.
+pub fn report_schema_errors(report: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("tests/schemas/report-v2.json")).unwrap()).unwrap();
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&schema)
+        .expect("the report schema compiles");
+    validator.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect()
 }
