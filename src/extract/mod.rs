@@ -660,6 +660,7 @@ impl Reader<'_, '_> {
         match tag.as_str() {
             "script" => {
                 self.attr_url(el, "script", href, K::Script);
+                self.attr_url_if(el, "script", "src", K::Script, Some(Condition::Inert));
                 if el.has("href") || el.has("xlink:href") {
                     // An external SVG script runs its `href`, not its text.
                 } else if script_type(el) == ScriptType::Runs {

@@ -705,6 +705,18 @@ impl<'a> Tokenizer<'a> {
                 self.pop_to(i);
             }
         }
+        // A link inside a link ends the first (the adoption agency algorithm, § 13.2.6.4.7 "A
+        // start tag whose tag name is a"; likewise `nobr`): pages of unclosed `<a>` are flat.
+        for f in ["a", "nobr"] {
+            if tag.is(f) {
+                if let Some(i) =
+                    self.find_in_scope(|o| o.ns == Namespace::Html && o.name.eq_ignore_ascii_case(f), false)
+                {
+                    self.pop_to(i);
+                }
+                return;
+            }
+        }
         let siblings: &[&str] = if tag.is("li") {
             &["li"]
         } else if tag.is("dd") || tag.is("dt") {
