@@ -12,3 +12,4 @@ mod hostile;
 mod local;
 mod regressions;
 mod tokenizer;
+mod trust_html;
