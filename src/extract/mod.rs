@@ -158,6 +158,8 @@ struct Reader<'w, 't> {
     pictures: u32,
     /// Inside the contents of a `<template>` (not a declarative shadow root): inert.
     templates: u32,
+    /// The raw text to come is an SVG `<script>`'s or `<style>`'s: markup, not raw text.
+    svg_text: bool,
 }
 
 impl Walk {
@@ -170,6 +172,7 @@ impl Walk {
             hidden: 0,
             pictures: 0,
             templates: 0,
+            svg_text: false,
         };
         let mut tokens = Tokenizer::new(text);
         while let Some(token) = tokens.next_token() {
@@ -642,6 +645,7 @@ impl Reader<'_, '_> {
 
     fn element(&mut self, el: &StartTag) {
         self.wanted = None;
+        self.svg_text = el.ns == Namespace::Svg;
         match el.ns {
             Namespace::Html => self.html_element(el),
             Namespace::Svg => self.svg_element(el),
@@ -900,6 +904,8 @@ impl Reader<'_, '_> {
             return;
         }
         let line = self.line_at(offset);
+        let text = if std::mem::take(&mut self.svg_text) { svg_text(text) } else { Cow::Borrowed(text) };
+        let text = text.as_ref();
         match of {
             RawText::Script => self.inline_script(text, line, condition),
             RawText::Style => {
@@ -968,6 +974,70 @@ impl Reader<'_, '_> {
             self.walk.tag_ids.push(TagId { line: l, ..tag });
         });
     }
+}
+
+/// The text an SVG `<script>` or `<style>` runs or applies: its child text, which is the
+/// markup between its tags with elements and comments left out, character references
+/// decoded, and CDATA sections taken as written (HTML § 13.2.5.69; an SVG script is not
+/// raw text). What is left out is blanked byte for byte (newlines kept) so offsets, and
+/// the lines computed from them, stay those of the page.
+fn svg_text(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if memchr::memchr2(b'<', b'&', bytes).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let blank = |out: &mut String, s: &str| out.extend(s.chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+    // Text between tags: references decoded, padded to the length as written.
+    let plain = |out: &mut String, s: &str| {
+        let d = charref::decode_attribute(s);
+        out.push_str(&d);
+        out.extend(std::iter::repeat_n(' ', s.len().saturating_sub(d.len())));
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'<', &bytes[at..]) {
+        let lt = at + i;
+        plain(&mut out, &text[at..lt]);
+        let rest = &text[lt..];
+        let end = if let Some(body) = rest.strip_prefix("<![CDATA[") {
+            let close = body.find("]]>").map_or(rest.len(), |e| 9 + e);
+            blank(&mut out, "<![CDATA[");
+            out.push_str(&rest[9..close]);
+            blank(&mut out, &rest[close..(close + 3).min(rest.len())]);
+            lt + (close + 3).min(rest.len())
+        } else if rest.starts_with("<!--") {
+            let e = rest[4..].find("-->").map_or(rest.len(), |e| 4 + e + 3);
+            blank(&mut out, &rest[..e]);
+            lt + e
+        } else if rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?') {
+            // A tag (its quoted values may hold `>`).
+            let mut quote = None;
+            let e = rest
+                .char_indices()
+                .skip(1)
+                .find(|&(_, c)| match quote {
+                    Some(q) if c == q => {
+                        quote = None;
+                        false
+                    }
+                    Some(_) => false,
+                    None if c == '"' || c == '\'' => {
+                        quote = Some(c);
+                        false
+                    }
+                    None => c == '>',
+                })
+                .map_or(rest.len(), |(i, _)| i + 1);
+            blank(&mut out, &rest[..e]);
+            lt + e
+        } else {
+            out.push('<');
+            lt + 1
+        };
+        at = end;
+    }
+    plain(&mut out, &text[at..]);
+    Cow::Owned(out)
 }
 
 /// Hidden by its own attributes: `hidden`, or a style that hides it or shrinks it to 1×1.

@@ -601,3 +601,11 @@ fn srcdoc_documents_are_followed_deep_and_a_deeper_one_is_reported() {
     let cut = e.cut.expect("cut");
     assert_eq!((cut.limits, cut.unread_documents), (vec![CutLimit::NestedDocuments], 1));
 }
+
+#[test]
+fn svg_script_text_is_its_child_text() {
+    // Elements inside an SVG script are not its text; CDATA and character references are.
+    let html = r#"<svg><script><x src="https://not-text.com/a"></x>var a = 'https:&#47;&#47;charref-text.com/a'; <![CDATA[ var b = 'https://cdata-text.com/b'; ]]></script></svg>"#;
+    assert_eq!(loads(html), ["charref-text.com", "cdata-text.com"]);
+    assert_eq!(svg_text("a\n<b c='>'>\nd").as_ref(), "a\n         \nd");
+}
