@@ -1005,8 +1005,8 @@ fn svg_text(text: &str) -> Cow<'_, str> {
             out.push_str(&rest[9..close]);
             blank(&mut out, &rest[close..(close + 3).min(rest.len())]);
             lt + (close + 3).min(rest.len())
-        } else if rest.starts_with("<!--") {
-            let e = rest[4..].find("-->").map_or(rest.len(), |e| 4 + e + 3);
+        } else if let Some(comment) = rest.strip_prefix("<!--") {
+            let e = comment.find("-->").map_or(rest.len(), |e| 4 + e + 3);
             blank(&mut out, &rest[..e]);
             lt + e
         } else if rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?') {

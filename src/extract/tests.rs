@@ -502,7 +502,7 @@ fn nesting_past_the_open_element_limit_is_reported() {
     assert_eq!(cut.untracked_elements, 100);
     // Unclosed paragraphs and list items are closed by the next one, as browsers do: a long
     // page of them is not deep.
-    let flat = "<ul><li><p>x".repeat(1) + &"<li><p>item<p>more".repeat(5_000);
+    let flat = "<ul><li><p>x".to_owned() + &"<li><p>item<p>more".repeat(5_000);
     assert_eq!(ex(&flat).cut, None);
 }
 
