@@ -78,7 +78,20 @@ pub(crate) fn without_comments(js: &str) -> Cow<'_, str> {
             }
         }
     };
-    let line_end = |from: usize| memchr::memchr(b'\n', &b[from..]).map_or(b.len(), |i| from + i);
+    // ECMAScript's line terminators (§ 12.3): LF, CR, U+2028 and U+2029. A comment that ran
+    // past a CR would blank the code after it (HTML turns CR into LF before a browser's
+    // script engine sees it; the page text we read still has it).
+    let line_end = |from: usize| {
+        let mut at = from;
+        while let Some(i) = memchr::memchr3(b'\n', b'\r', 0xE2, &b[at..]) {
+            let p = at + i;
+            if b[p] != 0xE2 || matches!(b.get(p + 1..p + 3), Some([0x80, 0xA8 | 0xA9])) {
+                return p;
+            }
+            at = p + 1;
+        }
+        b.len()
+    };
     // The last significant byte: a `/` after an operand divides, after anything else it
     // starts a regular expression.
     let mut prev = b'(';
@@ -88,12 +101,12 @@ pub(crate) fn without_comments(js: &str) -> Cow<'_, str> {
     while i < b.len() {
         let c = b[i];
         match c {
-            b'\n' => {
+            b'\n' | b'\r' => {
                 line_start = true;
                 i += 1;
                 continue;
             }
-            b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
+            b' ' | b'\t' | 0x0b | 0x0c => {
                 i += 1;
                 continue;
             }
@@ -123,7 +136,7 @@ pub(crate) fn without_comments(js: &str) -> Cow<'_, str> {
             }
             b'\'' | b'"' => {
                 i += 1;
-                while i < b.len() && b[i] != c && b[i] != b'\n' {
+                while i < b.len() && b[i] != c && b[i] != b'\n' && b[i] != b'\r' {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
@@ -141,7 +154,7 @@ pub(crate) fn without_comments(js: &str) -> Cow<'_, str> {
                 // A regular expression literal: to the `/` outside a class, on this line.
                 let mut class = false;
                 i += 1;
-                while i < b.len() && b[i] != b'\n' {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
                     match b[i] {
                         b'\\' => i += 1,
                         b'[' => class = true,
@@ -314,6 +327,10 @@ mod tests {
         let found = urls_in_script(js);
         assert!(found.iter().all(|f| js[f.offset..].starts_with(f.raw)));
         assert_eq!(without_comments("a // ü\nb").len(), "a // ü\nb".len());
+        // A carriage return ends a comment as a line feed does (found by fuzzing: html5ever
+        // hands the script engine LF where the page has CR).
+        assert_eq!(urls("<!-- x\rs = 'https://after-cr.vendor-i.com/'"), vec!["https://after-cr.vendor-i.com/"]);
+        assert_eq!(urls("// x\u{2028}s = 'https://after-ls.vendor-j.com/'"), vec!["https://after-ls.vendor-j.com/"]);
     }
 
     #[test]

@@ -508,7 +508,7 @@ fn nesting_past_the_open_element_limit_is_reported() {
 
 #[test]
 fn urls_in_javascript_comments_are_not_references() {
-    let html = "<script>\n//utag.data['x'] = 1;\n/* https://old-vendor.example/a.js */\nvar s = 'https://live-vendor.com/a.js';\n</script>";
+    let html = "<script>\n//utag.data['x'] = 1;\n/* https://old-vendor.com/a.js */\nvar s = 'https://live-vendor.com/a.js';\n</script>";
     assert_eq!(loads(html), ["live-vendor.com"]);
 }
 
@@ -525,7 +525,7 @@ fn template_and_json_script_blocks_are_not_loads() {
         "APPLICATION/JSON",
     ] {
         let html = format!(
-            "<script type=\"{ty}\">{{\"u\": \"https://block.example/x.js\"}} <img src='https://block.example/i.png'></script>"
+            "<script type=\"{ty}\">{{\"u\": \"https://block.com/x.js\"}} <img src='https://block.example/i.png'></script>"
         );
         assert!(kinds(&html).is_empty(), "{ty}");
         let html = format!("<script type=\"{ty}\" src=\"https://block-src.example/x.js\"></script>");
