@@ -206,6 +206,7 @@ pub fn scan_file(root: &Path, file: &Path, site: Option<&Url>, max_body: usize) 
     record.resources = ex.resources;
     record.tag_ids = ex.tag_ids;
     record.sensitive_inputs = ex.has_sensitive_inputs;
+    record.cut = ex.cut;
     record
 }
 

@@ -123,6 +123,73 @@ pub struct Evidence {
     /// Attributes later checks need: `integrity`, `crossorigin`, `async`, `defer`,
     /// `referrerpolicy`, `sandbox`, `type`, `nomodule`. Empty values mean "present".
     pub attrs: BTreeMap<String, String>,
+    /// When the reference loads only on a condition (a lazy-loading script copies it into
+    /// place, a consent banner switches it on) or never by itself (template contents, an
+    /// SVG element that fetches nothing). `None`: the browser loads it as the page is read.
+    pub condition: Option<Condition>,
+}
+
+/// Why a reference in the markup is not an unconditional load.
+///
+/// Serialized as `{"kind": "lazy"}`, `{"kind": "inert"}` or
+/// `{"kind": "consent-gated", "category": "C0004"}` (kebab-case names are public).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Condition {
+    /// A guess at what a script will load: `data-src`/`data-srcset` lazy-loading attributes,
+    /// a `<script src>` whose `type` the browser does not run (`text/lazy`, WP Rocket's
+    /// `rocketlazyloadscript`) until a loader script switches it on.
+    Lazy,
+    /// Never fetched by the markup itself: `<template>` contents, `application/ld+json` and
+    /// HTML-template script blocks, an SVG `<iframe src>`/`<script src>`/`<video src>` (which
+    /// SVG does not define). Kept so a parsing disagreement shows as a labelled reference
+    /// rather than as nothing.
+    Inert,
+    /// Blocked until the visitor consents: a consent-management platform (OneTrust,
+    /// Cookiebot, Usercentrics, Klaro, CookieConsent, Complianz, iubenda) switches it on for
+    /// the category named here, as the page writes it (`C0004`, `marketing`, `Google Analytics`).
+    ConsentGated { category: String },
+}
+
+/// Why a page's extraction is incomplete: a limit that protects memory or time was reached
+/// and references were dropped. A cut page must be reported (finding `page-cut`): what was
+/// dropped may be a third party.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Cut {
+    /// Each limit that was reached, once, in the order first reached.
+    pub limits: Vec<CutLimit>,
+    /// Distinct references (resources) not reported.
+    pub dropped_references: usize,
+    /// Distinct links for the crawl not kept.
+    pub dropped_links: usize,
+    /// Nested documents (`iframe srcdoc`, `<noscript>` content) deeper than the limit, not read.
+    pub unread_documents: usize,
+    /// Elements nested deeper than the open-element limit: what is inside them may be
+    /// read in the wrong namespace (SVG or HTML) or out of a hidden container.
+    pub untracked_elements: usize,
+}
+
+/// A per-page limit of extraction (see `vendorscan::extract` for the values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CutLimit {
+    /// `MAX_RESOURCES_PER_PAGE` distinct references.
+    References,
+    /// `MAX_LINKS_PER_PAGE` distinct links.
+    Links,
+    /// `MAX_NESTED_DOCUMENTS` levels of `srcdoc`/`<noscript>` documents.
+    NestedDocuments,
+    /// The tokenizer's open-element limit.
+    OpenElements,
+}
+
+impl Cut {
+    /// Note that `limit` was reached (once).
+    pub fn hit(&mut self, limit: CutLimit) {
+        if !self.limits.contains(&limit) {
+            self.limits.push(limit);
+        }
+    }
 }
 
 /// A reference found on a page, resolved to an absolute http(s) URL.
@@ -192,6 +259,9 @@ pub struct PageRecord {
     pub tag_ids: Vec<TagId>,
     /// The page has a card input (card number, CVC, expiry, name on card).
     pub sensitive_inputs: bool,
+    /// Extraction reached a limit and dropped references (`Extracted::cut`); such a page
+    /// is not fully known and must be reported as cut.
+    pub cut: Option<Cut>,
     /// What a real visit in Chromium requested, set and stored (`--browser` only).
     pub visit: Option<Visit>,
 }
@@ -331,6 +401,7 @@ impl PageRecord {
             resources: Vec::new(),
             tag_ids: Vec::new(),
             sensitive_inputs: false,
+            cut: None,
             visit: None,
         }
     }

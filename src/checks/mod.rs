@@ -481,7 +481,11 @@ fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Inventory,
 /// (errors unless the policy's `[rules]` says otherwise), with or without a policy.
 fn limits_findings(out: &mut Collector, report: &Inventory) {
     let nobody = Subject { vendor: None, host: None };
-    for p in report.pages.iter().filter(|p| p.truncated) {
+    // A cut that dropped references or left a nested document unread may hide a third
+    // party; links past their limit or nesting past the tracked depth drop none (the
+    // page's `cut` still says so).
+    let hides = |c: &crate::model::Cut| c.dropped_references > 0 || c.unread_documents > 0;
+    for p in report.pages.iter().filter(|p| p.truncated || p.cut.as_ref().is_some_and(hides)) {
         let loc = Location {
             page: p.final_url.clone().unwrap_or_else(|| p.url.clone()),
             file: p.file.clone(),

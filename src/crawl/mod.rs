@@ -534,6 +534,7 @@ async fn fetch_page(
             record.resources = ex.resources;
             record.tag_ids = ex.tag_ids;
             record.sensitive_inputs = ex.has_sensitive_inputs;
+            record.cut = ex.cut;
             Fetched { record, links: ex.links }
         }
         Err(e) => fail(record, PageOutcome::Failed, format!("internal error while extracting: {e}")),

@@ -1,24 +1,36 @@
 //! Extraction: every way a page hands its visitors to another server.
 //!
 //! Enters: the page's URL and its decoded text. Leaves: [`Extracted`]: the resources
-//! (absolute http(s) URLs with kind and evidence), the links the crawl may follow, and the
-//! tag IDs visible in the page. Pure: no I/O, no async, no knowledge of vendors or scope.
+//! (absolute http(s) URLs with kind and evidence), the links the crawl may follow, the
+//! tag IDs visible in the page, and whether a limit cut the page short. Pure: no I/O, no
+//! async, no knowledge of vendors or scope.
 //!
-//! One match (`Reader::element` below, with the `style`/`hidden` handler next to it) decides
-//! which element and attribute yields which [`ResourceKind`]. Unlike a link checker we do
-//! want `<script>`, `<noscript>` and preconnect hints: they are where visitor data goes.
+//! One match (`Reader::element` below, with `Reader::svg_element` for SVG and the
+//! `style`/`hidden` handler next to them) decides which element and attribute yields which
+//! [`ResourceKind`]. Unlike a link checker we do want `<script>`, `<noscript>` and
+//! preconnect hints: they are where visitor data goes.
+//!
+//! A page must not be able to hide a third party (issue #19): markup is read as a browser's
+//! parser reads it (character references without `;`, SVG and MathML namespaces, template
+//! contents, the standard's meta-refresh syntax), no limit drops a reference without saying
+//! so ([`Extracted::cut`]), and a reference that loads only on a condition (lazy loading,
+//! consent) or never by itself is kept with that [`Condition`] rather than dropped.
 
+mod charref;
 mod css;
 mod script;
 mod tags;
 pub mod tokenizer;
 
-use crate::model::{Evidence, FastSet, RawResource, ResourceKind, TagId};
+pub use crate::model::{Condition, Cut, CutLimit};
+use crate::model::{Evidence, FastMap, FastSet, RawResource, ResourceKind, TagId};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use tokenizer::{Mark, RawText, StartTag, Token, Tokenizer};
+use std::hash::{BuildHasher, Hash};
+use tokenizer::{Mark, Namespace, RawText, StartTag, Token, Tokenizer};
 use url::Url;
 
+pub use charref::decode_attribute;
 pub use script::urls_in_script;
 
 /// What one page yields.
@@ -32,17 +44,26 @@ pub struct Extracted {
     pub tag_ids: Vec<TagId>,
     /// True when the page has a card input (used to spot payment pages).
     pub has_sensitive_inputs: bool,
+    /// `Some` when a limit was reached and something was dropped or not read: the page
+    /// must be reported as cut (what was dropped may be a third party).
+    pub cut: Option<Cut>,
 }
 
-/// Hostile pages must not exhaust memory: a page with more references than this is cut,
-/// and the cut is visible as exactly this many entries.
-pub const MAX_RESOURCES_PER_PAGE: usize = 20_000;
-pub const MAX_LINKS_PER_PAGE: usize = 20_000;
-/// References and links are kept as written until the page's `<base>` is known; past this
-/// many (duplicates included) the rest of a hostile page's references are not kept.
-const MAX_FOUND_PER_PAGE: usize = 4 * MAX_RESOURCES_PER_PAGE;
-/// `<noscript>` and `srcdoc` documents are parsed again; nesting beyond this is ignored.
-const MAX_NESTED_DOCUMENTS: u32 = 3;
+/// Distinct references one page may report. Real store pages have a few thousand (the
+/// largest page of the real-pages corpus: under 3,000); repeats of one reference (80,000
+/// copies of a spacer image) count once. Past this the page is cut ([`Extracted::cut`]),
+/// references to other sites kept before the page's own.
+pub const MAX_RESOURCES_PER_PAGE: usize = 50_000;
+/// Distinct links one page may hand the crawl; past this the page is cut.
+pub const MAX_LINKS_PER_PAGE: usize = 50_000;
+/// Occurrences (lines) kept of one reference: each is evidence of the same load, and a
+/// page repeating one image 80,000 times must not cost 80,000 entries (nor push anything
+/// out). Later repeats are not reported; the reference is.
+const MAX_REPEATS: u32 = 16;
+/// `<noscript>` and `srcdoc` documents are read again as documents; deeper than this the
+/// page is cut. Each level is a (decoded) part of the one around it, so the work stays
+/// within this many times the page's size.
+pub const MAX_NESTED_DOCUMENTS: u32 = 16;
 
 /// Attributes kept as evidence because later checks (SRI, sandboxing, referrer leaks) need them.
 const KEPT_ATTRS: &[&str] =
@@ -54,12 +75,12 @@ const KEPT_ATTRS: &[&str] =
 ///
 /// The page is tokenized ([`tokenizer`]), not parsed into a tree: building html5ever's DOM
 /// cost more than all the rest of a crawl together, and lol_html's element handlers most of
-/// what was left (docs/performance.md). What we need is a tag's attributes, their lines,
-/// whether it sits inside a hidden element or a `<picture>`, and the text of scripts,
-/// styles and `<noscript>`.
+/// what was left (docs/performance.md). What we need is a tag's attributes and namespace,
+/// their lines, whether it sits inside a hidden element, a `<picture>` or a `<template>`,
+/// and the text of scripts, styles and `<noscript>`.
 pub fn extract(doc_url: &Url, text: &str) -> Extracted {
-    let mut walk = Walk::default();
-    walk.document(text, &Doc { in_noscript: false, line_offset: 0, nesting: 0 });
+    let mut walk = Walk { site: doc_url.host_str().map(crate::scope::registrable_domain), ..Walk::default() };
+    walk.document(text, &Doc { in_noscript: false, line_offset: 0, nesting: 0, condition: None });
     // The first `<base href>` decides how every relative URL in the document resolves,
     // including those written before it.
     let base = walk.base.as_deref().and_then(|href| doc_url.join(href.trim()).ok()).unwrap_or_else(|| doc_url.clone());
@@ -72,6 +93,8 @@ struct Doc {
     /// Lines before the start of this (nested) document in the page source.
     line_offset: u32,
     nesting: u32,
+    /// What holds for everything in it (a `srcdoc` inside template contents is inert).
+    condition: Option<Condition>,
 }
 
 /// A reference as written, before resolution: the `<base>` may come later in the page.
@@ -86,16 +109,41 @@ struct Found {
     attrs: BTreeMap<String, String>,
     /// Inline-script URLs arrive absolute.
     url: Option<Url>,
+    condition: Option<Condition>,
+}
+
+impl Found {
+    /// Two occurrences of one reference: everything but the line agrees.
+    fn same_reference(&self, other: &Found) -> bool {
+        self.kind == other.kind
+            && self.raw == other.raw
+            && self.attribute == other.attribute
+            && self.element == other.element
+            && self.in_noscript == other.in_noscript
+            && self.condition == other.condition
+            && self.attrs == other.attrs
+    }
 }
 
 /// What a page's walk collects, over the page and its nested documents.
 #[derive(Default)]
 struct Walk {
     found: Vec<Found>,
+    /// Each distinct reference's first entry in `found` (by a hash of everything but the
+    /// line) and how often it was seen.
+    distinct: FastMap<u64, (u32, u32)>,
+    hasher: foldhash::fast::RandomState,
+    /// Distinct references in `found`.
+    references: usize,
     links: Vec<String>,
+    link_set: FastSet<String>,
     tag_ids: Vec<TagId>,
     base: Option<String>,
     sensitive: bool,
+    /// The page's registrable domain: when a limit is reached, references elsewhere are
+    /// kept first.
+    site: Option<String>,
+    cut: Cut,
 }
 
 /// The state shared while one document is read.
@@ -103,15 +151,29 @@ struct Reader<'w, 't> {
     walk: &'w mut Walk,
     doc: &'w Doc,
     lines: LineCounter<'t>,
-    /// Whether the next raw text (of the script or noscript just opened) is read.
-    wanted: bool,
+    /// Whether the next raw text (of the script or noscript just opened) is read, and
+    /// under which condition.
+    wanted: Option<Option<Condition>>,
     hidden: u32,
     pictures: u32,
+    /// Inside the contents of a `<template>` (not a declarative shadow root): inert.
+    templates: u32,
+    /// The raw text to come is an SVG `<script>`'s or `<style>`'s: markup, not raw text.
+    svg_text: bool,
 }
 
 impl Walk {
     fn document(&mut self, text: &str, doc: &Doc) {
-        let mut r = Reader { walk: self, doc, lines: LineCounter::new(text), wanted: false, hidden: 0, pictures: 0 };
+        let mut r = Reader {
+            walk: self,
+            doc,
+            lines: LineCounter::new(text),
+            wanted: None,
+            hidden: 0,
+            pictures: 0,
+            templates: 0,
+            svg_text: false,
+        };
         let mut tokens = Tokenizer::new(text);
         while let Some(token) = tokens.next_token() {
             match token {
@@ -120,8 +182,13 @@ impl Walk {
                     if hides(&tag) {
                         tokens.mark(Mark::Hidden);
                     }
-                    if tag.is("picture") {
-                        tokens.mark(Mark::Picture);
+                    if tag.ns == Namespace::Html {
+                        if tag.is("picture") {
+                            tokens.mark(Mark::Picture);
+                        }
+                        if tag.is("template") && !shadow_root(&tag, tokens.parent_name()) {
+                            tokens.mark(Mark::Template);
+                        }
                     }
                     r.element(&tag);
                     r.styled(&tag);
@@ -132,11 +199,75 @@ impl Walk {
             // The element itself is counted once its own attributes are read.
             r.hidden = tokens.open_marked(Mark::Hidden);
             r.pictures = tokens.open_marked(Mark::Picture);
+            r.templates = tokens.open_marked(Mark::Template);
         }
+        if tokens.untracked() > 0 {
+            r.walk.cut.hit(CutLimit::OpenElements);
+            r.walk.cut.untracked_elements += tokens.untracked();
+        }
+    }
+
+    /// Whether a reference as written points away from the page's site (or may: a
+    /// relative reference does when the `<base>` read so far does).
+    fn elsewhere(&self, f: &Found) -> bool {
+        let host = match &f.url {
+            Some(url) => url.host_str().map(str::to_owned),
+            None => raw_host(&f.raw).or_else(|| self.base.as_deref().and_then(raw_host)),
+        };
+        host.is_some_and(|h| Some(crate::scope::registrable_domain(&h)) != self.site)
+    }
+
+    /// Keep a reference: a repeat adds its line (up to [`MAX_REPEATS`]), a new one counts
+    /// against [`MAX_RESOURCES_PER_PAGE`]. Past the cap, references to other sites are
+    /// still taken (up to as many again): a page padded with its own images must not push
+    /// a third party out. Whatever is refused is counted in the cut.
+    fn push(&mut self, f: Found) {
+        if cannot_load(&f.raw) && f.url.is_none() {
+            return;
+        }
+        let key = {
+            let mut h = self.hasher.build_hasher();
+            (f.kind, &f.raw, f.attribute, &f.element, f.in_noscript, &f.condition, &f.attrs).hash(&mut h);
+            std::hash::Hasher::finish(&h)
+        };
+        if let Some((first, seen)) = self.distinct.get_mut(&key) {
+            if self.found[*first as usize].same_reference(&f) {
+                *seen += 1;
+                if *seen <= MAX_REPEATS {
+                    self.found.push(f);
+                }
+                return;
+            }
+        }
+        if self.references >= MAX_RESOURCES_PER_PAGE
+            && (self.references >= 2 * MAX_RESOURCES_PER_PAGE || !self.elsewhere(&f))
+        {
+            self.cut.hit(CutLimit::References);
+            self.cut.dropped_references += 1;
+            return;
+        }
+        self.references += 1;
+        let index = u32::try_from(self.found.len()).unwrap_or(u32::MAX);
+        self.distinct.entry(key).or_insert((index, 1));
+        self.found.push(f);
+    }
+
+    fn link(&mut self, raw: Cow<str>) {
+        if cannot_load(&raw) || self.link_set.contains(raw.as_ref()) {
+            return;
+        }
+        if self.links.len() >= MAX_LINKS_PER_PAGE {
+            self.cut.hit(CutLimit::Links);
+            self.cut.dropped_links += 1;
+            return;
+        }
+        self.link_set.insert(raw.clone().into_owned());
+        self.links.push(raw.into_owned());
     }
 
     /// Resolve everything against the page's base, deduplicate and cap.
     fn finish(self, base: &Url) -> Extracted {
+        let mut cut = self.cut;
         let mut out = Extracted { has_sensitive_inputs: self.sensitive, tag_ids: self.tag_ids, ..Default::default() };
         // A reference written twice on one line (a logo in a `src` and its `srcset`) is one;
         // the same text resolves the same way, so it is parsed once.
@@ -152,14 +283,55 @@ impl Walk {
             .collect();
         drop(written);
         // Different spellings of one URL (`/a`, `https://shop.example/a`) are one too.
-        let mut seen: FastSet<(&str, ResourceKind, u32)> = FastSet::default();
-        let keep: Vec<bool> = (self.found.iter().zip(&urls))
-            .map(|(f, url)| url.as_ref().is_some_and(|u| seen.insert((u.as_str(), f.kind, f.line))))
+        let mut seen: FastSet<(&str, ResourceKind, u32, Option<&Condition>)> = FastSet::default();
+        let mut keep: Vec<bool> = (self.found.iter().zip(&urls))
+            .map(|(f, url)| {
+                url.as_ref().is_some_and(|u| seen.insert((u.as_str(), f.kind, f.line, f.condition.as_ref())))
+            })
             .collect();
         drop(seen);
+        // The cap counts distinct references (URL, kind, condition), not their lines. When
+        // it is reached, references to other sites are kept first, in page order.
+        let mut distinct: FastSet<(&str, ResourceKind, Option<&Condition>)> = FastSet::default();
+        let mut other_site: Vec<Option<bool>> = vec![None; keep.len()];
+        for (i, (f, url)) in self.found.iter().zip(&urls).enumerate() {
+            if let (true, Some(url)) = (keep[i], url) {
+                if distinct.insert((url.as_str(), f.kind, f.condition.as_ref())) {
+                    let site = url.host_str().map(crate::scope::registrable_domain);
+                    other_site[i] = Some(site != self.site);
+                }
+            }
+        }
+        if distinct.len() > MAX_RESOURCES_PER_PAGE {
+            let elsewhere = other_site.iter().filter(|o| **o == Some(true)).count();
+            let mut room_here = MAX_RESOURCES_PER_PAGE.saturating_sub(elsewhere);
+            let mut room_elsewhere = MAX_RESOURCES_PER_PAGE;
+            let mut dropped: FastSet<(&str, ResourceKind, Option<&Condition>)> = FastSet::default();
+            for (i, (f, url)) in self.found.iter().zip(&urls).enumerate() {
+                let Some(url) = url.as_ref().filter(|_| keep[i]) else { continue };
+                let room = match other_site[i] {
+                    Some(true) => &mut room_elsewhere,
+                    Some(false) => &mut room_here,
+                    // A repeat: kept when its first occurrence was.
+                    None => {
+                        keep[i] = !dropped.contains(&(url.as_str(), f.kind, f.condition.as_ref()));
+                        continue;
+                    }
+                };
+                if *room == 0 {
+                    keep[i] = false;
+                    dropped.insert((url.as_str(), f.kind, f.condition.as_ref()));
+                } else {
+                    *room -= 1;
+                }
+            }
+            cut.hit(CutLimit::References);
+            cut.dropped_references += dropped.len();
+        }
+        drop(distinct);
         let kept =
             self.found.into_iter().zip(urls).zip(keep).filter_map(|((f, url), keep)| Some((url?, f)).filter(|_| keep));
-        for (url, f) in kept.take(MAX_RESOURCES_PER_PAGE) {
+        for (url, f) in kept {
             tags::scan_url(&url, |tag| out.tag_ids.push(TagId { line: f.line, ..tag }));
             out.resources.push(RawResource {
                 url,
@@ -171,30 +343,49 @@ impl Walk {
                     line: f.line,
                     in_noscript: f.in_noscript,
                     attrs: f.attrs,
+                    condition: f.condition,
                 },
             });
         }
         // Navigation repeats the same links on every page (and some twice on one).
-        let mut written: FastSet<&str> = FastSet::default();
-        let links: Vec<Url> = self
-            .links
-            .iter()
-            .filter(|raw| written.insert(raw.as_str()))
-            .filter_map(|raw| {
-                let mut url = resolve(base, raw)?;
-                url.set_fragment(None);
-                Some(url)
-            })
-            .collect();
-        let mut seen: FastSet<&str> = FastSet::default();
-        let keep: Vec<bool> = links.iter().map(|u| seen.insert(u.as_str())).collect();
-        drop(seen);
-        out.links =
-            links.into_iter().zip(keep).filter(|(_, keep)| *keep).map(|(u, _)| u).take(MAX_LINKS_PER_PAGE).collect();
+        let links = self.links.iter().filter_map(|raw| {
+            let mut url = resolve(base, raw)?;
+            url.set_fragment(None);
+            Some(url)
+        });
+        let mut seen: FastSet<String> = FastSet::default();
+        out.links = links.filter(|u| seen.insert(u.as_str().to_owned())).collect();
         out.tag_ids.sort();
         out.tag_ids.dedup_by(|a, b| a.kind == b.kind && a.value == b.value);
+        out.cut = (!cut.limits.is_empty()).then_some(cut);
         out
     }
+}
+
+/// The host of a reference written absolute (`https://x/`, `//x/`), as written.
+fn raw_host(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let rest = if raw.len() > 8 && raw[..8].eq_ignore_ascii_case("https://") {
+        &raw[8..]
+    } else if raw.len() > 7 && raw[..7].eq_ignore_ascii_case("http://") {
+        &raw[7..]
+    } else {
+        raw.strip_prefix("//").or_else(|| raw.strip_prefix("\\\\"))?
+    };
+    let host = rest.split(['/', '\\', '?', '#']).next()?;
+    let host = host.rsplit('@').next()?.split(':').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// References that cannot reach a server (`data:`, `javascript:`, a fragment): not worth
+/// keeping, nor counting against a limit.
+fn cannot_load(raw: &str) -> bool {
+    let raw = raw.trim_start();
+    raw.is_empty()
+        || raw.starts_with('#')
+        || ["data:", "javascript:", "mailto:", "tel:", "about:", "blob:"]
+            .iter()
+            .any(|s| raw.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s)))
 }
 
 /// An attribute's value with character references decoded (`&amp;` in a query string is
@@ -202,6 +393,132 @@ impl Walk {
 struct Attr<'a> {
     value: Cow<'a, str>,
     offset: usize,
+}
+
+/// How a `<script>` is handled, by its `type` (HTML § 4.12.1.1, "the script's type").
+#[derive(PartialEq)]
+enum ScriptType {
+    /// Runs: no type, an empty one, a JavaScript MIME type, `module`, or the JSON the
+    /// browser acts on (`importmap`, `speculationrules`, which prefetch).
+    Runs,
+    /// JSON data (`application/ld+json`, `application/json-ld;charset=utf-8`): its URLs are
+    /// product images and profiles, nothing is fetched.
+    Data,
+    /// An HTML template a script renders later (`text/html`, `text/x-template`,
+    /// `html/template`, Handlebars, Underscore...): its URLs are not loads by themselves.
+    Template,
+    /// Anything else (`text/plain`, `text/lazy`, `rocketlazyloadscript`, `text/partytown`):
+    /// not run as written, but kept back for a script (a lazy loader, a consent banner) to
+    /// switch on.
+    HeldBack,
+}
+
+fn script_type(el: &StartTag) -> ScriptType {
+    let Some(ty) = el.value("type") else { return ScriptType::Runs };
+    let essence = ty.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    const JS: &[&str] = &[
+        "",
+        "module",
+        "importmap",
+        "speculationrules",
+        "application/ecmascript",
+        "application/javascript",
+        "application/x-ecmascript",
+        "application/x-javascript",
+        "text/ecmascript",
+        "text/javascript",
+        "text/javascript1.0",
+        "text/javascript1.1",
+        "text/javascript1.2",
+        "text/javascript1.3",
+        "text/javascript1.4",
+        "text/javascript1.5",
+        "text/jscript",
+        "text/livescript",
+        "text/x-ecmascript",
+        "text/x-javascript",
+    ];
+    if JS.contains(&essence.as_str()) {
+        ScriptType::Runs
+    } else if essence.contains("json") {
+        ScriptType::Data
+    } else if essence.contains("html")
+        || ["template", "tmpl", "handlebars", "mustache", "x-jsrender", "x-dot"].iter().any(|t| essence.contains(t))
+    {
+        ScriptType::Template
+    } else {
+        ScriptType::HeldBack
+    }
+}
+
+/// The consent category a consent-management platform gates an element behind, as the
+/// page writes it: OneTrust `class="optanon-category-C0004"`, Cookiebot
+/// `data-cookieconsent="marketing"`, Klaro `data-name` (with `type=text/plain`),
+/// CookieConsent `data-category`/`data-cookiecategory`, Usercentrics `data-usercentrics`,
+/// Complianz `data-category` or `class="cmplz-…"`, iubenda `class="_iub_cs_activate"` with
+/// `data-iub-purposes`.
+fn consent_category(el: &StartTag) -> Option<String> {
+    let attr = |name: &str| el.value(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let class = el.value("class").unwrap_or_default();
+    let classes = || class.split_ascii_whitespace();
+    if let Some(c) = classes().find_map(|c| c.strip_prefix("optanon-category-")) {
+        return Some(c.to_owned());
+    }
+    for name in ["data-cookieconsent", "data-cookiecategory", "data-category", "data-usercentrics"] {
+        if let Some(v) = attr(name) {
+            return Some(v);
+        }
+    }
+    if classes().any(|c| c == "_iub_cs_activate" || c.starts_with("_iub_cs_activate-")) {
+        return Some(attr("data-iub-purposes").unwrap_or_else(|| "iubenda".to_owned()));
+    }
+    if let Some(c) = classes().find_map(|c| c.strip_prefix("cmplz-")) {
+        return Some(c.to_owned());
+    }
+    if el.value("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("text/plain")) {
+        return attr("data-name");
+    }
+    None
+}
+
+/// Attributes consent platforms and lazy loaders keep a `src` in until they switch the
+/// element on.
+const HELD_SRC: &[&str] =
+    &["data-src", "data-suppressedsrc", "suppressedsrc", "data-cmplz-src", "data-cookieblock-src"];
+
+/// A `<template shadowrootmode=open|closed>` is a declarative shadow root (HTML § 13.2.6.4.4,
+/// "A start tag whose tag name is template"): its contents are attached and live, unlike
+/// a template's. The host must accept a shadow root (DOM § 4.2.2.14 "valid shadow host
+/// name"); if it does not, the template stays an inert template.
+fn shadow_root(tag: &StartTag, parent: Option<&str>) -> bool {
+    const HOSTS: &[&str] = &[
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "div",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "main",
+        "nav",
+        "p",
+        "section",
+        "span",
+    ];
+    let mode = tag.value("shadowrootmode");
+    let mode_ok = mode.is_some_and(|m| m.eq_ignore_ascii_case("open") || m.eq_ignore_ascii_case("closed"));
+    // A custom element name has a hyphen and starts with a lowercase letter.
+    let host_ok = parent.is_some_and(|p| {
+        HOSTS.iter().any(|h| p.eq_ignore_ascii_case(h))
+            || (p.contains('-') && p.starts_with(|c: char| c.is_ascii_alphabetic()))
+    });
+    mode_ok && host_ok
 }
 
 impl Reader<'_, '_> {
@@ -212,45 +529,66 @@ impl Reader<'_, '_> {
 
     fn attr<'a>(&self, tag: &StartTag<'a>, name: &str) -> Option<Attr<'a>> {
         let a = tag.get(name)?;
-        Some(Attr { value: html_escape::decode_html_entities(a.value), offset: a.offset })
+        Some(Attr { value: charref::decode_attribute(a.value), offset: a.offset })
     }
 
     fn kept_attrs(tag: &StartTag) -> BTreeMap<String, String> {
         let mut attrs = BTreeMap::new();
         for a in &tag.attrs {
             if let Some(name) = KEPT_ATTRS.iter().find(|k| a.name.eq_ignore_ascii_case(k)) {
-                attrs.insert((*name).to_owned(), one_line(&html_escape::decode_html_entities(a.value)));
+                attrs.insert((*name).to_owned(), one_line(&charref::decode_attribute(a.value)));
             }
         }
         attrs
     }
 
+    /// The condition everything read here is under: inert inside template contents.
+    fn context(&self) -> Option<Condition> {
+        if self.templates > 0 { Some(Condition::Inert) } else { self.doc.condition.clone() }
+    }
+
+    /// A reference's condition: the context's, or `own` where the context has none.
+    fn condition(&self, own: Option<Condition>) -> Option<Condition> {
+        self.context().or(own)
+    }
+
     fn push(&mut self, f: Found) {
-        if self.walk.found.len() < MAX_FOUND_PER_PAGE {
-            self.walk.found.push(f);
-        }
+        self.walk.push(f);
     }
 
     /// An attribute-borne URL: record it with its line and the element's kept attributes.
     fn attr_url(&mut self, el: &StartTag, element: &'static str, attribute: &'static str, kind: ResourceKind) {
+        self.attr_url_if(el, element, attribute, kind, None);
+    }
+
+    /// [`Self::attr_url`] for a reference that loads only on `condition`.
+    fn attr_url_if(
+        &mut self,
+        el: &StartTag,
+        element: &'static str,
+        attribute: &'static str,
+        kind: ResourceKind,
+        condition: Option<Condition>,
+    ) {
         if let Some(a) = self.attr(el, attribute) {
             let line = self.line_at(a.offset);
-            let in_noscript = self.doc.in_noscript;
-            self.push(Found {
+            let f = Found {
                 kind,
                 element: Cow::Borrowed(element),
                 attribute,
                 raw: a.value.into_owned(),
                 line,
-                in_noscript,
+                in_noscript: self.doc.in_noscript,
                 attrs: Self::kept_attrs(el),
                 url: None,
-            });
+                condition: self.condition(condition),
+            };
+            self.push(f);
         }
     }
 
     fn srcset(&mut self, el: &StartTag, element: &'static str, attribute: &'static str, kind: ResourceKind) {
-        self.urls_in_attr(el, element, attribute, kind, srcset_urls);
+        self.urls_in_attr(el, element, attribute, kind, srcset_urls, None);
     }
 
     /// An attribute that holds several URLs (`srcset`, `ping`), split by `split`.
@@ -261,10 +599,12 @@ impl Reader<'_, '_> {
         attribute: &'static str,
         kind: ResourceKind,
         split: fn(&str) -> Vec<&str>,
+        condition: Option<Condition>,
     ) {
         let Some(a) = self.attr(el, attribute) else { return };
         let line = self.line_at(a.offset);
         let attrs = Self::kept_attrs(el);
+        let condition = self.condition(condition);
         for raw in split(&a.value) {
             let f = Found {
                 kind,
@@ -275,18 +615,92 @@ impl Reader<'_, '_> {
                 in_noscript: self.doc.in_noscript,
                 attrs: attrs.clone(),
                 url: None,
+                condition: condition.clone(),
             };
             self.push(f);
         }
     }
 
     fn link(&mut self, raw: Cow<str>) {
-        if self.walk.links.len() < MAX_FOUND_PER_PAGE {
-            self.walk.links.push(raw.into_owned());
+        self.walk.link(raw);
+    }
+
+    /// What lazy loading or a consent platform holds back on this element: its category
+    /// when a platform marks it, a guess (lazy) otherwise.
+    fn held(el: &StartTag) -> Option<Condition> {
+        Some(match consent_category(el) {
+            Some(category) => Condition::ConsentGated { category },
+            None => Condition::Lazy,
+        })
+    }
+
+    /// The `src` kept in a lazy-loading or consent attribute (`data-src`, ...).
+    fn held_src(&mut self, el: &StartTag, element: &'static str, kind: ResourceKind) {
+        for attribute in HELD_SRC {
+            if el.has(attribute) {
+                self.attr_url_if(el, element, attribute, kind, Self::held(el));
+            }
         }
     }
 
     fn element(&mut self, el: &StartTag) {
+        self.wanted = None;
+        self.svg_text = el.ns == Namespace::Svg;
+        match el.ns {
+            Namespace::Html => self.html_element(el),
+            Namespace::Svg => self.svg_element(el),
+            // MathML fetches nothing (its `style` attributes are read by `styled`).
+            Namespace::MathMl => {}
+        }
+    }
+
+    /// An SVG element: only `<script>`, `<image>`, `<use>` and `<feImage>` fetch, from
+    /// `href` (SVG 2) or `xlink:href` (SVG 1.1; `href` wins when both are written). SVG
+    /// defines no `iframe`, `video`, `link` or `src`: what they hold is kept as inert.
+    fn svg_element(&mut self, el: &StartTag) {
+        use ResourceKind as K;
+        let href: &'static str = if el.has("href") { "href" } else { "xlink:href" };
+        let tag = el.name.to_ascii_lowercase();
+        match tag.as_str() {
+            "script" => {
+                self.attr_url(el, "script", href, K::Script);
+                self.attr_url_if(el, "script", "src", K::Script, Some(Condition::Inert));
+                if el.has("href") || el.has("xlink:href") {
+                    // An external SVG script runs its `href`, not its text.
+                } else if script_type(el) == ScriptType::Runs {
+                    self.wanted = Some(self.context());
+                }
+            }
+            "image" => self.attr_url(el, "image", href, K::Image),
+            "use" => self.attr_url(el, "use", href, K::Image),
+            "feimage" => self.attr_url(el, "feImage", href, K::Image),
+            "a" => {
+                if let Some(a) = self.attr(el, href) {
+                    self.link(a.value);
+                }
+            }
+            "iframe" | "frame" | "video" | "audio" | "source" | "track" | "embed" | "img" | "link" | "object" => {
+                let element: &'static str = match tag.as_str() {
+                    "iframe" => "iframe",
+                    "frame" => "frame",
+                    "video" => "video",
+                    "audio" => "audio",
+                    "source" => "source",
+                    "track" => "track",
+                    "embed" => "embed",
+                    "img" => "img",
+                    "link" => "link",
+                    _ => "object",
+                };
+                for attribute in ["src", "href", "data"] {
+                    self.attr_url_if(el, element, attribute, K::Other, Some(Condition::Inert));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn html_element(&mut self, el: &StartTag) {
         // Tag names are ASCII-insensitive; the few that can be written in capitals are
         // lowered here once rather than compared in every arm.
         let lowered;
@@ -297,30 +711,38 @@ impl Reader<'_, '_> {
             el.name
         };
         use ResourceKind as K;
-        self.wanted = false;
         match tag {
             "script" => {
+                let ty = script_type(el);
+                let gated = consent_category(el).map(|category| Condition::ConsentGated { category });
+                // What holds the script back when its type does not run.
+                let held = match ty {
+                    ScriptType::Runs => None,
+                    ScriptType::Data | ScriptType::Template => Some(Condition::Inert),
+                    ScriptType::HeldBack => Some(gated.clone().unwrap_or(Condition::Lazy)),
+                };
                 if el.has("src") {
-                    self.attr_url(el, "script", "src", K::Script);
-                } else {
-                    self.wanted = !is_data_script(el.get("type").map(|a| a.value));
+                    self.attr_url_if(el, "script", "src", K::Script, held.clone());
+                } else if ty != ScriptType::Data && ty != ScriptType::Template {
+                    self.wanted = Some(self.condition(held));
                 }
+                self.held_src(el, "script", K::Script);
             }
-            "img" => {
+            // `<image>` is `<img>` to the tree builder (§ 13.2.6.4.7).
+            "img" | "image" => {
                 let kind = if self.is_pixel(el) { K::Pixel } else { K::Image };
                 self.attr_url(el, "img", "src", kind);
                 self.srcset(el, "img", "srcset", kind);
                 // Lazy-loading scripts copy these into src/srcset as the image scrolls in.
-                self.attr_url(el, "img", "data-src", kind);
-                self.srcset(el, "img", "data-srcset", kind);
+                self.held_src(el, "img", kind);
+                if el.has("data-srcset") {
+                    self.urls_in_attr(el, "img", "data-srcset", kind, srcset_urls, Self::held(el));
+                }
             }
-            // SVG: <image href> loads an image; <use href="sprite.svg#icon"> loads the sprite.
-            "image" => self.attr_url(el, "image", "href", K::Image),
-            "use" => self.attr_url(el, "use", "href", K::Image),
             "iframe" | "frame" => {
                 let element = if tag == "iframe" { "iframe" } else { "frame" };
                 self.attr_url(el, element, "src", K::Iframe);
-                self.attr_url(el, element, "data-src", K::Iframe);
+                self.held_src(el, element, K::Iframe);
                 if let Some(src) = self.attr(el, "src") {
                     self.link(src.value);
                 }
@@ -352,7 +774,7 @@ impl Reader<'_, '_> {
                     self.link(href.value);
                 }
                 let element = if tag == "a" { "a" } else { "area" };
-                self.urls_in_attr(el, element, "ping", K::Ping, |v| v.split_ascii_whitespace().collect());
+                self.urls_in_attr(el, element, "ping", K::Ping, |v| v.split_ascii_whitespace().collect(), None);
             }
             // An empty action posts to the page itself; `resolve` drops empty references.
             "form" => self.attr_url(el, "form", "action", K::FormAction),
@@ -373,7 +795,7 @@ impl Reader<'_, '_> {
                         v.contains("cardnumber") || v == "ccnumber" || v == "cvc" || v == "cvv"
                     })
                 });
-                if card {
+                if card && self.context().is_none() {
                     self.walk.sensitive = true;
                 }
             }
@@ -381,6 +803,10 @@ impl Reader<'_, '_> {
                 let kind = if self.pictures > 0 { K::Image } else { K::Media };
                 self.attr_url(el, "source", "src", kind);
                 self.srcset(el, "source", "srcset", kind);
+                self.held_src(el, "source", kind);
+                if el.has("data-srcset") {
+                    self.urls_in_attr(el, "source", "data-srcset", kind, srcset_urls, Self::held(el));
+                }
             }
             "video" => {
                 self.attr_url(el, "video", "src", K::Media);
@@ -391,7 +817,7 @@ impl Reader<'_, '_> {
             "embed" => self.attr_url(el, "embed", "src", K::Embed),
             "object" => self.attr_url(el, "object", "data", K::Object),
             "meta" => {
-                let refresh = el.value("http-equiv").is_some_and(|h| h.eq_ignore_ascii_case("refresh"));
+                let refresh = el.value("http-equiv").is_some_and(|h| h.trim().eq_ignore_ascii_case("refresh"));
                 if let (true, Some(content)) = (refresh, self.attr(el, "content")) {
                     if let Some(target) = refresh_target(&content.value) {
                         let line = self.line_at(content.offset);
@@ -404,6 +830,7 @@ impl Reader<'_, '_> {
                             in_noscript: self.doc.in_noscript,
                             attrs: Self::kept_attrs(el),
                             url: None,
+                            condition: self.context(),
                         };
                         self.push(f);
                         self.link(Cow::Borrowed(target));
@@ -412,16 +839,18 @@ impl Reader<'_, '_> {
             }
             // Scripting is on while reading, so the content is raw text: it is read again as
             // HTML, which is what a browser with JavaScript off would load.
-            "noscript" => self.wanted = self.doc.nesting < MAX_NESTED_DOCUMENTS,
+            "noscript" => self.wanted = Some(self.context()),
             // The legacy `background` attribute (body, table, td, th) loads an image.
             "body" => self.attr_url(el, "body", "background", K::Image),
             "table" => self.attr_url(el, "table", "background", K::Image),
             "td" => self.attr_url(el, "td", "background", K::Image),
             "th" => self.attr_url(el, "th", "background", K::Image),
+            // The document's base is the first `<base href>` of the document itself, not one
+            // in template contents or a nested document (HTML § 4.2.3).
+            "base" if self.doc.nesting == 0 && self.templates == 0 && self.walk.base.is_none() => {
+                self.walk.base = self.attr(el, "href").map(|a| a.value.into_owned());
+            }
             _ => {}
-        }
-        if tag == "base" && self.doc.nesting == 0 && self.walk.base.is_none() {
-            self.walk.base = self.attr(el, "href").map(|a| a.value.into_owned());
         }
     }
 
@@ -430,6 +859,7 @@ impl Reader<'_, '_> {
         let Some(style) = self.attr(el, "style") else { return };
         let element: Cow<'static, str> = Cow::Owned(el.name.to_ascii_lowercase());
         let attrs = Self::kept_attrs(el);
+        let condition = self.context();
         for found in css::urls_in_css(&style.value) {
             // The value is decoded, so the offset is found again in the value as written.
             let line = self.line_at(style.offset);
@@ -442,6 +872,7 @@ impl Reader<'_, '_> {
                 in_noscript: self.doc.in_noscript,
                 attrs: attrs.clone(),
                 url: None,
+                condition: condition.clone(),
             };
             self.push(f);
         }
@@ -461,13 +892,22 @@ impl Reader<'_, '_> {
 
     /// The text of the raw-text element just opened.
     fn text(&mut self, of: RawText, text: &str, offset: usize) {
-        let wanted = std::mem::take(&mut self.wanted) || of == RawText::Style;
-        if !wanted || text.is_empty() {
+        let wanted = match of {
+            RawText::Style => {
+                self.wanted = None;
+                Some(self.context())
+            }
+            _ => self.wanted.take(),
+        };
+        let Some(condition) = wanted else { return };
+        if text.is_empty() {
             return;
         }
         let line = self.line_at(offset);
+        let text = if std::mem::take(&mut self.svg_text) { svg_text(text) } else { Cow::Borrowed(text) };
+        let text = text.as_ref();
         match of {
-            RawText::Script => self.inline_script(text, line),
+            RawText::Script => self.inline_script(text, line, condition),
             RawText::Style => {
                 let mut counter = LineCounter::new(text);
                 let in_noscript = self.doc.in_noscript;
@@ -482,6 +922,7 @@ impl Reader<'_, '_> {
                         in_noscript,
                         attrs: BTreeMap::new(),
                         url: None,
+                        condition: condition.clone(),
                     };
                     self.push(f);
                 }
@@ -491,21 +932,28 @@ impl Reader<'_, '_> {
     }
 
     /// Read a document embedded in the page (`<noscript>` content, `iframe srcdoc`) that
-    /// starts on `line` of the page.
+    /// starts on `line` of the page. Past [`MAX_NESTED_DOCUMENTS`] levels the page is cut.
     fn nested(&mut self, text: &str, line: u32, in_noscript: bool) {
-        if self.doc.nesting >= MAX_NESTED_DOCUMENTS || text.trim().is_empty() {
+        if text.trim().is_empty() {
             return;
         }
-        let inner = Doc { in_noscript, line_offset: line.saturating_sub(1), nesting: self.doc.nesting + 1 };
+        if self.doc.nesting >= MAX_NESTED_DOCUMENTS {
+            self.walk.cut.hit(CutLimit::NestedDocuments);
+            self.walk.cut.unread_documents += 1;
+            return;
+        }
+        let inner = Doc {
+            in_noscript,
+            line_offset: line.saturating_sub(1),
+            nesting: self.doc.nesting + 1,
+            condition: self.context(),
+        };
         self.walk.document(text, &inner);
     }
 
-    fn inline_script(&mut self, text: &str, line: u32) {
+    fn inline_script(&mut self, text: &str, line: u32, condition: Option<Condition>) {
         let mut counter = LineCounter::new(text);
         for found in urls_in_script(text) {
-            if self.walk.found.len() >= MAX_FOUND_PER_PAGE {
-                break;
-            }
             let Ok(url) = Url::parse(&found.url) else { continue };
             let f = Found {
                 kind: ResourceKind::InlineScriptUrl,
@@ -516,6 +964,7 @@ impl Reader<'_, '_> {
                 in_noscript: self.doc.in_noscript,
                 attrs: BTreeMap::new(),
                 url: Some(url),
+                condition: condition.clone(),
             };
             self.push(f);
         }
@@ -525,6 +974,70 @@ impl Reader<'_, '_> {
             self.walk.tag_ids.push(TagId { line: l, ..tag });
         });
     }
+}
+
+/// The text an SVG `<script>` or `<style>` runs or applies: its child text, which is the
+/// markup between its tags with elements and comments left out, character references
+/// decoded, and CDATA sections taken as written (HTML § 13.2.5.69; an SVG script is not
+/// raw text). What is left out is blanked byte for byte (newlines kept) so offsets, and
+/// the lines computed from them, stay those of the page.
+fn svg_text(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if memchr::memchr2(b'<', b'&', bytes).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let blank = |out: &mut String, s: &str| out.extend(s.chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+    // Text between tags: references decoded, padded to the length as written.
+    let plain = |out: &mut String, s: &str| {
+        let d = charref::decode_attribute(s);
+        out.push_str(&d);
+        out.extend(std::iter::repeat_n(' ', s.len().saturating_sub(d.len())));
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'<', &bytes[at..]) {
+        let lt = at + i;
+        plain(&mut out, &text[at..lt]);
+        let rest = &text[lt..];
+        let end = if let Some(body) = rest.strip_prefix("<![CDATA[") {
+            let close = body.find("]]>").map_or(rest.len(), |e| 9 + e);
+            blank(&mut out, "<![CDATA[");
+            out.push_str(&rest[9..close]);
+            blank(&mut out, &rest[close..(close + 3).min(rest.len())]);
+            lt + (close + 3).min(rest.len())
+        } else if let Some(comment) = rest.strip_prefix("<!--") {
+            let e = comment.find("-->").map_or(rest.len(), |e| 4 + e + 3);
+            blank(&mut out, &rest[..e]);
+            lt + e
+        } else if rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!' || c == '?') {
+            // A tag (its quoted values may hold `>`).
+            let mut quote = None;
+            let e = rest
+                .char_indices()
+                .skip(1)
+                .find(|&(_, c)| match quote {
+                    Some(q) if c == q => {
+                        quote = None;
+                        false
+                    }
+                    Some(_) => false,
+                    None if c == '"' || c == '\'' => {
+                        quote = Some(c);
+                        false
+                    }
+                    None => c == '>',
+                })
+                .map_or(rest.len(), |(i, _)| i + 1);
+            blank(&mut out, &rest[..e]);
+            lt + e
+        } else {
+            out.push('<');
+            lt + 1
+        };
+        at = end;
+    }
+    plain(&mut out, &text[at..]);
+    Cow::Owned(out)
 }
 
 /// Hidden by its own attributes: `hidden`, or a style that hides it or shrinks it to 1×1.
@@ -574,13 +1087,6 @@ fn resolve(base: &Url, raw: &str) -> Option<Url> {
         url.set_host(Some(&host)).ok()?;
     }
     (matches!(url.scheme(), "http" | "https") && url.host().is_some()).then_some(url)
-}
-
-/// `<script type=application/ld+json>` and other JSON blocks carry data, not code: their
-/// URLs (product images, social profiles) are not loaded by the browser.
-fn is_data_script(ty: Option<&str>) -> bool {
-    ty.map(|t| t.trim().to_ascii_lowercase())
-        .is_some_and(|t| t.ends_with("json") || t == "text/template" || t == "text/x-template")
 }
 
 fn link_kind(rels: &[&str]) -> Option<ResourceKind> {
@@ -641,20 +1147,44 @@ pub(crate) fn srcset_urls(srcset: &str) -> Vec<&str> {
     urls
 }
 
-/// `content="0; url='https://...'"` -> the URL part.
+/// The URL of a `<meta http-equiv=refresh content=...>`, read by HTML § 7.11.1's "shared
+/// declarative refresh steps": a time (digits, then digits and dots), then whitespace, `;`
+/// or `,`, then an optional `url` `=` (any case, spaces around `=`), then the URL, quoted or
+/// not (a quote ends it only when it opened it). `0 https://x`, `0;url = 'https://x'` and
+/// `.5,URL=https://x` all navigate; `30` alone reloads the page itself (no target).
 fn refresh_target(content: &str) -> Option<&str> {
-    let (delay, rest) = content.split_once([';', ','])?;
-    // The HTML standard's refresh syntax starts with the delay in seconds.
-    if delay.trim().parse::<f64>().is_err() {
+    let ws = |c: char| matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ');
+    let s = content.trim_start_matches(ws);
+    let digits = s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    // Steps 5-6: no digits is a failure unless the time starts with a dot (`.5`).
+    if digits == 0 && !s.starts_with('.') {
         return None;
     }
-    let rest = rest.trim_start();
-    let rest = match rest.get(..4) {
-        Some(p) if p.eq_ignore_ascii_case("url=") => &rest[4..],
-        _ => rest,
+    let s = s.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    // Step 10: the time ends at whitespace, `;` or `,` (or the end: no URL).
+    let s = match s.chars().next() {
+        None => return None,
+        Some(c) if ws(c) || c == ';' || c == ',' => s.trim_start_matches(ws),
+        Some(_) => return None,
     };
-    let target = rest.trim().trim_matches(|c| c == '\'' || c == '"').trim();
-    (!target.is_empty()).then_some(target)
+    let s = s.strip_prefix([';', ',']).unwrap_or(s).trim_start_matches(ws);
+    // Step 11: `url=` is optional; a word that starts like it but is not (`urn:`) is the URL.
+    let mut url = s;
+    if let Some(rest) = s.get(..3).filter(|p| p.eq_ignore_ascii_case("url")).map(|_| s[3..].trim_start_matches(ws)) {
+        if let Some(rest) = rest.strip_prefix('=') {
+            url = rest.trim_start_matches(ws);
+        }
+    }
+    // Steps h-j: a quote opens, and the same quote (if present) ends the URL.
+    if let Some(q) = url.chars().next().filter(|c| *c == '"' || *c == '\'') {
+        url = &url[1..];
+        if let Some(end) = url.find(q) {
+            url = &url[..end];
+        }
+    }
+    // The URL parser strips leading and trailing C0 controls and spaces.
+    let url = url.trim_matches(|c: char| c <= ' ');
+    (!url.is_empty()).then_some(url)
 }
 
 /// Newlines before an offset, counted incrementally: offsets come in nearly increasing
@@ -719,5 +1249,25 @@ mod refresh_tests {
         assert_eq!(refresh_target("Déguisement; 00€ - Découvrez"), None);
         assert_eq!(refresh_target("0; €€"), Some("€€"));
         assert_eq!(refresh_target("30"), None);
+    }
+
+    #[test]
+    fn refresh_spellings_the_standard_allows() {
+        for (content, url) in [
+            ("0 https://x.example/a", Some("https://x.example/a")),
+            ("0; url = https://x.example/a", Some("https://x.example/a")),
+            ("0,url=https://x.example/a", Some("https://x.example/a")),
+            ("0;URL=\"https://x.example/a\" trailing", Some("https://x.example/a")),
+            ("  1.5 ;  'https://x.example/a'", Some("https://x.example/a")),
+            (".5;url=https://x.example/a", Some("https://x.example/a")),
+            ("0; urn:x", Some("urn:x")),
+            ("0; url='https://x.example/it's'", Some("https://x.example/it")),
+            ("0; url=\"https://x.example/a", Some("https://x.example/a")),
+            ("0;", None),
+            ("0x; url=https://x.example/a", None),
+            ("; url=https://x.example/a", None),
+        ] {
+            assert_eq!(refresh_target(content), url, "{content}");
+        }
     }
 }

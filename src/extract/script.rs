@@ -13,6 +13,7 @@
 //! and friends out.
 
 use regex::Regex;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 pub struct ScriptUrl<'a> {
@@ -46,10 +47,171 @@ fn valid_host(host: &str) -> bool {
 const NAMESPACE_HOSTS: &[&str] =
     &["www.w3.org", "schema.org", "purl.org", "xmlns.com", "ogp.me", "json-schema.org", "ns.adobe.com"];
 
-pub fn urls_in_script(text: &str) -> Vec<ScriptUrl<'_>> {
-    if !text.contains("//") && !text.contains("\\/") && !text.contains('+') {
+/// The script with its comments blanked out byte for byte (spaces; newlines kept), so
+/// offsets still point into the original and a URL in a comment (`//utag.data[...]`, a
+/// commented-out snippet), which loads nothing, is not found.
+///
+/// A small lexer of ECMAScript's comments (§ 12.4 Comments, and Annex B.1.1's `<!--` and
+/// `-->` line comments): string and template literals and regular expression literals are
+/// skipped so a `//` inside them (`'https://…'`, `/\/\//`) is not a comment. Whether a `/`
+/// starts a regular expression depends on the grammar; the usual approximation is taken
+/// (after an operator, an opening bracket or a keyword like `return`, it does). A regular
+/// expression or a quoted string ends at the line's end at the latest, so a misreading is
+/// confined to one line.
+pub(crate) fn without_comments(js: &str) -> Cow<'_, str> {
+    let b = js.as_bytes();
+    if memchr::memmem::find(b, b"//").is_none()
+        && memchr::memmem::find(b, b"/*").is_none()
+        && memchr::memmem::find(b, b"<!--").is_none()
+        && memchr::memmem::find(b, b"-->").is_none()
+    {
+        return Cow::Borrowed(js);
+    }
+    let mut out: Vec<u8> = Vec::new();
+    let blank = |out: &mut Vec<u8>, from: usize, to: usize| {
+        if out.is_empty() {
+            out.extend_from_slice(b);
+        }
+        for c in &mut out[from..to] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    };
+    // ECMAScript's line terminators (§ 12.3): LF, CR, U+2028 and U+2029. A comment that ran
+    // past a CR would blank the code after it (HTML turns CR into LF before a browser's
+    // script engine sees it; the page text we read still has it).
+    let line_end = |from: usize| {
+        let mut at = from;
+        while let Some(i) = memchr::memchr3(b'\n', b'\r', 0xE2, &b[at..]) {
+            let p = at + i;
+            if b[p] != 0xE2 || matches!(b.get(p + 1..p + 3), Some([0x80, 0xA8 | 0xA9])) {
+                return p;
+            }
+            at = p + 1;
+        }
+        b.len()
+    };
+    // The last significant byte: a `/` after an operand divides, after anything else it
+    // starts a regular expression.
+    let mut prev = b'(';
+    // Only whitespace (or comments) since the line began: `-->` is a comment there.
+    let mut line_start = true;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\n' | b'\r' => {
+                line_start = true;
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | 0x0b | 0x0c => {
+                i += 1;
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = line_end(i);
+                blank(&mut out, i, end);
+                i = end;
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let end = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |e| i + 2 + e + 2);
+                blank(&mut out, i, end);
+                i = end;
+                continue;
+            }
+            b'<' if b[i..].starts_with(b"<!--") => {
+                let end = line_end(i);
+                blank(&mut out, i, end);
+                i = end;
+                continue;
+            }
+            b'-' if line_start && b[i..].starts_with(b"-->") => {
+                let end = line_end(i);
+                blank(&mut out, i, end);
+                i = end;
+                continue;
+            }
+            b'\'' | b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != c && b[i] != b'\n' && b[i] != b'\r' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                prev = b'a';
+            }
+            b'`' => {
+                i += 1;
+                while i < b.len() && b[i] != b'`' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                prev = b'a';
+            }
+            b'/' if !matches!(prev, b'a' | b')' | b']') => {
+                // A regular expression literal: to the `/` outside a class, on this line.
+                let mut class = false;
+                i += 1;
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    match b[i] {
+                        b'\\' => i += 1,
+                        b'[' => class = true,
+                        b']' => class = false,
+                        b'/' if !class => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+                prev = b'a';
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80 => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80) {
+                    i += 1;
+                }
+                // After these keywords an expression starts: `return /re/`.
+                const BEFORE_EXPRESSION: &[&[u8]] = &[
+                    b"return",
+                    b"typeof",
+                    b"instanceof",
+                    b"in",
+                    b"of",
+                    b"new",
+                    b"delete",
+                    b"void",
+                    b"throw",
+                    b"case",
+                    b"do",
+                    b"else",
+                    b"yield",
+                    b"await",
+                ];
+                prev = if BEFORE_EXPRESSION.contains(&&b[start..i]) { b'(' } else { b'a' };
+            }
+            _ => {
+                prev = c;
+                i += 1;
+            }
+        }
+        line_start = false;
+    }
+    if out.is_empty() {
+        return Cow::Borrowed(js);
+    }
+    // Only ASCII bytes outside multi-byte characters were replaced (comments start with ASCII
+    // and are blanked whole, continuation bytes included).
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+pub fn urls_in_script(js: &str) -> Vec<ScriptUrl<'_>> {
+    if !js.contains("//") && !js.contains("\\/") && !js.contains('+') {
         return Vec::new();
     }
+    let clean = without_comments(js);
+    let text = clean.as_ref();
     let mut found = Vec::new();
     for caps in PLAIN.captures_iter(text) {
         let (whole, host) = (caps.get(0).expect("match"), &caps[1]);
@@ -72,7 +234,7 @@ pub fn urls_in_script(text: &str) -> Vec<ScriptUrl<'_>> {
             if whole.as_str().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("http:")) { "http" } else { "https" };
         found.push(ScriptUrl {
             offset: whole.start(),
-            raw: whole.as_str(),
+            raw: &js[whole.range()],
             url: format!("{scheme}://{host}{port}{path}"),
         });
     }
@@ -80,7 +242,11 @@ pub fn urls_in_script(text: &str) -> Vec<ScriptUrl<'_>> {
         let (whole, host) = (caps.get(0).expect("match"), &caps[1]);
         if valid_host(host) {
             let path = caps.get(2).map_or("", |m| m.as_str());
-            found.push(ScriptUrl { offset: whole.start(), raw: whole.as_str(), url: format!("https://{host}{path}") });
+            found.push(ScriptUrl {
+                offset: whole.start(),
+                raw: &js[whole.range()],
+                url: format!("https://{host}{path}"),
+            });
         }
     }
     for caps in SUFFIX.captures_iter(text) {
@@ -89,7 +255,7 @@ pub fn urls_in_script(text: &str) -> Vec<ScriptUrl<'_>> {
             let path = caps.get(2).map_or("", |m| m.as_str());
             found.push(ScriptUrl {
                 offset: whole.start(),
-                raw: whole.as_str(),
+                raw: &js[whole.range()],
                 url: format!("https://{domain}{path}"),
             });
         }
@@ -139,6 +305,32 @@ mod tests {
                 .is_empty()
         );
         assert!(urls("f();\n//# sourceMappingURL=https://maps.cdn.example.com/app.js.map").is_empty());
+    }
+
+    #[test]
+    fn urls_in_comments_are_not_references() {
+        // A commented-out line of Tealium's: `//utag.data[...]` once became a host.
+        let js = "//utag.data['page_type'] = 'x';\n/* old: s.src='https://old.vendor-a.com/a.js' */\n\
+                  var u = 'https://cdn.vendor-b.com/b.js'; // see https://docs.vendor-c.com/\n\
+                  var re = /\\/\\/x/g; var v = \"//cdn.vendor-d.com/d.js\"; <!-- https://html.vendor-e.com/\n\
+                  --> https://html.vendor-f.com/\nvar t = `//cdn.vendor-g.com/${x}`; a = b / 2; c = '//cdn.vendor-h.com/'";
+        assert_eq!(
+            urls(js),
+            vec![
+                "https://cdn.vendor-b.com/b.js",
+                "https://cdn.vendor-d.com/d.js",
+                "https://cdn.vendor-g.com/$",
+                "https://cdn.vendor-h.com/"
+            ]
+        );
+        // Offsets and raw text still point into the script as written.
+        let found = urls_in_script(js);
+        assert!(found.iter().all(|f| js[f.offset..].starts_with(f.raw)));
+        assert_eq!(without_comments("a // ü\nb").len(), "a // ü\nb".len());
+        // A carriage return ends a comment as a line feed does (found by fuzzing: html5ever
+        // hands the script engine LF where the page has CR).
+        assert_eq!(urls("<!-- x\rs = 'https://after-cr.vendor-i.com/'"), vec!["https://after-cr.vendor-i.com/"]);
+        assert_eq!(urls("// x\u{2028}s = 'https://after-ls.vendor-j.com/'"), vec!["https://after-ls.vendor-j.com/"]);
     }
 
     #[test]

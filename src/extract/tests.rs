@@ -291,3 +291,321 @@ fn hostile_markup_does_not_panic() {
     let _ = ex("<script src=\"https://[::1\"></script><img srcset=\",,,,\"><a href=\"http://%zz\">");
     let _ = ex("\u{0}\u{fffd}<noscript><noscript><noscript><noscript><img src=//x.y.com/a></noscript>");
 }
+
+// ---- Issue #19: a page cannot hide a third party. Each block is one class of the issue;
+// every case here was missed or misread by the extraction before it.
+
+/// Hosts of the references a browser loads as it reads the page (no condition), in order.
+fn loads(html: &str) -> Vec<String> {
+    ex(html)
+        .resources
+        .into_iter()
+        .filter(|r| r.evidence.condition.is_none())
+        .map(|r| r.url.host_str().unwrap().to_owned())
+        .collect()
+}
+
+/// (host, condition) of every reference.
+fn conditions(html: &str) -> Vec<(String, Option<Condition>)> {
+    ex(html).resources.into_iter().map(|r| (r.url.host_str().unwrap().to_owned(), r.evidence.condition)).collect()
+}
+
+const SKIMMER: &str = r#"<script src="https://skimmer.example/x.js"></script>"#;
+
+#[test]
+fn caps_distinct_first_party_images_do_not_hide_a_later_third_party() {
+    // 20,000 distinct images are what a big category page can have: no cut at all.
+    let imgs: String = (0..20_000).map(|i| format!("<img src=\"/i/{i}.jpg\">\n")).collect();
+    let e = ex(&format!("{imgs}{SKIMMER}"));
+    assert_eq!(e.resources.last().unwrap().url.host_str(), Some("skimmer.example"));
+    assert_eq!(e.cut, None);
+    // Past the cap, the page's own references give way to the third party, and the cut says so.
+    let imgs: String = (0..MAX_RESOURCES_PER_PAGE + 5_000).map(|i| format!("<img src=\"/i/{i}.jpg\">")).collect();
+    let e = ex(&format!("{imgs}{SKIMMER}"));
+    assert!(e.resources.iter().any(|r| r.url.host_str() == Some("skimmer.example")));
+    assert_eq!(e.resources.len(), MAX_RESOURCES_PER_PAGE);
+    let cut = e.cut.expect("the page is cut");
+    assert_eq!(cut.limits, vec![CutLimit::References]);
+    assert_eq!(cut.dropped_references, 5_001);
+}
+
+#[test]
+fn caps_identical_references_count_once() {
+    let imgs = "<img src=\"/spacer.gif\">\n".repeat(80_000);
+    let e = ex(&format!("{imgs}{SKIMMER}"));
+    assert_eq!(e.resources.last().unwrap().url.host_str(), Some("skimmer.example"));
+    assert_eq!(e.cut, None, "repeats are not a cut");
+    let spacers = e.resources.iter().filter(|r| r.url.path() == "/spacer.gif").count();
+    assert!((1..=MAX_REPEATS as usize).contains(&spacers), "{spacers} spacer occurrences");
+    // Different spellings of one URL also count once.
+    let spellings =
+        "<img src=\"/a.gif\"><img src=\"https://shop.example/a.gif\"><img src=\"./../a.gif\">\n".repeat(30_000);
+    let e = ex(&format!("{spellings}{SKIMMER}"));
+    assert!(e.resources.iter().any(|r| r.url.host_str() == Some("skimmer.example")));
+    assert_eq!(e.cut, None);
+}
+
+#[test]
+fn caps_third_party_padding_is_reported_not_silent() {
+    // Distinct third parties past the cap: some must go, and the page says how many.
+    let hosts: String =
+        (0..2 * MAX_RESOURCES_PER_PAGE + 10).map(|i| format!("<img src=\"https://h{i}.example/\">")).collect();
+    let e = ex(&hosts);
+    let cut = e.cut.expect("cut");
+    assert_eq!(e.resources.len() + cut.dropped_references, 2 * MAX_RESOURCES_PER_PAGE + 10);
+    let links: String = (0..MAX_LINKS_PER_PAGE + 3).map(|i| format!("<a href=\"/p/{i}\">")).collect();
+    let e = ex(&links);
+    assert_eq!(e.links.len(), MAX_LINKS_PER_PAGE);
+    assert_eq!(e.cut.map(|c| (c.limits, c.dropped_links)), Some((vec![CutLimit::Links], 3)));
+}
+
+#[test]
+fn svg_script_image_use_and_feimage_load_from_href_and_xlink_href() {
+    let html = r##"<svg xmlns:xlink="http://www.w3.org/1999/xlink">
+<script href="https://svg-script.example/a.js"/>
+<script xlink:href="https://svg-xlink-script.example/a.js"></script>
+<image xlink:href="https://svg-image.example/a.png"/>
+<use xlink:href="https://svg-use.example/s.svg#i"/>
+<filter><feImage href="https://svg-feimage.example/f.png"/></filter>
+</svg>
+<image src="https://html-image-alias.example/a.png">"##;
+    assert_eq!(
+        kinds(html),
+        vec![
+            (K::Script, "https://svg-script.example/a.js".into()),
+            (K::Script, "https://svg-xlink-script.example/a.js".into()),
+            (K::Image, "https://svg-image.example/a.png".into()),
+            (K::Image, "https://svg-use.example/s.svg#i".into()),
+            (K::Image, "https://svg-feimage.example/f.png".into()),
+            (K::Image, "https://html-image-alias.example/a.png".into()),
+        ]
+    );
+    // `href` wins over `xlink:href` on one element, as SVG 2 says.
+    assert_eq!(
+        loads(r#"<svg><image href="https://a.example/" xlink:href="https://b.example/"/></svg>"#),
+        ["a.example"]
+    );
+}
+
+#[test]
+fn character_references_without_semicolons_decode_as_in_a_browser() {
+    assert_eq!(loads(r#"<script src="https:&#47&#47skimmer.example/x.js"></script>"#), ["skimmer.example"]);
+    assert_eq!(loads(r#"<script src="https:&#x2f&#x2fskimmer.example/x.js"></script>"#), ["skimmer.example"]);
+    assert_eq!(loads(r#"<iframe src="https&#58//frame.example/"></iframe>"#), ["frame.example"]);
+    // Legacy named references: `&amp/` decodes, `&copy=` in a query does not.
+    let r = one(r#"<img src="https://img.example/a?x=1&amp/y&copy=2&lt">"#);
+    assert_eq!(r.url.as_str(), "https://img.example/a?x=1&/y&copy=2%3C");
+    // And the decoded value is what the evidence shows.
+    assert_eq!(r.evidence.raw, "https://img.example/a?x=1&/y&copy=2<");
+}
+
+#[test]
+fn meta_refresh_spellings_the_standard_allows() {
+    for content in [
+        "0 https://refresh.example/",
+        "0; url = https://refresh.example/",
+        "0,url=https://refresh.example/",
+        "0;URL='https://refresh.example/'",
+        "0; url=\"https://refresh.example/\"",
+        "1.5 ; 'https://refresh.example/'",
+        ".5;url=https://refresh.example/",
+        "0;url=https:&#47;&#47refresh.example/",
+    ] {
+        let q = if content.contains('"') { '\'' } else { '"' };
+        let e = ex(&format!("<meta http-equiv=\"refresh\" content={q}{content}{q}>"));
+        let got: Vec<(K, &str)> = e.resources.iter().map(|r| (r.kind, r.url.host_str().unwrap())).collect();
+        assert_eq!(got, [(K::MetaRefresh, "refresh.example")], "{content}");
+        assert_eq!(e.links[0].host_str(), Some("refresh.example"), "{content}");
+    }
+    assert!(kinds(r#"<meta http-equiv="refresh" content="x; url=https://refresh.example/">"#).is_empty());
+}
+
+#[test]
+fn template_contents_are_inert_but_declarative_shadow_roots_load() {
+    let html = r#"<template><script src="https://in-template.example/a.js"></script><img src="https://in-template.example/p.gif">
+<script>s='https://in-template-inline.com/b.js'</script></template>
+<div><template shadowrootmode="open"><script src="https://in-shadow.example/a.js"></script></template></div>
+<a><template shadowrootmode="open"><img src="https://not-a-host.example/p.png"></template></a>"#;
+    assert_eq!(
+        conditions(html),
+        vec![
+            ("in-template.example".into(), Some(Condition::Inert)),
+            ("in-template.example".into(), Some(Condition::Inert)),
+            ("in-template-inline.com".into(), Some(Condition::Inert)),
+            ("in-shadow.example".into(), None),
+            // `<a>` cannot host a shadow root: the template stays a template.
+            ("not-a-host.example".into(), Some(Condition::Inert)),
+        ]
+    );
+}
+
+#[test]
+fn svg_iframe_script_src_link_and_video_fetch_nothing() {
+    let html = r#"<svg><iframe src="https://svg-iframe.example/"></iframe><script src="https://svg-script-src.example/a.js"></script>
+<link rel="stylesheet" href="https://svg-link.example/a.css"/><video src="https://svg-video.example/v.mp4"/></svg>"#;
+    let got = conditions(html);
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(got.iter().all(|(_, c)| *c == Some(Condition::Inert)), "{got:?}");
+}
+
+#[test]
+fn a_base_in_a_template_or_svg_is_not_the_document_base() {
+    for html in [
+        r#"<template><base href="https://evil-base.example/"></template><script src="/app.js"></script>"#,
+        r#"<svg><base href="https://evil-base.example/"/></svg><script src="/app.js"></script>"#,
+    ] {
+        assert_eq!(loads(html), ["shop.example"], "{html}");
+    }
+    // The first real `<base>` counts, wherever it is.
+    assert_eq!(
+        loads(r#"<script src="/app.js"></script><base href="https://cdn-base.example/">"#),
+        ["cdn-base.example"]
+    );
+}
+
+#[test]
+fn cdata_and_foreign_content_are_read_in_the_right_namespace() {
+    // In foreignObject (an SVG element) `<![CDATA[` opens a CDATA section: text, no tags.
+    let html = r#"<svg><foreignObject><![CDATA[ x > <script src="https://cdata-text.example/a.js"></script> ]]></foreignObject></svg>"#;
+    assert_eq!(loads(html), Vec::<String>::new());
+    // `</p>` breaks out of SVG: what follows is HTML, where `<![CDATA[` is a bogus comment
+    // that ends at the first `>`.
+    let html = r#"<svg></p><![CDATA[ x ><script src="https://after-p.example/a.js"></script> ]]>"#;
+    assert_eq!(loads(html), ["after-p.example"]);
+    // `<math><title>` is MathML (no integration point), `<svg><mi>` is SVG: CDATA in both.
+    for html in [
+        r#"<math><title><![CDATA[ > <script src="https://x.example/a.js"></script> ]]></title></math>"#,
+        r#"<svg><mi><![CDATA[ > <script src="https://x.example/a.js"></script> ]]></mi></svg>"#,
+    ] {
+        assert_eq!(loads(html), Vec::<String>::new(), "{html}");
+    }
+    // `annotation-xml encoding=text/html` is an HTML integration point: `<xmp>` is raw text there.
+    let html = r#"<math><annotation-xml encoding="text/html"><xmp><img src="https://in-xmp.example/"></xmp><iframe src="https://ip-frame.example/"></iframe></annotation-xml></math>"#;
+    assert_eq!(loads(html), ["ip-frame.example"]);
+    // `</script>` inside an SVG script's CDATA is script text: the script goes on.
+    let html = r#"<svg><script><![CDATA[ document.write("</script>"); var u = 'https://after-cdata.com/x.js'; ]]></script></svg>"#;
+    assert_eq!(loads(html), ["after-cdata.com"]);
+    // Inside a MathML text integration point, `<svg>` is SVG again.
+    assert_eq!(
+        loads(r#"<math><mi><svg><script href="https://mi-svg.example/a.js"/></svg></mi></math>"#),
+        ["mi-svg.example"]
+    );
+}
+
+#[test]
+fn nesting_past_the_open_element_limit_is_reported() {
+    let html = format!("{}<img src=\"https://deep.example/p.png\">", "<span>".repeat(tokenizer::MAX_OPEN + 100));
+    let e = ex(&html);
+    assert_eq!(e.resources.len(), 1);
+    let cut = e.cut.expect("cut");
+    assert_eq!(cut.limits, vec![CutLimit::OpenElements]);
+    assert_eq!(cut.untracked_elements, 100);
+    // Unclosed paragraphs and list items are closed by the next one, as browsers do: a long
+    // page of them is not deep.
+    let flat = "<ul><li><p>x".to_owned() + &"<li><p>item<p>more".repeat(5_000);
+    assert_eq!(ex(&flat).cut, None);
+}
+
+#[test]
+fn urls_in_javascript_comments_are_not_references() {
+    let html = "<script>\n//utag.data['x'] = 1;\n/* https://old-vendor.com/a.js */\nvar s = 'https://live-vendor.com/a.js';\n</script>";
+    assert_eq!(loads(html), ["live-vendor.com"]);
+}
+
+#[test]
+fn template_and_json_script_blocks_are_not_loads() {
+    for ty in [
+        "text/html",
+        "text/x-template",
+        "html/template",
+        "text/x-handlebars-template",
+        "application/ld+json",
+        "application/json-ld",
+        "application/ld+json; charset=utf-8",
+        "APPLICATION/JSON",
+    ] {
+        let html = format!(
+            "<script type=\"{ty}\">{{\"u\": \"https://block.com/x.js\"}} <img src='https://block.example/i.png'></script>"
+        );
+        assert!(kinds(&html).is_empty(), "{ty}");
+        let html = format!("<script type=\"{ty}\" src=\"https://block-src.example/x.js\"></script>");
+        assert_eq!(conditions(&html), [("block-src.example".into(), Some(Condition::Inert))], "{ty}");
+    }
+    // A JavaScript type with parameters, `module` and no type all run.
+    for ty in ["text/javascript; charset=utf-8", "module", "", "text/ecmascript"] {
+        let html = format!("<script type=\"{ty}\" src=\"https://runs.example/x.js\"></script>");
+        assert_eq!(loads(&html), ["runs.example"], "{ty}");
+    }
+}
+
+#[test]
+fn lazy_loading_attributes_are_labelled_guesses() {
+    let html = r#"<img data-src="https://lazy.example/a.jpg" data-srcset="https://lazy.example/b.jpg 2x"><iframe data-src="https://lazy-frame.example/"></iframe>
+<script type="text/lazy" src="https://lazy-script.example/a.js"></script>"#;
+    let got = conditions(html);
+    assert_eq!(got.len(), 4);
+    assert!(got.iter().all(|(_, c)| *c == Some(Condition::Lazy)), "{got:?}");
+}
+
+#[test]
+fn consent_gated_loads_are_kept_with_their_category() {
+    let gated = |category: &str| Some(Condition::ConsentGated { category: category.into() });
+    let html = r#"<script type="text/plain" class="optanon-category-C0004" src="https://onetrust.example/a.js"></script>
+<script type="text/plain" class="x optanon-category-C0002">var u='https://onetrust-inline.com/b.js'</script>
+<script type="text/plain" data-cookieconsent="marketing" data-src="https://cookiebot.example/a.js"></script>
+<iframe data-cookieconsent="statistics" data-cookieblock-src="https://cookiebot-frame.example/"></iframe>
+<script type="text/plain" data-category="analytics" src="https://cookieconsent.example/a.js"></script>
+<script type="text/plain" data-cookiecategory="ads" src="https://cookieconsent2.example/a.js"></script>
+<script type="text/plain" data-usercentrics="Google Analytics" src="https://usercentrics.example/a.js"></script>
+<script type="text/plain" class="cmplz-script cmplz-marketing" data-cmplz-src="https://complianz.example/a.js"></script>
+<script type="text/plain" class="_iub_cs_activate" data-iub-purposes="4" data-suppressedsrc="https://iubenda.example/a.js"></script>
+<script type="text/plain" data-type="application/javascript" data-name="googleAnalytics" data-src="https://klaro.example/a.js"></script>
+<script class="optanon-category-C0004" src="https://not-gated.example/a.js"></script>"#;
+    assert_eq!(
+        conditions(html),
+        vec![
+            ("onetrust.example".into(), gated("C0004")),
+            ("onetrust-inline.com".into(), gated("C0002")),
+            ("cookiebot.example".into(), gated("marketing")),
+            ("cookiebot-frame.example".into(), gated("statistics")),
+            ("cookieconsent.example".into(), gated("analytics")),
+            ("cookieconsent2.example".into(), gated("ads")),
+            ("usercentrics.example".into(), gated("Google Analytics")),
+            ("complianz.example".into(), gated("script")),
+            ("iubenda.example".into(), gated("4")),
+            ("klaro.example".into(), gated("googleAnalytics")),
+            // A script that runs is not gated, whatever its class says.
+            ("not-gated.example".into(), None),
+        ]
+    );
+    let json = serde_json::to_value(gated("C0004")).unwrap();
+    assert_eq!(json, serde_json::json!({"kind": "consent-gated", "category": "C0004"}));
+    assert_eq!(serde_json::to_value(Condition::Lazy).unwrap(), serde_json::json!({"kind": "lazy"}));
+}
+
+#[test]
+fn srcdoc_documents_are_followed_deep_and_a_deeper_one_is_reported() {
+    /// `inner` in `depth` levels of `srcdoc`, each level's quotes escaped once more.
+    fn nest(depth: usize, inner: &str) -> String {
+        let mut html = inner.to_owned();
+        for _ in 0..depth {
+            html = format!("<iframe srcdoc=\"{}\"></iframe>", html.replace('&', "&amp;").replace('"', "&quot;"));
+        }
+        html
+    }
+    let e = ex(&nest(6, SKIMMER));
+    assert_eq!(e.resources.iter().map(|r| r.url.host_str().unwrap()).collect::<Vec<_>>(), ["skimmer.example"]);
+    assert_eq!(e.cut, None);
+    let e = ex(&nest(MAX_NESTED_DOCUMENTS as usize + 1, SKIMMER));
+    assert!(e.resources.is_empty());
+    let cut = e.cut.expect("cut");
+    assert_eq!((cut.limits, cut.unread_documents), (vec![CutLimit::NestedDocuments], 1));
+}
+
+#[test]
+fn svg_script_text_is_its_child_text() {
+    // Elements inside an SVG script are not its text; CDATA and character references are.
+    let html = r#"<svg><script><x src="https://not-text.com/a"></x>var a = 'https:&#47;&#47;charref-text.com/a'; <![CDATA[ var b = 'https://cdata-text.com/b'; ]]></script></svg>"#;
+    assert_eq!(loads(html), ["charref-text.com", "cdata-text.com"]);
+    assert_eq!(svg_text("a\n<b c='>'>\nd").as_ref(), "a\n         \nd");
+}

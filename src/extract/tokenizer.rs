@@ -60,6 +60,18 @@ pub struct StartTag<'a> {
     pub self_closing: bool,
     /// Byte offset of the `<`.
     pub offset: usize,
+    /// The namespace the tree builder creates the element in (HTML § 13.2.6.5 "The rules
+    /// for parsing tokens in foreign content"): what an `<image>`, `<script>` or `<iframe>`
+    /// fetches depends on it.
+    pub ns: Namespace,
+}
+
+/// The namespace of an element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Namespace {
+    Html,
+    Svg,
+    MathMl,
 }
 
 impl<'a> StartTag<'a> {
@@ -74,7 +86,7 @@ impl<'a> StartTag<'a> {
 
     /// The value of that attribute with character references decoded.
     pub fn value(&self, name: &str) -> Option<Cow<'a, str>> {
-        self.get(name).map(|a| html_escape::decode_html_entities(a.value))
+        self.get(name).map(|a| super::charref::decode_attribute(a.value))
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -83,33 +95,41 @@ impl<'a> StartTag<'a> {
 }
 
 /// Elements this deep are still tokenized, but no longer tracked as open (Chromium's
-/// parser stops nesting at 512 too); a hostile page with 100,000 open tags stays linear.
-const MAX_OPEN: usize = 512;
+/// parser stops nesting the DOM at 512 too); a hostile page with 100,000 open tags stays
+/// linear. What is read past it may be in the wrong namespace: [`Tokenizer::untracked`]
+/// counts such elements so the page can be reported cut.
+pub const MAX_OPEN: usize = 512;
 
+/// What kind of integration point an SVG or MathML element is (HTML § 13.2.6.5): inside
+/// one, start tags are HTML again.
 #[derive(Clone, Copy, PartialEq)]
-enum Ns {
+enum Point {
+    None,
+    /// SVG `foreignObject`, `desc`, `title`; MathML `annotation-xml` with an HTML encoding.
     Html,
-    /// SVG or MathML: no raw-text switching, `<![CDATA[` is a section.
-    Foreign,
-    /// An SVG/MathML element whose children are HTML again (`foreignObject`, `desc`,
-    /// `title`, MathML's text elements).
-    Integration,
+    /// MathML `mi`, `mo`, `mn`, `ms`, `mtext`: HTML start tags except `mglyph`/`malignmark`.
+    MathText,
 }
 
 struct Open<'a> {
     name: &'a str,
-    ns: Ns,
+    ns: Namespace,
+    point: Point,
     marks: u8,
 }
 
 /// What the caller wants counted while an element is open: hidden containers (their images
-/// are pixels) and `<picture>` (its `<source>`s are images). An element closed only
-/// implicitly (a `<p>` by the next `<p>`) stays counted until an ancestor closes.
+/// are pixels), `<picture>` (its `<source>`s are images) and inert `<template>`s (their
+/// contents load nothing). An element closed only implicitly (a `<div>` by the end of its
+/// table cell) stays counted until an ancestor closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
     Hidden = 0,
     Picture = 1,
+    Template = 2,
 }
+
+const MARKS: [Mark; 3] = [Mark::Hidden, Mark::Picture, Mark::Template];
 
 /// Walks a page; yields tokens through [`Tokenizer::next_token`].
 pub struct Tokenizer<'a> {
@@ -119,7 +139,11 @@ pub struct Tokenizer<'a> {
     /// know whether a start tag is an HTML element) and the caller's [`Mark`]s.
     open: Vec<Open<'a>>,
     /// How many open elements carry each mark.
-    marked: [u32; 2],
+    marked: [u32; 3],
+    /// Open HTML `p` elements (most start tags close one; the count spares the walk).
+    open_p: u32,
+    /// Start tags of elements not tracked because [`MAX_OPEN`] were open.
+    untracked: usize,
     /// The last start tag is the innermost open element (it was not void, raw text or
     /// past [`MAX_OPEN`]), so it can be marked.
     last_opened: bool,
@@ -191,9 +215,140 @@ fn breaks_out_of_foreign(tag: &StartTag) -> bool {
     BREAKOUT.iter().any(|b| tag.is(b)) || (tag.is("font") && (tag.has("color") || tag.has("face") || tag.has("size")))
 }
 
+/// The integration point a new element is (§ 13.2.6.5 and "HTML integration point").
+fn integration_point(tag: &StartTag, ns: Namespace) -> Point {
+    match ns {
+        Namespace::Html => Point::None,
+        Namespace::Svg if tag.is("foreignObject") || tag.is("desc") || tag.is("title") => Point::Html,
+        Namespace::MathMl if ["mi", "mo", "mn", "ms", "mtext"].iter().any(|n| tag.is(n)) => Point::MathText,
+        Namespace::MathMl
+            if tag.is("annotation-xml")
+                && tag.value("encoding").is_some_and(|e| {
+                    e.eq_ignore_ascii_case("text/html") || e.eq_ignore_ascii_case("application/xhtml+xml")
+                }) =>
+        {
+            Point::Html
+        }
+        _ => Point::None,
+    }
+}
+
+/// § 13.2.4.2: the elements "has an element in scope" stops at (the default scope).
+fn is_scope_boundary(o: &Open) -> bool {
+    match o.ns {
+        Namespace::Html => ["applet", "caption", "html", "table", "td", "th", "marquee", "object", "template"]
+            .iter()
+            .any(|n| o.name.eq_ignore_ascii_case(n)),
+        // The MathML text integration points, `annotation-xml`, and SVG's three.
+        _ => o.point != Point::None || o.name.eq_ignore_ascii_case("annotation-xml"),
+    }
+}
+
+/// § 13.2.4.2's "special" category.
+fn is_special(o: &Open) -> bool {
+    const SPECIAL: &[&str] = &[
+        "address",
+        "applet",
+        "area",
+        "article",
+        "aside",
+        "base",
+        "basefont",
+        "bgsound",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "caption",
+        "center",
+        "col",
+        "colgroup",
+        "dd",
+        "details",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "frame",
+        "frameset",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "iframe",
+        "img",
+        "input",
+        "keygen",
+        "li",
+        "link",
+        "listing",
+        "main",
+        "marquee",
+        "menu",
+        "meta",
+        "nav",
+        "noembed",
+        "noframes",
+        "noscript",
+        "object",
+        "ol",
+        "p",
+        "param",
+        "plaintext",
+        "pre",
+        "script",
+        "search",
+        "section",
+        "select",
+        "source",
+        "style",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "title",
+        "tr",
+        "track",
+        "ul",
+        "wbr",
+        "xmp",
+    ];
+    match o.ns {
+        Namespace::Html => SPECIAL.iter().any(|n| o.name.eq_ignore_ascii_case(n)),
+        _ => is_scope_boundary(o),
+    }
+}
+
 impl<'a> Tokenizer<'a> {
     pub fn new(src: &'a str) -> Self {
-        Tokenizer { src, pos: 0, open: Vec::new(), marked: [0; 2], last_opened: false, pending: None }
+        Tokenizer {
+            src,
+            pos: 0,
+            open: Vec::new(),
+            marked: [0; 3],
+            open_p: 0,
+            untracked: 0,
+            last_opened: false,
+            pending: None,
+        }
     }
 
     fn bytes(&self) -> &'a [u8] {
@@ -205,9 +360,15 @@ impl<'a> Tokenizer<'a> {
         self.bytes().get(at..at + word.len()).is_some_and(|b| b.eq_ignore_ascii_case(word.as_bytes()))
     }
 
-    /// The namespace a new child of the current element gets, before its own name counts.
-    fn current_ns(&self) -> Ns {
-        self.open.last().map_or(Ns::Html, |o| o.ns)
+    /// Whether the current node is in the HTML namespace (no current node counts as HTML).
+    fn in_html(&self) -> bool {
+        self.open.last().is_none_or(|o| o.ns == Namespace::Html)
+    }
+
+    /// Start tags of elements nested deeper than [`MAX_OPEN`]: their namespace and marks
+    /// are those of the deepest tracked element, which may be wrong.
+    pub fn untracked(&self) -> usize {
+        self.untracked
     }
 
     /// Mark the element of the last start tag; false when it is not open (void, raw text,
@@ -222,6 +383,13 @@ impl<'a> Tokenizer<'a> {
         true
     }
 
+    /// The name of the element the last start tag's element was inserted into (its parent),
+    /// if it is tracked.
+    pub fn parent_name(&self) -> Option<&'a str> {
+        let skip = usize::from(self.last_opened);
+        self.open.iter().rev().nth(skip).map(|o| o.name)
+    }
+
     /// Open elements that carry `mark`.
     pub fn open_marked(&self, mark: Mark) -> u32 {
         self.marked[mark as usize]
@@ -229,7 +397,10 @@ impl<'a> Tokenizer<'a> {
 
     fn pop_to(&mut self, len: usize) {
         for o in self.open.drain(len..) {
-            for m in [Mark::Hidden, Mark::Picture] {
+            if o.ns == Namespace::Html && o.name.eq_ignore_ascii_case("p") {
+                self.open_p -= 1;
+            }
+            for m in MARKS {
                 if o.marks & (1 << m as u8) != 0 {
                     self.marked[m as usize] -= 1;
                 }
@@ -271,7 +442,9 @@ impl<'a> Tokenizer<'a> {
                 Some(b'!') => {
                     if bytes[lt + 2..].starts_with(b"--") {
                         self.pos = self.comment_end(lt + 4);
-                    } else if bytes[lt + 2..].starts_with(b"[CDATA[") && self.current_ns() == Ns::Foreign {
+                    } else if bytes[lt + 2..].starts_with(b"[CDATA[") && !self.in_html() {
+                        // § 13.2.5.42: a CDATA section wherever the adjusted current node is
+                        // not an HTML element, integration points (`foreignObject`) included.
                         self.pos =
                             memchr::memmem::find(&bytes[lt + 9..], b"]]>").map_or(bytes.len(), |i| lt + 9 + i + 3);
                     } else {
@@ -326,7 +499,13 @@ impl<'a> Tokenizer<'a> {
         while i < bytes.len() && !is_space(bytes[i]) && bytes[i] != b'/' && bytes[i] != b'>' {
             i += 1;
         }
-        let mut tag = StartTag { name: &self.src[name_at..i], attrs: Vec::new(), self_closing: false, offset: lt };
+        let mut tag = StartTag {
+            name: &self.src[name_at..i],
+            attrs: Vec::new(),
+            self_closing: false,
+            offset: lt,
+            ns: Namespace::Html,
+        };
         loop {
             // Before an attribute name.
             while i < bytes.len() && (is_space(bytes[i]) || bytes[i] == b'/') {
@@ -378,35 +557,22 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
-    /// A start tag was read: track it, and switch to raw text where the standard does.
-    fn started(&mut self, tag: StartTag<'a>) -> Token<'a> {
-        let parent = self.current_ns();
-        let mut ns = match parent {
-            Ns::Foreign if breaks_out_of_foreign(&tag) => {
-                let keep = self.open.iter().rposition(|o| o.ns != Ns::Foreign).map_or(0, |i| i + 1);
-                self.pop_to(keep);
-                self.current_ns()
-            }
-            Ns::Foreign => Ns::Foreign,
-            Ns::Html | Ns::Integration => Ns::Html,
-        };
-        if ns != Ns::Foreign && (tag.is("svg") || tag.is("math")) {
-            ns = Ns::Foreign;
-        }
-        if ns == Ns::Foreign
-            && parent == Ns::Foreign
-            && ["foreignObject", "desc", "title", "mi", "mo", "mn", "ms", "mtext"].iter().any(|n| tag.is(n))
-        {
-            ns = Ns::Integration;
-        }
-        let html = ns == Ns::Html;
+    /// A start tag was read: give it its namespace, track it, and switch to raw text where
+    /// the standard does.
+    fn started(&mut self, mut tag: StartTag<'a>) -> Token<'a> {
         self.last_opened = false;
+        let ns = self.namespace_of(&tag);
+        tag.ns = ns;
+        let html = ns == Namespace::Html;
+        if html {
+            self.close_implied(&tag);
+        }
         if html && tag.is("plaintext") {
             self.pos = self.src.len();
             return Token::Start(tag);
         }
         // In SVG/MathML `<x/>` closes itself; in HTML the slash means nothing.
-        let closed = ns != Ns::Html && tag.self_closing;
+        let closed = !html && tag.self_closing;
         if html {
             let raw = if tag.is("script") {
                 Some((Some(RawText::Script), "script"))
@@ -435,25 +601,239 @@ impl<'a> Tokenizer<'a> {
         // SVG's `<script>` and `<style>` run and apply like HTML's, but their content is
         // markup, not raw text: hand out the text up to the end tag and go on reading the
         // markup in it too.
-        if !html && !closed && (tag.is("script") || tag.is("style")) {
+        if ns == Namespace::Svg && !closed && (tag.is("script") || tag.is("style")) {
             let (of, name) = if tag.is("script") { (RawText::Script, "script") } else { (RawText::Style, "style") };
-            let (end, _) = self.raw_end(self.pos, name);
+            let end = self.foreign_text_end(self.pos, name);
             self.pending = Some(Token::Text { of, text: &self.src[self.pos..end], offset: self.pos });
         }
-        if !closed && !is_void(tag.name) && self.open.len() < MAX_OPEN {
-            self.open.push(Open { name: tag.name, ns, marks: 0 });
-            self.last_opened = true;
+        // `<image>` is `<img>` in HTML (§ 13.2.6.4.7), a void element.
+        let void = html && (is_void(tag.name) || tag.is("image"));
+        if !closed && !void {
+            if self.open.len() < MAX_OPEN {
+                let point = integration_point(&tag, ns);
+                if html && tag.is("p") {
+                    self.open_p += 1;
+                }
+                self.open.push(Open { name: tag.name, ns, point, marks: 0 });
+                self.last_opened = true;
+            } else {
+                self.untracked += 1;
+            }
         }
         Token::Start(tag)
     }
 
-    /// An end tag closes the innermost open element of its name (and what is open inside
-    /// it); one that matches nothing open is ignored.
+    /// The namespace a start tag's element is created in: § 13.2.6 "Tree construction"
+    /// dispatches it to the HTML rules (where `<svg>` and `<math>` start foreign content) or
+    /// to the rules for foreign content (where an HTML "breakout" tag ends it).
+    fn namespace_of(&mut self, tag: &StartTag) -> Namespace {
+        let html_rules = match self.open.last() {
+            None => true,
+            Some(o) if o.ns == Namespace::Html || o.point == Point::Html => true,
+            Some(o) if o.point == Point::MathText => !(tag.is("mglyph") || tag.is("malignmark")),
+            Some(o) => o.ns == Namespace::MathMl && o.name.eq_ignore_ascii_case("annotation-xml") && tag.is("svg"),
+        };
+        if !html_rules {
+            if !breaks_out_of_foreign(tag) {
+                return self.open.last().map_or(Namespace::Html, |o| o.ns);
+            }
+            // Pop until an HTML element or an integration point is current, then read the
+            // tag again with the HTML rules (it is no `svg` or `math`).
+            let keep = self.open.iter().rposition(|o| o.ns == Namespace::Html || o.point != Point::None);
+            self.pop_to(keep.map_or(0, |i| i + 1));
+            return Namespace::Html;
+        }
+        if tag.is("svg") {
+            Namespace::Svg
+        } else if tag.is("math") {
+            Namespace::MathMl
+        } else {
+            Namespace::Html
+        }
+    }
+
+    /// The end tags an HTML start tag implies (§ 13.2.6.4.7 "in body"): a block closes an
+    /// open `p`, a list item the previous one, an `option` the previous option. Without
+    /// them a page of unclosed `<p>`s and `<li>`s would look thousands of elements deep.
+    fn close_implied(&mut self, tag: &StartTag) {
+        const CLOSES_P: &[&str] = &[
+            "address",
+            "article",
+            "aside",
+            "blockquote",
+            "center",
+            "details",
+            "dialog",
+            "dir",
+            "div",
+            "dl",
+            "fieldset",
+            "figcaption",
+            "figure",
+            "footer",
+            "header",
+            "hgroup",
+            "main",
+            "menu",
+            "nav",
+            "ol",
+            "p",
+            "search",
+            "section",
+            "summary",
+            "ul",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "pre",
+            "listing",
+            "form",
+            "table",
+            "hr",
+            "xmp",
+            "li",
+            "dd",
+            "dt",
+            "plaintext",
+        ];
+        if self.open_p > 0 && CLOSES_P.iter().any(|n| tag.is(n)) {
+            // "Close a p element" if one is in button scope.
+            if let Some(i) = self.find_in_scope(|o| o.ns == Namespace::Html && o.name.eq_ignore_ascii_case("p"), true) {
+                self.pop_to(i);
+            }
+        }
+        // A link inside a link ends the first (the adoption agency algorithm, § 13.2.6.4.7 "A
+        // start tag whose tag name is a"; likewise `nobr`): pages of unclosed `<a>` are flat.
+        for f in ["a", "nobr"] {
+            if tag.is(f) {
+                if let Some(i) =
+                    self.find_in_scope(|o| o.ns == Namespace::Html && o.name.eq_ignore_ascii_case(f), false)
+                {
+                    self.pop_to(i);
+                }
+                return;
+            }
+        }
+        let siblings: &[&str] = if tag.is("li") {
+            &["li"]
+        } else if tag.is("dd") || tag.is("dt") {
+            &["dd", "dt"]
+        } else if tag.is("option") || tag.is("optgroup") {
+            // Only the current node: an `option` does not close one it is nested in.
+            if self.open.last().is_some_and(|o| o.ns == Namespace::Html && o.name.eq_ignore_ascii_case("option")) {
+                self.pop_to(self.open.len() - 1);
+            }
+            return;
+        } else if tag.is("td") || tag.is("th") || tag.is("tr") {
+            // A new cell or row ends the open one (§ 13.2.6.4.14, 15).
+            let names: &[&str] = if tag.is("tr") { &["tr"] } else { &["td", "th"] };
+            let stop = ["table", "template", "tr"];
+            for i in (0..self.open.len()).rev() {
+                let o = &self.open[i];
+                if o.ns == Namespace::Html && names.iter().any(|n| o.name.eq_ignore_ascii_case(n)) {
+                    self.pop_to(i);
+                    return;
+                }
+                if o.ns != Namespace::Html || stop.iter().any(|n| o.name.eq_ignore_ascii_case(n)) {
+                    return;
+                }
+            }
+            return;
+        } else {
+            return;
+        };
+        // Walk down to the previous item, stopping at a special element other than
+        // `address`, `div` and `p`.
+        for i in (0..self.open.len()).rev() {
+            let o = &self.open[i];
+            if o.ns == Namespace::Html && siblings.iter().any(|n| o.name.eq_ignore_ascii_case(n)) {
+                self.pop_to(i);
+                return;
+            }
+            let passable =
+                o.ns == Namespace::Html && ["address", "div", "p"].iter().any(|n| o.name.eq_ignore_ascii_case(n));
+            if is_special(o) && !passable {
+                return;
+            }
+        }
+    }
+
+    /// The innermost open element matching `is`, unless a scope boundary comes first
+    /// (§ 13.2.4.2 "has an element in scope"; `button` too for button scope).
+    fn find_in_scope(&self, is: impl Fn(&Open) -> bool, button: bool) -> Option<usize> {
+        for i in (0..self.open.len()).rev() {
+            let o = &self.open[i];
+            if is(o) {
+                return Some(i);
+            }
+            if is_scope_boundary(o) || (button && o.ns == Namespace::Html && o.name.eq_ignore_ascii_case("button")) {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// An end tag: § 13.2.6.5 in foreign content (it closes the innermost SVG/MathML element
+    /// of its name, above the nearest HTML element; `</p>` and `</br>` break out), otherwise
+    /// the HTML rules: the innermost element of its name in scope, if any.
     fn close(&mut self, name: &str) {
-        if let Some(i) = self.open.iter().rposition(|o| o.name.eq_ignore_ascii_case(name)) {
+        self.last_opened = false;
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if !self.in_html() {
+            if is("p") || is("br") {
+                let keep = self.open.iter().rposition(|o| o.ns == Namespace::Html || o.point != Point::None);
+                self.pop_to(keep.map_or(0, |i| i + 1));
+            } else {
+                for i in (0..self.open.len()).rev() {
+                    let o = &self.open[i];
+                    if o.ns == Namespace::Html {
+                        break;
+                    }
+                    if o.name.eq_ignore_ascii_case(name) {
+                        self.pop_to(i);
+                        return;
+                    }
+                }
+            }
+        }
+        // `</body>` and `</html>` close nothing: what follows is still read in the body,
+        // inside whatever was open (SVG included).
+        if is("body") || is("html") || is("br") {
+            return;
+        }
+        let heading = |n: &str| matches!(n.as_bytes(), [b'h' | b'H', b'1'..=b'6']);
+        let found = if heading(name) {
+            self.find_in_scope(|o| o.ns == Namespace::Html && heading(o.name), false)
+        } else {
+            self.find_in_scope(|o| o.ns == Namespace::Html && o.name.eq_ignore_ascii_case(name), is("p"))
+        };
+        if let Some(i) = found {
             self.pop_to(i);
         }
-        self.last_opened = false;
+    }
+
+    /// Where the text of an SVG `<script>`/`<style>` ends: at its end tag, but not at one
+    /// written inside a CDATA section or a comment, where it is text (`<![CDATA[
+    /// document.write("</script>") ]]>`).
+    fn foreign_text_end(&self, from: usize, name: &str) -> usize {
+        let bytes = self.bytes();
+        let mut at = from;
+        while let Some(i) = memchr(b'<', &bytes[at..]) {
+            let lt = at + i;
+            if bytes[lt..].starts_with(b"<![CDATA[") {
+                at = memchr::memmem::find(&bytes[lt + 9..], b"]]>").map_or(bytes.len(), |i| lt + 9 + i + 3);
+            } else if bytes[lt..].starts_with(b"<!--") {
+                at = self.comment_end(lt + 4);
+            } else if self.end_tag_at(lt, name) {
+                return lt;
+            } else {
+                at = lt + 1;
+            }
+        }
+        bytes.len()
     }
 
     /// An end tag `</name` followed by whitespace, `/` or `>` at `at`?

@@ -13,7 +13,7 @@ use super::contract::{
     REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped, StorageOut, Summary, TagIdOut, Tool, UnknownHost, VendorOut,
 };
 use super::visit::match_key;
-use crate::model::{FastMap, PageOutcome, PageRecord, ResourceKind};
+use crate::model::{Condition, FastMap, PageOutcome, PageRecord, ResourceKind};
 use crate::scope::{Scope, registrable_domain};
 use crate::vendors::VendorDb;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -166,6 +166,7 @@ pub(super) struct RefKey {
     pub(super) raw: String,
     pub(super) in_noscript: bool,
     pub(super) attrs: BTreeMap<String, String>,
+    pub(super) condition: Option<Condition>,
 }
 
 /// A resource being built: what the key does not hold.
@@ -279,8 +280,17 @@ impl<'a> Builder<'a> {
         let mut markup: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         for res in page.resources {
             let host = res.url.host_str().unwrap_or("").to_owned();
-            let (party, vendor) = self.acc.count(&host, res.kind, Source::Markup, &page_url);
-            let match_on = page.visit.is_some().then(|| match_key(res.url.as_str()));
+            // A lazy-load guess or an inert reference is listed, labelled, but does not make
+            // its host a recipient: only a real load does (in browser mode the request, when
+            // a script does load it, is counted as a runtime reference of its own).
+            let guess = matches!(res.evidence.condition, Some(Condition::Lazy | Condition::Inert));
+            let (party, vendor) = if guess {
+                let (party, found) = classify(&host, self.acc.scope, self.acc.db);
+                (party, found.map(|m| m.vendor.id.clone()))
+            } else {
+                self.acc.count(&host, res.kind, Source::Markup, &page_url)
+            };
+            let match_on = (page.visit.is_some() && !guess).then(|| match_key(res.url.as_str()));
             if self.unlisted_asset(party, res.kind) {
                 // Known to be in the markup, so the browser's request for it is not counted again.
                 if let Some(k) = match_on {
@@ -297,6 +307,7 @@ impl<'a> Builder<'a> {
                 raw: ev.raw,
                 in_noscript: ev.in_noscript,
                 attrs: ev.attrs,
+                condition: ev.condition,
             };
             let occ = OccurrenceOut { page: page_url.clone(), line: ev.line, source: Source::Markup, runtime: None };
             let at = self.occur(key, &host, party, vendor, occ);
@@ -336,6 +347,7 @@ impl<'a> Builder<'a> {
             error: page.error,
             skip: page.skip,
             truncated: page.truncated,
+            cut: page.cut,
             resources: self.occurrences - first_occurrence,
             visit: visit_out,
             payment_page,
@@ -370,6 +382,7 @@ impl<'a> Builder<'a> {
                     attribute: key.attribute,
                     raw: key.raw,
                     in_noscript: key.in_noscript,
+                    condition: key.condition,
                     attributes: key.attrs,
                     source,
                     occurrences: group.occurrences,

@@ -5,7 +5,7 @@
 //! around them. Changing a field here changes the public JSON: bump
 //! [`REPORT_SCHEMA_VERSION`] and document it.
 
-use crate::model::{CookieVia, InitiatorKind, PageOutcome, ResourceKind, SkipReason};
+use crate::model::{Condition, CookieVia, Cut, InitiatorKind, PageOutcome, ResourceKind, SkipReason};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -121,6 +121,9 @@ pub struct PageOut {
     #[serde(skip)]
     pub skip: Option<SkipReason>,
     pub truncated: bool,
+    /// A per-page extraction limit was reached and references were dropped or not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
     pub resources: usize,
     /// Browser mode: how the visit of this page went.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -378,6 +381,11 @@ pub struct ResourceOut {
     pub raw: String,
     pub in_noscript: bool,
     pub attributes: BTreeMap<String, String>,
+    /// A load that depends on something (`lazy`, `consent-gated` with its category) or
+    /// none at all (`inert`); absent for an unconditional load. Lazy and inert references
+    /// are listed here but do not make their host a recipient.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
     /// `markup`, `runtime`, or `both` over all its occurrences.
     pub source: Source,
     /// Where it was found, sorted by page, then line.

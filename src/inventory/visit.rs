@@ -200,6 +200,7 @@ impl Builder<'_> {
                 attribute: String::new(),
                 raw: String::new(),
                 in_noscript: false,
+                condition: None,
                 attrs: BTreeMap::new(),
             };
             let occ =

@@ -457,6 +457,7 @@ mod hostile_tests {
             error: Some(error.into()),
             skip: None,
             truncated: true,
+            cut: None,
             resources: 0,
             visit: Some(PageVisitOut {
                 complete: false,

@@ -157,3 +157,52 @@ fn the_policy_can_set_a_rule_s_severity() {
     assert!(err.contains("[rules] page-cuts: no such rule (known: unapproved-vendor,"), "{err}");
     assert!(err.contains("stale-approval = \"fatal\": use \"error\", \"warning\" or \"note\""), "{err}");
 }
+
+/// A page padded past the per-page reference limit is cut, says so, and fails the gate;
+/// a third-party script after the padding is not silently lost: the page is named.
+#[test]
+fn a_page_past_the_reference_limit_is_cut_and_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let limit = vendorscan::extract::MAX_RESOURCES_PER_PAGE;
+    let mut page = String::from("<html><body>\n");
+    for i in 0..limit + 10 {
+        page.push_str(&format!("<img src=\"/p/{i}.jpg\">\n"));
+    }
+    page.push_str("<script src=\"https://skimmer.example/x.js\"></script></body></html>\n");
+    std::fs::write(dir.path().join("index.html"), page).unwrap();
+    let out = vendorscan(&["scan", dir.path().to_str().unwrap(), "--site", "https://shop.example", "-f", "json", "-q"]);
+    assert_eq!(out.status.code(), Some(1), "a cut page fails the gate: {}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cut = &report["pages"][0]["cut"];
+    assert!(cut["limits"].as_array().unwrap().iter().any(|l| l == "references"), "{cut}");
+    assert!(cut["dropped_references"].as_u64().unwrap() > 0, "{cut}");
+    assert_eq!(findings_of(&report, "page-cut").len(), 1, "{}", report["findings"]);
+}
+
+/// Lazy-load guesses and inert markup are listed with their condition but make no host a
+/// recipient; a consent-gated tag is a recipient, labelled with its category.
+#[test]
+fn conditional_references_are_labelled_and_only_real_loads_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = r#"<html><body>
+<img data-src="https://lazy-images.example/a.jpg">
+<template><script src="https://inert-template.example/t.js"></script></template>
+<script type="text/plain" class="optanon-category-C0004" src="https://connect.facebook.net/en_US/fbevents.js"></script>
+<script src="https://real-load.example/r.js"></script>
+</body></html>"#;
+    std::fs::write(dir.path().join("index.html"), html).unwrap();
+    let report = scan_json(&[dir.path().to_str().unwrap(), "--site", "https://shop.example"]);
+    let unknown: Vec<&str> =
+        report["unknown_hosts"].as_array().unwrap().iter().map(|u| u["host"].as_str().unwrap()).collect();
+    assert_eq!(unknown, ["real-load.example"], "guesses and inert markup are no recipients");
+    let condition = |host: &str| {
+        let r = report["resources"].as_array().unwrap().iter().find(|r| r["host"] == host);
+        r.unwrap_or_else(|| panic!("{host} is not listed: {report}"))["condition"].clone()
+    };
+    assert_eq!(condition("lazy-images.example")["kind"], "lazy");
+    assert_eq!(condition("inert-template.example")["kind"], "inert");
+    let gated = condition("connect.facebook.net");
+    assert_eq!((gated["kind"].as_str(), gated["category"].as_str()), (Some("consent-gated"), Some("C0004")));
+    assert!(vendor_ids(&report).iter().any(|v| v.contains("facebook") || v.contains("meta")), "{report}");
+    assert!(condition("real-load.example").is_null());
+}

@@ -16,3 +16,4 @@ mod limits;
 mod local;
 mod regressions;
 mod tokenizer;
+mod trust_html;
