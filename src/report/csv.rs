@@ -10,6 +10,9 @@
 //! written as a visible escape) and every line through [`super::sanitize::Guard`]: a CSV
 //! file printed in a terminal or a CI log cannot drive it or start a workflow command.
 //!
+//! A run that stopped early ends with one more row: `vendor` = `(scan incomplete)`,
+//! `decision` = `incomplete`, and why in `reason`.
+//!
 //! `decision` comes from the policy: `denied`, `expired` or `unapproved` from the
 //! finding that targets the vendor (`denied-vendor`/`denied-category`, `approval-expired`,
 //! `unapproved-vendor`/`unknown-third-party`), otherwise `approved` when a policy file was
@@ -163,6 +166,19 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 String::new(),
             ],
         )?;
+    }
+    // A spreadsheet has no header for the run: a partial inventory says so in a row of its
+    // own, so it cannot pass for the whole store.
+    if !r.inventory.complete {
+        let why = match r.inventory.stopped {
+            Some(crate::inventory::Stopped::TimeBudget) => "the time budget (--max-time) ran out",
+            _ => "the scan was interrupted",
+        };
+        let mut cells: Vec<String> = vec![String::new(); HEADER.len()];
+        cells[1] = "(scan incomplete)".into();
+        cells[12] = "incomplete".into();
+        cells[13] = format!("{why}: pages not scanned are not in this inventory");
+        row(out, &cells)?;
     }
     Ok(())
 }

@@ -47,6 +47,22 @@ fn the_time_budget_ends_the_run_with_a_report_that_fails_the_gate() {
     assert!(cut[0]["message"].as_str().unwrap().contains("--max-time"), "{}", cut[0]);
     assert_eq!(report["policy"]["passed"], false, "judged without a policy file: {report}");
     assert!(stderr(&out).contains("time budget"), "{}", stderr(&out));
+    // Every format says the scan is incomplete, the CSV in a row of its own.
+    let csv = vendorscan(&[
+        "scan",
+        &origin,
+        "--resolve",
+        &server.resolve("shop.test"),
+        "-f",
+        "csv",
+        "--no-sitemap",
+        "--concurrency",
+        "1",
+        "--max-time",
+        "2s",
+    ]);
+    let last = stdout(&csv).lines().last().unwrap_or_default().to_owned();
+    assert!(last.starts_with(",(scan incomplete),") && last.contains(",incomplete,"), "{}", stdout(&csv));
 }
 
 #[test]
