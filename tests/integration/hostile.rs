@@ -4,7 +4,6 @@
 
 use crate::common::*;
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
@@ -431,29 +430,21 @@ fn interrupted_by(signal: &str) {
         HashMap::from([("/slow".into(), Response::with_type(200, "text/html", b"").behaving(Behaviour::Hold(tx)))]),
     );
     let origin = format!("{}/", server.origin());
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_vendorscan"))
-        .args([
-            "scan",
-            &origin,
-            "--resolve",
-            &server.resolve("shop.test"),
-            "-f",
-            "json",
-            "--no-sitemap",
-            "--concurrency",
-            "1",
-        ])
-        .env_remove("CI")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_vendorscan(&[
+        "scan",
+        &origin,
+        "--resolve",
+        &server.resolve("shop.test"),
+        "-f",
+        "json",
+        "--no-sitemap",
+        "--concurrency",
+        "1",
+    ]);
     // The home page is scanned by the time /slow is requested (one page at a time).
     let path = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("the crawl reached /slow");
     assert_eq!(path, "/slow");
-    let status =
-        std::process::Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
+    send_signal(&child, signal);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report is written");

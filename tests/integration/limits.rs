@@ -4,7 +4,6 @@
 
 use crate::common::*;
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
 
 const HOME: &str = r#"<html><head>
 <script src="https://static.klaviyo.com/onsite/js/klaviyo.js?company_id=AbC123"></script>
@@ -83,30 +82,23 @@ fn a_stop_while_hashing_payment_scripts_writes_the_partial_report() {
         ("/sdk.js".into(), Response::with_type(200, "text/javascript", b"").behaving(Behaviour::Hold(tx))),
     ]));
     let origin = format!("{}/", server.origin());
-    let child = Command::new(env!("CARGO_BIN_EXE_vendorscan"))
-        .args([
-            "scan",
-            &origin,
-            "--resolve",
-            &server.resolve("shop.test"),
-            "--resolve",
-            &server.resolve("js.payments.test"),
-            "--offline",
-            "--no-sitemap",
-            "--hash-scripts",
-            "-f",
-            "json",
-        ])
-        .env_remove("CI")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_vendorscan(&[
+        "scan",
+        &origin,
+        "--resolve",
+        &server.resolve("shop.test"),
+        "--resolve",
+        &server.resolve("js.payments.test"),
+        "--offline",
+        "--no-sitemap",
+        "--hash-scripts",
+        "-f",
+        "json",
+    ]);
     // The crawl is over once the script is being fetched: stop in the hashing phase.
     let path = rx.recv_timeout(std::time::Duration::from_secs(60)).expect("--hash-scripts fetched the script");
     assert_eq!(path, "/sdk.js");
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(killed.success());
+    send_signal(&child, "TERM");
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a report is written");

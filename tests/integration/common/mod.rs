@@ -336,6 +336,23 @@ pub fn real_pages() -> Option<PathBuf> {
     None
 }
 
+/// Start the real binary without waiting for it (to signal it mid-run), output captured.
+pub fn spawn_vendorscan(args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vendorscan"))
+        .args(args)
+        .env_remove("CI")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
+}
+
+/// Send `signal` (`INT`, `TERM`) to a running child, as a terminal or a CI runner would.
+pub fn send_signal(child: &std::process::Child, signal: &str) {
+    let sent = std::process::Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status();
+    assert!(sent.is_ok_and(|s| s.success()), "kill -{signal} {}", child.id());
+}
+
 /// Run the real binary with a scrubbed environment (no CI, colours or proxies leaking in).
 pub fn vendorscan(args: &[&str]) -> Output {
     vendorscan_with_stdin(args, "")
