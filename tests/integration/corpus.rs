@@ -49,7 +49,10 @@ fn every_real_page_scans_and_agrees_with_a_naive_reading() {
             let commented = html.split("<!--").skip(1).any(|c| c.split("-->").next().unwrap_or("").contains(&host));
             // So does a JavaScript line comment (`//document.write("<script src=...")`).
             let js_commented = html.lines().filter(|l| l.contains(&host)).all(|l| l.trim_start().starts_with("//"));
-            assert!(ours.contains(&host) || commented || js_commented, "{file}: <script src> host {host} missing from the report");
+            assert!(
+                ours.contains(&host) || commented || js_commented,
+                "{file}: <script src> host {host} missing from the report"
+            );
         }
         let summary = &r["summary"];
         third += summary["third_party_hosts"].as_u64().unwrap() as usize;
