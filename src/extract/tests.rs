@@ -609,3 +609,14 @@ fn svg_script_text_is_its_child_text() {
     assert_eq!(loads(html), ["charref-text.com", "cdata-text.com"]);
     assert_eq!(svg_text("a\n<b c='>'>\nd").as_ref(), "a\n         \nd");
 }
+
+#[test]
+fn after_a_frameset_raw_text_elements_may_be_ignored_so_both_readings_count() {
+    // "In frameset" the tree builder ignores `<script>` without switching to script data:
+    // the frame after it loads (found by the html_diff fuzz target).
+    let html = r#"<frameset><script src="/x.js"><frame src="https://frame-after.example/"></frameset>"#;
+    assert!(loads(html).contains(&"frame-after.example".to_owned()));
+    // And where it does not (frameset-ok was off), the script's text is still read.
+    let html = "<p>text</p><frameset><script>s='https://inline-after.com/a.js'</script>";
+    assert!(loads(html).contains(&"inline-after.com".to_owned()));
+}

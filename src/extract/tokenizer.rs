@@ -144,6 +144,8 @@ pub struct Tokenizer<'a> {
     open_p: u32,
     /// Start tags of elements not tracked because [`MAX_OPEN`] were open.
     untracked: usize,
+    /// An HTML `<frameset>` was read: raw-text elements may be ignored from here on.
+    frameset: bool,
     /// The last start tag is the innermost open element (it was not void, raw text or
     /// past [`MAX_OPEN`]), so it can be marked.
     last_opened: bool,
@@ -346,6 +348,7 @@ impl<'a> Tokenizer<'a> {
             marked: [0; 3],
             open_p: 0,
             untracked: 0,
+            frameset: false,
             last_opened: false,
             pending: None,
         }
@@ -567,7 +570,16 @@ impl<'a> Tokenizer<'a> {
         if html {
             self.close_implied(&tag);
         }
-        if html && tag.is("plaintext") {
+        if html && tag.is("frameset") {
+            self.frameset = true;
+        }
+        // After a `<frameset>` the tree builder may be "in frameset", where it ignores
+        // `<script>`, `<style>`, `<plaintext>`... without switching the tokenizer to raw text:
+        // the markup in them is read as tags (§ 13.2.6.4.20). Whether it is depends on the
+        // frameset-ok flag, which a token stream cannot follow exactly; both readings are
+        // taken (the text is handed out and its markup read), so neither can hide anything.
+        let both = html && self.frameset && !tag.is("noframes");
+        if html && tag.is("plaintext") && !both {
             self.pos = self.src.len();
             return Token::Start(tag);
         }
@@ -590,6 +602,12 @@ impl<'a> Tokenizer<'a> {
                 let start = self.pos;
                 let (end, resume) =
                     if of == Some(RawText::Script) { self.script_end(start) } else { self.raw_end(start, name) };
+                if both {
+                    if let Some(of) = of {
+                        self.pending = Some(Token::Text { of, text: &self.src[start..end], offset: start });
+                    }
+                    return self.opened(tag, html, false);
+                }
                 self.pos = resume;
                 if let Some(of) = of {
                     self.pending = Some(Token::Text { of, text: &self.src[start..end], offset: start });
@@ -606,6 +624,12 @@ impl<'a> Tokenizer<'a> {
             let end = self.foreign_text_end(self.pos, name);
             self.pending = Some(Token::Text { of, text: &self.src[self.pos..end], offset: self.pos });
         }
+        self.opened(tag, html, closed)
+    }
+
+    /// Track the element of a start tag as open (unless it is void or closed at once).
+    fn opened(&mut self, tag: StartTag<'a>, html: bool, closed: bool) -> Token<'a> {
+        let ns = tag.ns;
         // `<image>` is `<img>` in HTML (§ 13.2.6.4.7), a void element.
         let void = html && (is_void(tag.name) || tag.is("image"));
         if !closed && !void {
