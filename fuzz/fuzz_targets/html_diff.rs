@@ -26,14 +26,75 @@ use libfuzzer_sys::fuzz_target;
 mod reference;
 
 const NAMES: &[&str] = &[
-    "svg", "math", "foreignObject", "desc", "title", "mi", "mtext", "annotation-xml", "mglyph", "template", "script",
-    "style", "noscript", "iframe", "img", "image", "use", "feImage", "link", "video", "source", "picture", "embed",
-    "object", "base", "p", "br", "div", "span", "table", "tr", "td", "select", "option", "font", "b", "a", "li",
-    "textarea", "xmp", "body", "html", "head", "frameset", "frame", "input", "g", "filter", "foreignobject", "SVG",
+    "svg",
+    "math",
+    "foreignObject",
+    "desc",
+    "title",
+    "mi",
+    "mtext",
+    "annotation-xml",
+    "mglyph",
+    "template",
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "img",
+    "image",
+    "use",
+    "feImage",
+    "link",
+    "video",
+    "source",
+    "picture",
+    "embed",
+    "object",
+    "base",
+    "p",
+    "br",
+    "div",
+    "span",
+    "table",
+    "tr",
+    "td",
+    "select",
+    "option",
+    "font",
+    "b",
+    "a",
+    "li",
+    "textarea",
+    "xmp",
+    "body",
+    "html",
+    "head",
+    "frameset",
+    "frame",
+    "input",
+    "g",
+    "filter",
+    "foreignobject",
+    "SVG",
 ];
 const ATTRS: &[&str] = &[
-    "src", "href", "xlink:href", "srcset", "srcdoc", "type", "rel", "shadowrootmode", "encoding", "color", "style",
-    "data-src", "class", "poster", "background", "data", "imagesrcset",
+    "src",
+    "href",
+    "xlink:href",
+    "srcset",
+    "srcdoc",
+    "type",
+    "rel",
+    "shadowrootmode",
+    "encoding",
+    "color",
+    "style",
+    "data-src",
+    "class",
+    "poster",
+    "background",
+    "data",
+    "imagesrcset",
 ];
 const TEXTS: &[&str] = &[
     "x",
@@ -84,7 +145,10 @@ struct Attr {
 
 #[derive(Arbitrary, Debug)]
 enum Value {
-    Url { host: u8, spelling: u8 },
+    Url {
+        host: u8,
+        spelling: u8,
+    },
     Text(u8),
     /// A nested document (for `srcdoc`).
     Doc(Vec<Piece>),
@@ -125,7 +189,9 @@ fn render(pieces: &[Piece], depth: u32, out: &mut String) {
                     match a.quote % 3 {
                         0 => out.push_str(&format!("=\"{}\"", value.replace('&', "&amp;").replace('"', "&quot;"))),
                         1 => out.push_str(&format!("='{}'", value.replace('&', "&amp;").replace('\'', "&#39;"))),
-                        _ if !value.is_empty() && !value.contains(|c: char| c.is_ascii_whitespace() || "\"'<>=`".contains(c)) => {
+                        _ if !value.is_empty()
+                            && !value.contains(|c: char| c.is_ascii_whitespace() || "\"'<>=`".contains(c)) =>
+                        {
                             out.push('=');
                             out.push_str(&value);
                         }

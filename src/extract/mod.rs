@@ -271,13 +271,15 @@ impl Walk {
         let mut out = Extracted { has_sensitive_inputs: self.sensitive, tag_ids: self.tag_ids, ..Default::default() };
         // A reference written twice on one line (a logo in a `src` and its `srcset`) is one;
         // the same text resolves the same way, so it is parsed once.
-        let mut written: FastSet<(&str, ResourceKind, u32)> = FastSet::default();
+        // (The condition is part of it: a URL that loads nothing in one place and loads in
+        // another on the same line is two references.)
+        let mut written: FastSet<(&str, ResourceKind, u32, Option<&Condition>)> = FastSet::default();
         let urls: Vec<Option<Url>> = self
             .found
             .iter()
             .map(|f| match &f.url {
                 Some(url) => Some(url.clone()),
-                None if written.insert((f.raw.as_str(), f.kind, f.line)) => resolve(base, &f.raw),
+                None if written.insert((f.raw.as_str(), f.kind, f.line, f.condition.as_ref())) => resolve(base, &f.raw),
                 None => None,
             })
             .collect();

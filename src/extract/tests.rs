@@ -620,3 +620,14 @@ fn after_a_frameset_raw_text_elements_may_be_ignored_so_both_readings_count() {
     let html = "<p>text</p><frameset><script>s='https://inline-after.com/a.js'</script>";
     assert!(loads(html).contains(&"inline-after.com".to_owned()));
 }
+
+#[test]
+fn a_conditional_reference_does_not_hide_the_same_load_on_its_line() {
+    // Found by the html_diff fuzz target: the same URL written twice on one line, first where
+    // it loads nothing (an SVG `src`), then where it loads, was kept once, as inert.
+    let html = r#"<svg><script src="https://h0.example.com/a"/><script href="https://h0.example.com/a"/></svg>"#;
+    assert_eq!(loads(html), ["h0.example.com"]);
+    let html = r#"<script type="text/plain" class="optanon-category-C0004" src="https://x.example/a.js"></script><script src="https://x.example/a.js"></script>"#;
+    assert_eq!(conditions(html).len(), 2);
+    assert_eq!(loads(html), ["x.example"]);
+}
