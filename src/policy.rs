@@ -129,11 +129,6 @@ impl Entry {
         }
     }
 
-    /// `allow[2] vendor = "stripe" (vendorscan.toml:12)`
-    pub fn label(&self, file: Option<&Path>) -> String {
-        self.reference(file).to_string()
-    }
-
     /// Does the entry name this vendor, or one of the hosts it was seen on (for a known
     /// vendor: the hosts on the page in question)?
     pub fn matches(&self, vendor: Option<&Vendor>, hosts: &[&str]) -> bool {
@@ -548,7 +543,7 @@ detect = false
         assert!(one.allow[0].covers_page("/products/shoes"));
         assert!(!one.allow[0].covers_page("/products/shoes/red/"), "* stays within a segment");
         assert!(!p.allow[0].covers_page("/cart"));
-        assert_eq!(p.allow[0].label(None), "allow[0] vendor = \"stripe\" (vendorscan.toml:5)");
+        assert_eq!(p.allow[0].reference(None).to_string(), "allow[0] vendor = \"stripe\" (vendorscan.toml:5)");
         assert!(p.allow[1].matches(None, &["eu.cdn.partner-widget.io"]));
         assert!(!p.allow[1].matches(None, &["cdn.partner-widget.io.evil.com"]));
         let replay = db().lookup("static.hotjar.com").unwrap().vendor.clone();

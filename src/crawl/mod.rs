@@ -79,8 +79,8 @@ impl HostGate {
     }
 }
 
+/// How a crawl ended; its pages went to the caller's `on_page` as they came.
 pub struct CrawlResult {
-    pub pages: Vec<PageRecord>,
     /// The page budget (`--max-pages`) stopped the crawl before every page was queued.
     pub budget_spent: bool,
     /// Ctrl-C or SIGTERM stopped the crawl; `pages` holds what was scanned until then.
@@ -208,25 +208,6 @@ struct Fetched {
     links: Vec<Url>,
 }
 
-/// Crawl and collect every page record.
-pub async fn crawl(cfg: CrawlConfig, progress: &dyn Progress, stop: &Stop) -> Result<CrawlResult, Error> {
-    let mut pages = Vec::new();
-    let end = crawl_into(cfg, progress, stop, &mut |p| pages.push(p)).await?;
-    Ok(CrawlResult { pages, ..end })
-}
-
-/// Crawl, handing each page record to `on_page` as soon as it is done, so a caller that
-/// folds records into a report never holds a whole crawl's references (the returned
-/// result's `pages` is empty).
-pub async fn crawl_into(
-    cfg: CrawlConfig,
-    progress: &dyn Progress,
-    stop: &Stop,
-    on_page: &mut dyn FnMut(PageRecord),
-) -> Result<CrawlResult, Error> {
-    crawl_into_until(cfg, None, progress, stop, on_page).await
-}
-
 /// The reason on pages and sitemaps the deadline left unread.
 pub const TIME_BUDGET: &str = "not scanned: the run's time budget ran out";
 
@@ -234,8 +215,9 @@ pub const TIME_BUDGET: &str = "not scanned: the run's time budget ran out";
 /// the others wait for it, and the pages of other origins do not.
 type RobotsCell = Arc<tokio::sync::OnceCell<Arc<Robots>>>;
 
-/// [`crawl_into`] with a time budget: at `deadline` nothing more is queued or fetched,
-/// requests under way are dropped, and what was scanned is returned with
+/// Crawl, handing each page record to `on_page` as soon as it is done, so a caller that
+/// folds records into a report never holds a whole crawl's references. With a `deadline`
+/// (the time budget) nothing more is queued or fetched, requests under way are dropped, and what was scanned is returned with
 /// `deadline_reached`; every page and sitemap not read is handed to `on_page` as skipped
 /// with [`TIME_BUDGET`], so the report says what the budget cost.
 pub async fn crawl_into_until(
@@ -331,7 +313,7 @@ pub async fn crawl_into_until(
     let (mut robots, from_sitemaps) = tokio::select! {
         done = prelude => done,
         _ = &mut stop => {
-            return Ok(CrawlResult { pages: vec![], budget_spent: false, interrupted: true, deadline_reached: false })
+            return Ok(CrawlResult { budget_spent: false, interrupted: true, deadline_reached: false })
         }
     };
     let mut deadline_reached = from_sitemaps.deadline_reached;
@@ -447,7 +429,7 @@ pub async fn crawl_into_until(
             on_page(PageRecord::without_content(url, depth, PageOutcome::Skipped, TIME_BUDGET.to_owned()));
         }
     }
-    Ok(CrawlResult { pages: Vec::new(), budget_spent: frontier.budget_spent(), interrupted, deadline_reached })
+    Ok(CrawlResult { budget_spent: frontier.budget_spent(), interrupted, deadline_reached })
 }
 
 async fn fetch_page(
