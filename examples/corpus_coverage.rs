@@ -11,7 +11,10 @@
 //! database built from the seed alone (overlay without vendor entries) and in the shipped
 //! database. Printed: distinct hosts and (page, host) pairs named, both for every kind of
 //! reference and for references that load something (without inline-script URLs, which
-//! may be plain links written in JavaScript).
+//! may be plain links written in JavaScript). A host is named when the database names its
+//! recipient: a customer's bucket on a hosting provider (`*.s3.amazonaws.com`) is not.
+//! `--compare OLD.json` adds a column for another database file (the one before a change);
+//! the last lines give the share of the WhoTracks.Me snapshot's domains named.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -20,19 +23,41 @@ use vendorscan::model::ResourceKind;
 use vendorscan::scope::Scope;
 use vendorscan::vendors::{BuildInputs, DbFile, VendorDb, build_from_files};
 
+/// The database the seeds alone make: the overlay without vendor entries and an empty
+/// owners file, built in a scratch copy of `vendors/`.
 fn seed_only_db(root: &Path) -> VendorDb {
     let overlay: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("vendors/overlay.json")).unwrap()).unwrap();
     let mut bare = overlay.clone();
     bare["vendors"] = serde_json::json!([]);
     bare["drop_seed"] = serde_json::json!([]);
-    let tmp = std::env::temp_dir().join(format!("vendorscan-seed-only-{}.json", std::process::id()));
-    std::fs::write(&tmp, serde_json::to_string(&bare).unwrap()).unwrap();
-    let text =
-        build_from_files(&BuildInputs { seed_dir: root.join("vendors/seed/third-party-web"), overlay: tmp.clone() })
-            .expect("seed-only build");
-    let _ = std::fs::remove_file(tmp);
+    bare["drop_whotracksme"] = serde_json::json!([]);
+    let tmp = std::env::temp_dir().join(format!("vendorscan-seed-only-{}", std::process::id()));
+    for seed in ["third-party-web", "whotracksme"] {
+        let from = root.join("vendors/seed").join(seed);
+        let to = tmp.join("seed").join(seed);
+        std::fs::create_dir_all(&to).unwrap();
+        for f in std::fs::read_dir(&from).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), to.join(f.file_name())).unwrap();
+        }
+    }
+    std::fs::write(tmp.join("overlay.json"), serde_json::to_string(&bare).unwrap()).unwrap();
+    std::fs::write(tmp.join("owners.json"), "{}").unwrap();
+    let text = build_from_files(&BuildInputs { dir: tmp.clone() }).expect("seed-only build");
+    let _ = std::fs::remove_dir_all(tmp);
     VendorDb::from_file(serde_json::from_str::<DbFile>(&text).unwrap())
+}
+
+/// A database file given with `--compare FILE` (e.g. the previous release's
+/// known_vendors.json), as a third column.
+fn compare_db() -> Option<(String, VendorDb)> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == "--compare")?;
+    let path = args.get(at + 1).expect("--compare FILE");
+    let file: DbFile = serde_json::from_str(&std::fs::read_to_string(path).expect("readable --compare file"))
+        .expect("a vendor database");
+    Some((path.clone(), VendorDb::from_file(file)))
 }
 
 fn main() {
@@ -83,39 +108,56 @@ fn main() {
         let (mut named, mut total) = (0usize, 0usize);
         for h in hosts {
             total += 1;
-            named += usize::from(db.lookup(h).is_some());
+            named += usize::from(db.recipient(h).is_some());
         }
         (named, total)
     };
     println!("third-party hosts on {} corpus pages named by the vendor database", sources.lines().count() - 1);
-    println!("{:<44}{:>16}{:>16}", "", "seed only", "seed + overlay");
-    for (label, hosts) in [
-        ("distinct hosts, every reference kind", &hosts_all),
-        ("distinct hosts, loaded references only", &hosts_loading),
-    ] {
-        let (b, t) = share(&mut hosts.iter(), &before);
-        let (a, _) = share(&mut hosts.iter(), &after);
-        println!(
-            "{label:<44}{:>16}{:>16}",
-            format!("{b}/{t} {:.1}%", 100.0 * b as f64 / t as f64),
-            format!("{a}/{t} {:.1}%", 100.0 * a as f64 / t as f64)
-        );
+    let compare = compare_db();
+    let cell = |a: usize, t: usize| format!("{a}/{t} {:.1}%", 100.0 * a as f64 / t.max(1) as f64);
+    println!(
+        "{:<44}{:>16}{:>16}{:>16}",
+        "",
+        "seeds only",
+        "shipped",
+        compare.as_ref().map_or("", |(p, _)| p.rsplit('/').next().unwrap_or(p))
+    );
+    let rows: [(&str, Vec<&String>); 4] = [
+        ("distinct hosts, every reference kind", hosts_all.iter().collect()),
+        ("distinct hosts, loaded references only", hosts_loading.iter().collect()),
+        ("(page, host) pairs, every reference kind", pairs_all.iter().map(|(_, h)| h).collect()),
+        ("(page, host) pairs, loaded references only", pairs_loading.iter().map(|(_, h)| h).collect()),
+    ];
+    for (label, hosts) in rows {
+        let (b, t) = share(&mut hosts.iter().copied(), &before);
+        let (a, _) = share(&mut hosts.iter().copied(), &after);
+        let c = compare.as_ref().map_or(String::new(), |(_, db)| {
+            let (c, _) = share(&mut hosts.iter().copied(), db);
+            cell(c, t)
+        });
+        println!("{label:<44}{:>16}{:>16}{c:>16}", cell(b, t), cell(a, t));
     }
-    for (label, pairs) in [
-        ("(page, host) pairs, every reference kind", &pairs_all),
-        ("(page, host) pairs, loaded references only", &pairs_loading),
-    ] {
-        let (b, t) = share(&mut pairs.iter().map(|(_, h)| h), &before);
-        let (a, _) = share(&mut pairs.iter().map(|(_, h)| h), &after);
-        println!(
-            "{label:<44}{:>16}{:>16}",
-            format!("{b}/{t} {:.1}%", 100.0 * b as f64 / t as f64),
-            format!("{a}/{t} {:.1}%", 100.0 * a as f64 / t as f64)
-        );
-    }
+    let wtm: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("vendors/seed/whotracksme/trackers.json")).expect("the WhoTracks.Me seed"),
+    )
+    .unwrap();
+    let domains: BTreeSet<String> = wtm["trackers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["domains"].as_array().unwrap().iter().filter_map(|d| d.as_str().map(str::to_owned)))
+        .collect();
+    let named = |db: &VendorDb| domains.iter().filter(|d| db.lookup(d).is_some()).count();
+    println!(
+        "{:<44}{:>16}{:>16}{:>16}",
+        "WhoTracks.Me 2022-08 domains named",
+        cell(named(&before), domains.len()),
+        cell(named(&after), domains.len()),
+        compare.as_ref().map_or(String::new(), |(_, db)| cell(named(db), domains.len()))
+    );
     if show_unknown {
         for (file, host) in &pairs_all {
-            if after.lookup(host).is_none() {
+            if after.recipient(host).is_none() {
                 println!("unknown\t{file}\t{host}");
             }
         }

@@ -330,14 +330,25 @@ pub enum VendorsCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
-    /// Regenerate known_vendors.json from the pinned seed and the curated overlay
+    /// What a vendor-database upgrade changes: vendors added and removed, new owners,
+    /// statuses, incidents, and hosts that name another vendor now.
+    Diff {
+        /// The database before (a known_vendors.json, e.g. from the release in use).
+        #[arg(value_name = "OLD")]
+        old: PathBuf,
+        /// The database after; without it, the one built into this vendorscan.
+        #[arg(value_name = "NEW")]
+        new: Option<PathBuf>,
+        #[arg(short = 'f', long, value_enum, ignore_case = true, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Regenerate known_vendors.json from the pinned seeds, the curated overlay and owners
     /// (for maintainers; run from the repository root).
     #[command(hide = true)]
     Build {
-        #[arg(long, default_value = "vendors/seed/third-party-web")]
-        seed: PathBuf,
-        #[arg(long, default_value = "vendors/overlay.json")]
-        overlay: PathBuf,
+        /// The folder holding seed/, overlay.json and owners.json.
+        #[arg(long, default_value = "vendors")]
+        dir: PathBuf,
         #[arg(short = 'o', long, default_value = "known_vendors.json")]
         output: PathBuf,
     },

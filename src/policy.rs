@@ -8,7 +8,7 @@
 use crate::error::Error;
 use crate::rules::{RuleId, Severity};
 use crate::scope::host_in_domain;
-use crate::vendors::{Vendor, VendorDb};
+use crate::vendors::{OwnerKind, Vendor, VendorDb, company_key};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -95,6 +95,19 @@ pub enum Target {
     Host(String),
     Category(String),
     Company(String),
+    /// `owner-kind = "retailer"`: vendors whose owner sells to the same shoppers
+    /// ("retailer" also covers marketplaces, which do too).
+    OwnerKind(OwnerKind),
+}
+
+impl Target {
+    fn matches_kind(wanted: OwnerKind, vendor: &Vendor) -> bool {
+        match (wanted, vendor.owner_kind) {
+            (_, None) => false,
+            (OwnerKind::Retailer, Some(_)) => true,
+            (w, Some(k)) => w == k,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -108,22 +121,27 @@ pub struct Entry {
     pub expires: Option<Date>,
     pub pages: Option<GlobSet>,
     pub page_patterns: Vec<String>,
+    /// `owned-by`: the company that owned the vendor when it was approved.
+    pub owned_by: Option<String>,
+    /// `severity` of a [[deny]] entry (error unless it says "warning" or "note").
+    pub severity: Option<Severity>,
 }
 
 impl Entry {
     /// Where this entry is, for findings and approvals to point at.
     pub fn reference(&self, file: Option<&Path>) -> EntryRef {
         let (key, value) = match &self.target {
-            Target::Vendor(v) => ("vendor", v),
-            Target::Host(v) => ("host", v),
-            Target::Category(v) => ("category", v),
-            Target::Company(v) => ("company", v),
+            Target::Vendor(v) => ("vendor", v.as_str()),
+            Target::Host(v) => ("host", v.as_str()),
+            Target::Category(v) => ("category", v.as_str()),
+            Target::Company(v) => ("company", v.as_str()),
+            Target::OwnerKind(k) => ("owner-kind", k.as_str()),
         };
         EntryRef {
             table: self.table,
             index: self.index,
             key,
-            value: value.clone(),
+            value: value.to_owned(),
             file: file.map_or_else(|| DEFAULT_FILE.to_owned(), |f| f.display().to_string()),
             line: self.line,
         }
@@ -135,11 +153,19 @@ impl Entry {
         match &self.target {
             Target::Vendor(id) => vendor.is_some_and(|v| &v.id == id),
             Target::Category(c) => vendor.is_some_and(|v| v.categories.contains(c)),
-            Target::Company(c) => vendor.is_some_and(|v| {
-                v.company.eq_ignore_ascii_case(c) || v.parent.as_ref().is_some_and(|p| p.eq_ignore_ascii_case(c))
-            }),
+            Target::Company(c) => vendor.is_some_and(|v| v.owned_by(c)),
             Target::Host(h) => hosts.iter().any(|x| host_in_domain(x, h)),
+            Target::OwnerKind(k) => vendor.is_some_and(|v| Target::matches_kind(*k, v)),
         }
+    }
+
+    /// The owner now, when it is not the one `owned-by` recorded at approval.
+    pub fn owner_changed<'v>(&self, vendor: &'v Vendor) -> Option<&'v str> {
+        let approved = company_key(self.owned_by.as_deref()?);
+        let same = company_key(&vendor.company) == approved
+            || vendor.parent.as_deref().is_some_and(|p| company_key(p) == approved)
+            || vendor.company_id.as_deref().is_some_and(|id| company_key(id) == approved);
+        (!same).then_some(vendor.company.as_str())
     }
 
     pub fn covers_page(&self, path: &str) -> bool {
@@ -222,10 +248,13 @@ struct RawEntry {
     host: Option<String>,
     category: Option<String>,
     company: Option<String>,
+    owner_kind: Option<String>,
     reason: Option<String>,
     owner: Option<String>,
     expires: Option<toml::value::Datetime>,
     pages: Option<Vec<String>>,
+    owned_by: Option<String>,
+    severity: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -357,6 +386,13 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                 e.host.clone().map(|h| Target::Host(h.trim().trim_end_matches('.').to_ascii_lowercase())),
                 e.category.clone().map(Target::Category),
                 e.company.clone().map(Target::Company),
+                e.owner_kind.as_deref().map(|k| match k.parse::<OwnerKind>() {
+                    Ok(k) => Target::OwnerKind(k),
+                    Err(_) => {
+                        problems.push(format!("{at}: owner-kind = \"{k}\": use \"retailer\" (retailers and marketplaces) or \"marketplace\""));
+                        Target::OwnerKind(OwnerKind::Retailer)
+                    }
+                }),
             ]
             .into_iter()
             .flatten()
@@ -364,12 +400,14 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
             let target = match targets.as_slice() {
                 [one] => one.clone(),
                 [] => {
-                    problems.push(format!("{at}: say what it is about with one of vendor, host, category or company"));
+                    problems.push(format!(
+                        "{at}: say what it is about with one of vendor, host, category, company or owner-kind"
+                    ));
                     continue;
                 }
                 _ => {
                     problems.push(format!(
-                        "{at}: give only one of vendor, host, category or company (split it into several entries)"
+                        "{at}: give only one of vendor, host, category, company or owner-kind (split it into several entries)"
                     ));
                     continue;
                 }
@@ -390,7 +428,7 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                 )),
                 Target::Company(c)
                     if !db.vendors().iter().any(|v| {
-                        v.company.eq_ignore_ascii_case(c) || v.parent.as_ref().is_some_and(|p| p.eq_ignore_ascii_case(c))
+                        v.owned_by(c)
                     }) =>
                 {
                     problems.push(format!("{at}: no vendor in the database belongs to company \"{c}\" (see `vendorscan vendors list --company NAME`)"))
@@ -423,8 +461,40 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                     }
                 },
             };
-            let entry =
-                Entry { table, index, line, target, reason, owner: e.owner.clone(), expires, pages, page_patterns };
+            let owned_by = e.owned_by.clone().filter(|o| !o.trim().is_empty());
+            if owned_by.is_some() && (table != Table::Allow || !matches!(target, Target::Vendor(_))) {
+                problems.push(format!(
+                    "{at}: owned-by records who owned a vendor when it was approved: give it on [[allow]] entries with vendor = \"ID\""
+                ));
+            }
+            let severity = match (&e.severity, table) {
+                (None, _) => None,
+                (Some(s), Table::Deny) => match s.parse::<Severity>() {
+                    Ok(s) => Some(s),
+                    Err(_) => {
+                        problems.push(format!("{at}: severity = \"{s}\": use \"error\", \"warning\" or \"note\""));
+                        None
+                    }
+                },
+                (Some(_), Table::Allow) => {
+                    problems
+                        .push(format!("{at}: severity belongs on [[deny]] entries (how bad a forbidden vendor is)"));
+                    None
+                }
+            };
+            let entry = Entry {
+                table,
+                index,
+                line,
+                target,
+                reason,
+                owner: e.owner.clone(),
+                expires,
+                pages,
+                page_patterns,
+                owned_by,
+                severity,
+            };
             match table {
                 Table::Allow => policy.allow.push(entry),
                 Table::Deny => policy.deny.push(entry),
@@ -577,11 +647,11 @@ detect = false
         assert!(e.contains("unknown category \"spyware\""), "{e}");
         assert!(e.contains("bad page pattern"), "{e}");
         let e = err(
-            "[[allow]]\nvendor = \"stripe\"\nreason = \"r\"\npages = []\n[[allow]]\nvendor = \"stripe\"\nreason = \"r\"\npages = [\"checkout/**\"]\n[[deny]]\ncompany = \"Meta Platforms\"\nreason = \"r\"\n",
+            "[[allow]]\nvendor = \"stripe\"\nreason = \"r\"\npages = []\n[[allow]]\nvendor = \"stripe\"\nreason = \"r\"\npages = [\"checkout/**\"]\n[[deny]]\ncompany = \"Meta Platformz\"\nreason = \"r\"\n",
         );
         assert!(e.contains("an empty list matches no page"), "{e}");
         assert!(e.contains("must start with /"), "{e}");
-        assert!(e.contains("no vendor in the database belongs to company \"Meta Platforms\""), "{e}");
+        assert!(e.contains("no vendor in the database belongs to company \"Meta Platformz\""), "{e}");
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub enum RuleId {
     ScriptChanged,
     PageCut,
     ScanIncomplete,
+    CompromisedHost,
+    OwnerChanged,
 }
 
 /// What a rule means and how severe it is unless the policy says otherwise.
@@ -155,6 +157,16 @@ impl RuleId {
                 "The scan stopped before it was done (the --max-time budget ran out, or it was interrupted): pages not scanned may hold third parties",
                 "Give the scan more time with --max-time, or scan fewer pages with --max-pages; a gate that passed on part of the store has not checked the rest.",
             ),
+            RuleId::CompromisedHost => (
+                Severity::Error,
+                "A page loads from a host that the vendor database marks compromised (its domain or scripts are in hostile hands, e.g. polyfill.io since 2024)",
+                "Remove the reference now, or serve the file from your own domain; read the incident's sources in the report. No [[allow]] entry approves a compromised host: `[rules] compromised-host` changes its severity.",
+            ),
+            RuleId::OwnerChanged => (
+                Severity::Warning,
+                "A vendor's owner has changed since the policy approved it (owned-by in the [[allow]] entry names the owner then)",
+                "Read the new owner's terms and privacy policy; if the vendor may stay, set owned-by to the new owner. `[rules] owner-changed = \"error\"` makes an acquisition fail the gate.",
+            ),
         };
         RuleInfo { severity, summary, help }
     }
@@ -186,6 +198,6 @@ mod tests {
             assert!(seen.insert(rule.as_str()), "{rule} twice");
             assert!(!rule.info().summary.is_empty() && !rule.info().help.is_empty());
         }
-        assert_eq!(seen.len(), 12);
+        assert_eq!(seen.len(), 14);
     }
 }

@@ -299,9 +299,16 @@ pub fn evaluate(
                 } else {
                     RuleId::DeniedVendor
                 };
-                out.add(rule, subject, Some(label(deny)), loc.clone(), None);
+                out.add(rule, subject, Some(label(deny)), loc.clone(), deny.severity);
             }
             let on_page: Vec<&Entry> = matching.iter().map(|(_, e)| *e).filter(|e| e.covers_page(path)).collect();
+            // The acquisition nobody told the store about: approved under one owner, owned
+            // by another now.
+            if let Some(v) = subject.vendor {
+                for e in on_page.iter().filter(|e| e.owner_changed(v).is_some()) {
+                    out.add(RuleId::OwnerChanged, subject, Some(label(e)), loc.clone(), None);
+                }
+            }
             let valid = on_page.iter().find(|e| !e.expired(today));
             match (valid, on_page.first()) {
                 (Some(e), _) => {
@@ -354,6 +361,7 @@ pub fn evaluate(
         f.decided_by = Some(label(e));
         out.map.insert((RuleId::StaleApproval, format!("allow[{}]", e.index), None), f);
     }
+    compromised_findings(&mut out, report, db, &location);
     if let Some(changes) = changes {
         baseline_findings(&mut out, changes, report, db, fail_on_new);
     }
@@ -364,7 +372,7 @@ pub fn evaluate(
         .into_values()
         .map(|mut f| {
             if f.message.is_empty() {
-                f.message = message(&f, db);
+                f.message = message(&f, db, policy);
             }
             // The store's `[rules]` severities have the last word.
             f.severity = policy.severity(f.rule, f.severity);
@@ -375,7 +383,32 @@ pub fn evaluate(
     Evaluation { findings, approvals }
 }
 
-fn message(f: &Finding, db: &VendorDb) -> String {
+/// References to hosts the database marks compromised, whatever the policy says: no
+/// approval makes loading a hijacked domain safe.
+fn compromised_findings(
+    out: &mut Collector,
+    report: &Inventory,
+    db: &VendorDb,
+    location: &dyn Fn(Option<&OnPage>, &str) -> Location,
+) {
+    for r in report.resources.iter().filter(|r| r.party == Party::Third) {
+        if db.compromised(&r.host).is_none() {
+            continue;
+        }
+        let subject = Subject { vendor: r.vendor.as_deref().and_then(|id| db.get(id)), host: Some(r.host.clone()) };
+        for o in r.each() {
+            let loc = Location {
+                line: line_of(&o),
+                url: Some(o.url.clone()),
+                loaded_by: runtime_loader(&o),
+                ..location(None, o.page)
+            };
+            out.add(RuleId::CompromisedHost, &subject, None, loc, None);
+        }
+    }
+}
+
+fn message(f: &Finding, db: &VendorDb, policy: &Policy) -> String {
     let subject = Subject { vendor: f.vendor.as_deref().and_then(|id| db.get(id)), host: f.host.clone() };
     let mut pages: Vec<&str> = f.locations.iter().map(|l| l.page.as_str()).collect();
     pages.dedup();
@@ -412,6 +445,43 @@ fn message(f: &Finding, db: &VendorDb) -> String {
             "{n} only partly read (larger than --max-body-size, or past a per-page limit): third parties written \
              after the cut are not in this report"
         ),
+        RuleId::CompromisedHost => {
+            let mut hosts: Vec<String> = f.locations.iter().filter_map(|l| l.url.as_deref()).map(host_of).collect();
+            hosts.sort_unstable();
+            hosts.dedup();
+            let incident = hosts.iter().find_map(|h| db.compromised(h));
+            let what = incident.map_or_else(String::new, |i| {
+                format!(
+                    ": {} ({}, {}; {})",
+                    i.summary.trim_end_matches('.'),
+                    i.id,
+                    i.date,
+                    i.sources.first().map_or("", String::as_str)
+                )
+            });
+            format!("{who} is loaded from {}, a compromised host, on {n}{what}", hosts.join(", "))
+        }
+        RuleId::OwnerChanged => {
+            let entry = f.decided_by.as_ref().and_then(DecidedBy::entry);
+            let approved = entry
+                .and_then(|e| policy.allow.get(e.index))
+                .and_then(|e| e.owned_by.as_deref())
+                .unwrap_or("another company");
+            let Some(v) = subject.vendor else { return format!("{who} has a new owner") };
+            let since = v
+                .previous_owners
+                .iter()
+                .find(|p| crate::vendors::company_key(&p.company) == crate::vendors::company_key(approved))
+                .map(|p| format!(" since {}", &p.until[..4]))
+                .unwrap_or_default();
+            let parent = v.parent.as_deref().map(|p| format!(" (part of {p})")).unwrap_or_default();
+            format!(
+                "{} is owned by {}{parent}{since}, but {} approved it when {approved} owned it; it is on {n}",
+                v.name,
+                v.company,
+                decided_by.as_deref().unwrap_or("an allow entry")
+            )
+        }
         // These carry their own message, written where they are decided.
         RuleId::StaleApproval | RuleId::NewPaymentScript | RuleId::ScriptChanged | RuleId::ScanIncomplete => {
             format!("{who} on {n}")
@@ -439,7 +509,7 @@ fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Inventory,
     }
     for host in &changes.new_hosts {
         // Hosts of a known vendor are reported through the vendor (new or not).
-        if db.lookup(host).is_some() {
+        if db.recipient(host).is_some() {
             continue;
         }
         let subject = Subject { vendor: None, host: Some(host.clone()) };

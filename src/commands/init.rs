@@ -101,6 +101,12 @@ pub fn render(r: &Inventory, today: jiff::civil::Date) -> String {
                 plural(v.pages.len(), "page", "pages")
             );
             let _ = writeln!(t, "reason = \"TODO\"");
+            // The owner at approval: the next scan after an acquisition says so (owner-changed).
+            let _ = writeln!(
+                t,
+                "owned-by = {}   # the company that owns it today",
+                toml::Value::String(one_line(&v.company))
+            );
             let _ = writeln!(t, "# owner = \"\"");
             let _ = writeln!(t, "# expires = {expires}");
             let _ = writeln!(t, "# pages = [\"/**\"]\n");

@@ -9,8 +9,9 @@
 
 use super::classify;
 use super::contract::{
-    BrowserOut, CompanyOut, CookieOut, CookieRef, DataOut, HostOut, Inventory, Mode, OccurrenceOut, PageOut, Party,
-    REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped, StorageOut, Summary, TagIdOut, Tool, UnknownHost, VendorOut,
+    BrowserOut, CompanyOut, CookieOut, CookieRef, DataOut, HostOut, IncidentOut, Inventory, Mode, OccurrenceOut,
+    PageOut, Party, REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped, StorageOut, Summary, TagIdOut, Tool,
+    UnknownHost, VendorOut,
 };
 use super::visit::match_key;
 use crate::model::{Condition, FastMap, PageOutcome, PageRecord, ResourceKind};
@@ -328,7 +329,7 @@ impl<'a> Builder<'a> {
         // the vendor's own host is not in the markup (GA4's `G-` ID is loaded through
         // googletagmanager.com, the data goes to google-analytics.com).
         for tag in &page.tag_ids {
-            if let Some(m) = self.acc.db.lookup(tag.vendor_host) {
+            if let Some(m) = self.acc.db.recipient(tag.vendor_host) {
                 let v = self.acc.vendors.entry(m.vendor.id.clone()).or_default();
                 v.tag_ids.insert(TagIdOut { kind: tag.kind, value: tag.value.clone() });
                 v.pages.insert(page_url.clone());
@@ -401,12 +402,17 @@ impl<'a> Builder<'a> {
                     id,
                     name: v.name.clone(),
                     company: v.company.clone(),
+                    company_id: v.company_id.clone(),
                     parent: v.parent.clone(),
+                    owner_kind: v.owner_kind,
+                    previous_owners: v.previous_owners.clone(),
+                    status: v.status.clone(),
+                    incidents: v.incidents.iter().filter_map(|id| db.incident(id)).map(IncidentOut::from).collect(),
                     categories: v.categories.clone(),
                     data_received: v
                         .data_received
                         .iter()
-                        .map(|d| DataOut { kind: d.kind.clone(), basis: d.basis.as_str() })
+                        .map(|d| DataOut { kind: d.kind.clone(), basis: d.basis.as_str(), source: d.source.clone() })
                         .collect(),
                     homepage: v.homepage.clone(),
                     privacy_policy: v.privacy_policy.clone(),
@@ -440,6 +446,7 @@ impl<'a> Builder<'a> {
             .into_iter()
             .map(|(host, acc)| UnknownHost {
                 registrable_domain: registrable_domain(&host),
+                hosted_on: db.hosted_on(&host).map(|v| v.name.clone()),
                 host,
                 pages: acc.pages.into_iter().collect(),
                 kinds: acc.kinds.into_iter().collect(),

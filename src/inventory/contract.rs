@@ -6,6 +6,7 @@
 //! [`REPORT_SCHEMA_VERSION`] and document it.
 
 use crate::model::{Condition, CookieVia, Cut, InitiatorKind, PageOutcome, ResourceKind, SkipReason};
+use crate::vendors::{Incident, IncidentKind, OwnerKind, PreviousOwner, Status};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -143,6 +144,9 @@ pub struct TagIdOut {
 pub struct DataOut {
     pub kind: String,
     pub basis: &'static str,
+    /// Where the vendor documents it (for `documented`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -150,8 +154,24 @@ pub struct VendorOut {
     pub id: String,
     pub name: String,
     pub company: String,
+    /// The company's id in the vendor database (one per company, whatever the spelling).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// `retailer` or `marketplace` when the owner sells to the same shoppers as the store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_kind: Option<OwnerKind>,
+    /// Owners before the current one, oldest first, each with the year it changed and
+    /// the source documenting it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_owners: Vec<PreviousOwner>,
+    /// `discontinued` or `compromised`; absent while the product is active.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Documented security incidents of this vendor.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incidents: Vec<IncidentOut>,
     pub categories: Vec<String>,
     pub data_received: Vec<DataOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -199,10 +219,40 @@ pub struct CompanyOut {
     pub vendors: Vec<String>,
 }
 
+/// A security incident of a vendor, as the report repeats it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IncidentOut {
+    pub id: String,
+    pub date: String,
+    pub kind: IncidentKind,
+    /// Loading its hosts is dangerous today (`compromised-host`).
+    pub compromised: bool,
+    pub summary: String,
+    pub sources: Vec<String>,
+}
+
+impl From<&Incident> for IncidentOut {
+    fn from(i: &Incident) -> Self {
+        IncidentOut {
+            id: i.id.clone(),
+            date: i.date.clone(),
+            kind: i.kind,
+            compromised: i.compromised,
+            summary: i.summary.clone(),
+            sources: i.sources.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct UnknownHost {
     pub host: String,
     pub registrable_domain: String,
+    /// The hosting provider when the host is one of its customers' buckets or apps
+    /// (`*.s3.amazonaws.com`, `*.herokuapp.com`): where the file is, not who receives
+    /// the data; the recipient is that customer, unknown to the database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hosted_on: Option<String>,
     pub pages: Vec<Arc<str>>,
     pub kinds: Vec<ResourceKind>,
     pub sources: Vec<Source>,

@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// First or third party, and the vendor when the database knows the host.
 pub fn classify<'a>(host: &str, scope: &Scope, db: &'a VendorDb) -> (Party, Option<VendorMatch<'a>>) {
     let party = if scope.is_first_party(host) { Party::First } else { Party::Third };
-    (party, db.lookup(host))
+    (party, db.recipient(host))
 }
 
 /// What `--hash-scripts` got for one script URL: its digest, or why it could not be fetched.

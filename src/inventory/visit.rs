@@ -20,7 +20,7 @@ impl Acc<'_> {
     /// A source seen again by the browser: the vendor (or unknown host) now counts as
     /// seen in both places.
     pub(super) fn also_runtime(&mut self, host: &str) {
-        if let Some(m) = self.db.lookup(host) {
+        if let Some(m) = self.db.recipient(host) {
             self.vendors.entry(m.vendor.id.clone()).or_default().sources.insert(Source::Runtime);
         } else if let Some(acc) = self.unknown.get_mut(host) {
             acc.sources.insert(Source::Runtime);
@@ -34,8 +34,8 @@ impl Acc<'_> {
             let domain_host = c.domain.trim_start_matches('.');
             let vendor = set_by_host
                 .as_deref()
-                .and_then(|h| self.db.lookup(h))
-                .or_else(|| self.db.lookup(domain_host))
+                .and_then(|h| self.db.recipient(h))
+                .or_else(|| self.db.recipient(domain_host))
                 .map(|m| m.vendor.id.clone());
             if let Some(id) = &vendor {
                 self.vendors
@@ -78,7 +78,7 @@ impl Acc<'_> {
     pub(super) fn note_storage(&mut self, visit: &Visit, page: &str) {
         for w in &visit.storage {
             let host = w.script.as_deref().and_then(host_of);
-            let vendor = host.as_deref().and_then(|h| self.db.lookup(h)).map(|m| m.vendor.id.clone());
+            let vendor = host.as_deref().and_then(|h| self.db.recipient(h)).map(|m| m.vendor.id.clone());
             if let Some(id) = &vendor {
                 self.vendors.entry(id.clone()).or_default().storage.insert(format!("{}:{}", w.area, w.key));
             }
@@ -108,17 +108,17 @@ impl Acc<'_> {
     fn entity(&self, url: &str) -> String {
         let Ok(u) = url::Url::parse(url) else { return url.to_owned() };
         let host = u.host_str().unwrap_or_default();
-        self.db.lookup(host).map_or_else(|| format!("{host}{}", u.path()), |m| m.vendor.id.clone())
+        self.db.recipient(host).map_or_else(|| format!("{host}{}", u.path()), |m| m.vendor.id.clone())
     }
 
     /// `loader` requested something from `host`.
     fn edge(&mut self, loader: Option<&str>, host: &str) {
         let from = loader.map_or_else(|| "page".to_owned(), |u| self.entity(u));
-        let to = self.db.lookup(host).map_or_else(|| host.to_owned(), |m| m.vendor.id.clone());
+        let to = self.db.recipient(host).map_or_else(|| host.to_owned(), |m| m.vendor.id.clone());
         if from == to {
             return;
         }
-        if let Some(m) = self.db.lookup(host) {
+        if let Some(m) = self.db.recipient(host) {
             self.vendors.entry(m.vendor.id.clone()).or_default().loaded_by.insert(from.clone());
         } else if let Some(acc) = self.unknown.get_mut(host) {
             acc.loaded_by.insert(from.clone());

@@ -27,7 +27,7 @@ use crate::inventory::Source;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-const HEADER: [&str; 19] = [
+const HEADER: [&str; 20] = [
     "vendor_id",
     "vendor",
     "company",
@@ -47,6 +47,7 @@ const HEADER: [&str; 19] = [
     "sources",
     "loaded_by",
     "cookies",
+    "ownership",
 ];
 
 /// One RFC 4180 field. A line break stays in its quoted cell (a policy's reason may have
@@ -137,6 +138,7 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 sources(&v.sources),
                 v.loaded_by.join("; "),
                 v.cookies.iter().map(|c| format!("{} ({})", c.name, c.domain)).collect::<Vec<_>>().join("; "),
+                super::owner_notes(v).iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join("; "),
             ],
         )?;
     }
@@ -164,6 +166,7 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 sources(&u.sources),
                 u.loaded_by.join("; "),
                 String::new(),
+                super::hosted_note(u).unwrap_or_default(),
             ],
         )?;
     }
@@ -226,6 +229,7 @@ pub(crate) mod tests {
             r.inventory.unknown_hosts.push(crate::inventory::UnknownHost {
                 host: host.clone(),
                 registrable_domain: format!("unknown-{i}.example"),
+                hosted_on: None,
                 pages: vec![page.clone()],
                 kinds: vec![crate::model::ResourceKind::Script],
                 sources: vec![Source::Markup],

@@ -589,10 +589,14 @@ fn company_section(r: &Report, h: &mut String) {
                 .iter()
                 .map(|t| format!("<code>{}</code> <span class=\"muted\">{}</span>", esc(&t.value), t.kind))
                 .collect();
-            let approval = r
+            let mut approval = r
                 .approval(&v.id)
                 .map(|a| format!("<br><span class=\"muted\">approved: {}</span>", esc(&a.reason)))
                 .unwrap_or_default();
+            for (label, note) in super::owner_notes(v) {
+                let class = if matches!(label, "status" | "incident" | "owner") { "tag warn" } else { "muted" };
+                let _ = write!(approval, "<br><span class=\"{class}\">{label}: {}</span>", esc(&note));
+            }
             let _ = write!(
                 h,
                 "<tr><td>{}<br>{}{approval}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -633,8 +637,9 @@ fn unknown_section(r: &Report, h: &mut String) {
         let kinds: Vec<&str> = u.kinds.iter().map(|k| k.as_str()).collect();
         let _ = writeln!(
             h,
-            "<tr class=\"unknown\"><td><code>{}</code></td><td>{}</td><td>{}</td><td data-sort=\"{}\">{}</td></tr>",
+            "<tr class=\"unknown\"><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td data-sort=\"{}\">{}</td></tr>",
             esc(&u.host),
+            super::hosted_note(u).map(|n| format!("<br><span class=\"muted\">{}</span>", esc(&n))).unwrap_or_default(),
             esc(&u.registrable_domain),
             esc(&kinds.join(", ")),
             u.pages.len(),

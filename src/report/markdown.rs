@@ -311,9 +311,11 @@ fn vendor_row(out: &mut dyn Write, company: &str, v: &VendorOut) -> io::Result<(
     } else {
         String::new()
     };
+    let notes: String =
+        super::owner_notes(v).iter().map(|(label, note)| format!(" · **{label}:** {}", text(note))).collect();
     writeln!(
         out,
-        "| {company} | {} ({}){runtime} | {} | {} | {} |",
+        "| {company} | {} ({}){runtime}{notes} | {} | {} | {} |",
         text(&v.name),
         code(&v.id),
         text(&v.categories.join(", ")),
@@ -384,8 +386,9 @@ fn unknown_hosts(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let kinds: Vec<&str> = u.kinds.iter().map(|k| k.as_str()).collect();
         writeln!(
             out,
-            "| {} | {} | {} | {} |",
+            "| {}{} | {} | {} | {} |",
             code(&u.host),
+            super::hosted_note(u).map(|n| format!(" ({})", text(&n))).unwrap_or_default(),
             code(&u.registrable_domain),
             u.pages.len(),
             text(&kinds.join(", "))

@@ -60,6 +60,48 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
     }
 }
 
+/// What a store owner should know about who is behind a vendor, as (label, text) lines:
+/// an owner that competes with the store, earlier owners, a product shut down or
+/// hijacked, documented incidents. Empty for most vendors.
+pub(crate) fn owner_notes(v: &crate::inventory::VendorOut) -> Vec<(&'static str, String)> {
+    use crate::vendors::{OwnerKind, State};
+    let mut notes = Vec::new();
+    match v.owner_kind {
+        Some(OwnerKind::Retailer) => {
+            notes.push(("owner", format!("owned by a retailer ({} sells to the same shoppers)", v.company)))
+        }
+        Some(OwnerKind::Marketplace) => {
+            notes.push(("owner", format!("owned by a marketplace ({} sells to the same shoppers)", v.company)))
+        }
+        None => {}
+    }
+    if !v.previous_owners.is_empty() {
+        let before: Vec<String> =
+            v.previous_owners.iter().map(|p| format!("{} until {}", p.company, p.until)).collect();
+        notes.push(("formerly", before.join(", ")));
+    }
+    if let Some(s) = &v.status {
+        let what = match s.state {
+            State::Discontinued => "DISCONTINUED",
+            State::Compromised => "COMPROMISED",
+        };
+        notes.push(("status", format!("{what} since {} ({})", s.since, s.source)));
+    }
+    for i in &v.incidents {
+        let kind = match i.kind {
+            crate::vendors::IncidentKind::SupplyChain => "supply-chain attack",
+            crate::vendors::IncidentKind::DataBreach => "data breach",
+        };
+        notes.push(("incident", format!("{} {kind}: {}", i.date, i.summary)));
+    }
+    notes
+}
+
+/// How an unknown host that sits on a hosting provider is described.
+pub(crate) fn hosted_note(u: &crate::inventory::UnknownHost) -> Option<String> {
+    u.hosted_on.as_ref().map(|p| format!("hosted on {p}: the recipient is that customer, not {p}"))
+}
+
 /// The vendor id, or the host for unknown third parties, that a finding is about.
 fn subject(f: &Finding) -> Option<&str> {
     f.vendor.as_deref().or(f.host.as_deref())

@@ -240,6 +240,9 @@ fn vendor_lines(out: &mut dyn Write, v: &VendorOut) -> io::Result<()> {
     data.extend(basis("documented"));
     wrapped(out, 4, "receives: ", &data)?;
     wrapped(out, 4, "likely also: ", &basis("inferred"))?;
+    for (label, note) in super::owner_notes(v) {
+        wrapped(out, 4, &format!("{label}: "), &[note])?;
+    }
     let tags: Vec<String> = v.tag_ids.iter().map(|t| format!("{} ({})", t.value, t.kind)).collect();
     wrapped(out, 4, "account IDs: ", &tags)?;
     let cookies: Vec<String> = v.cookies.iter().map(|c| format!("{} ({})", c.name, c.domain)).collect();
@@ -376,6 +379,9 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             let kinds: Vec<&str> = u.kinds.iter().map(|k| k.as_str()).collect();
             let pages = plural(u.pages.len(), "page", "pages");
             writeln!(out, "    {:<50}{pages:>10}  {}", clean(&u.host), kinds.join(", "))?;
+            if let Some(note) = super::hosted_note(u) {
+                paragraph(out, 6, "", &note)?;
+            }
         }
     }
     for (outcome, title) in [(PageOutcome::Failed, "Pages that failed"), (PageOutcome::Skipped, "Pages skipped")] {

@@ -4,6 +4,7 @@
 //! Enters: JSON text (or a parsed [`DbFile`]) and the vocabularies to check against.
 //! Leaves: the parsed file, or every [`Problem`] found, each with the line and entry.
 
+use super::schema::{Basis, OLDEST_SCHEMA_VERSION};
 use super::{DbFile, SCHEMA_VERSION, VendorDb};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -50,14 +51,113 @@ fn is_kebab(s: &str) -> bool {
         && s.split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
+fn is_web_url(u: &str) -> bool {
+    url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// A date as the database writes one: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, a real day of
+/// the calendar between 1990 and 2100.
+pub fn valid_when(s: &str) -> bool {
+    let year_ok = |y: &str| y.len() == 4 && y.parse::<u16>().is_ok_and(|y| (1990..=2100).contains(&y));
+    match s.len() {
+        4 => year_ok(s),
+        7 => year_ok(&s[..4]) && format!("{s}-01").parse::<jiff::civil::Date>().is_ok(),
+        10 => year_ok(&s[..4]) && s.parse::<jiff::civil::Date>().is_ok(),
+        _ => false,
+    }
+}
+
+/// What a vendor file may refer to besides its own entries: the built-in database's
+/// companies and incidents (a user's file may name them).
+#[derive(Default)]
+pub struct Known<'a> {
+    pub companies: HashSet<&'a str>,
+    pub incidents: HashSet<&'a str>,
+}
+
 /// Validate a parsed file against vocabularies. Problems carry no line yet.
 pub fn validate(file: &DbFile, categories: &HashSet<&str>, data_kinds: &HashSet<&str>) -> Vec<Problem> {
+    validate_with(file, categories, data_kinds, &Known::default())
+}
+
+/// [`validate`], where ids may also point into `known` (the built-in database).
+pub fn validate_with(
+    file: &DbFile,
+    categories: &HashSet<&str>,
+    data_kinds: &HashSet<&str>,
+    known: &Known<'_>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut push = |entry: Option<&str>, message: String| {
         problems.push(Problem { line: None, entry: entry.map(str::to_owned), message })
     };
-    if file.schema_version != SCHEMA_VERSION {
-        push(None, format!("schema_version is {}, this vendorscan reads {SCHEMA_VERSION}", file.schema_version));
+    if !(OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&file.schema_version) {
+        push(
+            None,
+            format!(
+                "schema_version is {}, this vendorscan reads {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}",
+                file.schema_version
+            ),
+        );
+    }
+    let mut company_ids: HashSet<&str> = known.companies.clone();
+    let mut own_companies = HashSet::new();
+    for c in &file.companies {
+        let e = Some(c.id.as_str());
+        if !is_kebab(&c.id) {
+            push(e, format!("company id \"{}\" must be kebab-case", c.id));
+        }
+        if !own_companies.insert(c.id.as_str()) {
+            push(e, "company id is listed twice".into());
+        }
+        if c.name.trim().is_empty() {
+            push(e, "company name is empty".into());
+        }
+        company_ids.insert(&c.id);
+    }
+    for c in &file.companies {
+        if let Some(p) = &c.parent {
+            if !company_ids.contains(p.as_str()) || p == &c.id {
+                push(Some(&c.id), format!("company parent \"{p}\" is not a listed company"));
+            }
+        }
+        if c.homepage.as_deref().is_some_and(|u| !is_web_url(u)) {
+            push(Some(&c.id), "company homepage is not an http(s) URL".into());
+        }
+        if let Some(country) = &c.country {
+            if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+                push(Some(&c.id), format!("country \"{country}\" must be an ISO 3166-1 alpha-2 code such as \"US\""));
+            }
+        }
+    }
+    let vendor_ids: HashSet<&str> = file.vendors.iter().map(|v| v.id.as_str()).collect();
+    let mut incident_ids: HashSet<&str> = known.incidents.clone();
+    for inc in &file.incidents {
+        let e = Some(inc.id.as_str());
+        if !is_kebab(&inc.id) {
+            push(e, format!("incident id \"{}\" must be kebab-case", inc.id));
+        }
+        if !incident_ids.insert(&inc.id) && !known.incidents.contains(inc.id.as_str()) {
+            push(e, "incident id is listed twice".into());
+        }
+        if !valid_when(&inc.date) {
+            push(e, format!("incident date \"{}\" is not YYYY, YYYY-MM or YYYY-MM-DD", inc.date));
+        }
+        if inc.summary.trim().is_empty() {
+            push(e, "incident summary is empty".into());
+        }
+        if inc.sources.is_empty() || inc.sources.iter().any(|u| !is_web_url(u)) {
+            push(e, "an incident needs sources, each an http(s) URL".into());
+        }
+        if inc.hosts.is_empty() && inc.vendors.is_empty() {
+            push(e, "the incident names no host and no vendor".into());
+        }
+        for h in inc.hosts.iter().filter(|h| !valid_rule_host(h)) {
+            push(e, format!("incident host \"{h}\" is not a lowercase host name"));
+        }
+        for v in inc.vendors.iter().filter(|v| !vendor_ids.contains(v.as_str())) {
+            push(e, format!("incident names vendor \"{v}\", which the file does not have"));
+        }
     }
     let mut ids = HashSet::new();
     let mut domain_owner: HashMap<&str, &str> = HashMap::new();
@@ -126,6 +226,62 @@ pub fn validate(file: &DbFile, categories: &HashSet<&str>, data_kinds: &HashSet<
                 push(e, format!("country \"{c}\" must be an ISO 3166-1 alpha-2 code such as \"US\""));
             }
         }
+        if let Some(id) = &v.company_id {
+            if !company_ids.contains(id.as_str()) {
+                push(e, format!("company_id \"{id}\" is not a listed company"));
+            }
+        }
+        for p in &v.previous_owners {
+            if p.company.trim().is_empty() {
+                push(e, "a previous owner has no company".into());
+            }
+            if p.company_id.as_deref().is_some_and(|id| !company_ids.contains(id)) {
+                push(
+                    e,
+                    format!(
+                        "previous owner company_id \"{}\" is not a listed company",
+                        p.company_id.as_deref().unwrap_or("")
+                    ),
+                );
+            }
+            if !valid_when(&p.until) {
+                push(e, format!("previous owner \"{}\": until \"{}\" is not YYYY or YYYY-MM-DD", p.company, p.until));
+            }
+            if !is_web_url(&p.source) {
+                push(
+                    e,
+                    format!(
+                        "previous owner \"{}\": source must be the http(s) URL that documents the change",
+                        p.company
+                    ),
+                );
+            }
+        }
+        if let Some(s) = &v.status {
+            if !valid_when(&s.since) {
+                push(e, format!("status since \"{}\" is not YYYY or YYYY-MM-DD", s.since));
+            }
+            if !is_web_url(&s.source) {
+                push(e, "status source must be an http(s) URL".into());
+            }
+        }
+        if let Some(d) = &v.verified {
+            if d.len() != 10 || !valid_when(d) {
+                push(e, format!("verified \"{d}\" must be a date such as 2026-12-03"));
+            }
+        }
+        for i in v.incidents.iter().filter(|i| !incident_ids.contains(i.as_str())) {
+            push(e, format!("incident \"{i}\" is not in the file's incidents"));
+        }
+        for d in &v.data_received {
+            if let Some(u) = &d.source {
+                if !is_web_url(u) {
+                    push(e, format!("data kind \"{}\": source \"{u}\" is not an http(s) URL", d.kind));
+                }
+            } else if d.basis == Basis::Documented && file.schema_version >= 2 {
+                push(e, format!("data kind \"{}\" is documented but cites no source URL", d.kind));
+            }
+        }
     }
     problems
 }
@@ -136,7 +292,11 @@ pub fn check_user_file(text: &str, builtin: &VendorDb) -> Result<DbFile, Vec<Pro
         .map_err(|e| vec![Problem { line: Some(e.line()), entry: None, message: format!("{e}") }])?;
     let categories: HashSet<&str> = builtin.category_ids().collect();
     let kinds: HashSet<&str> = builtin.data_kind_ids().collect();
-    let mut problems = validate(&file, &categories, &kinds);
+    let known = Known {
+        companies: builtin.file.companies.iter().map(|c| c.id.as_str()).collect(),
+        incidents: builtin.file.incidents.iter().map(|i| i.id.as_str()).collect(),
+    };
+    let mut problems = validate_with(&file, &categories, &kinds, &known);
     if problems.is_empty() {
         return Ok(file);
     }
@@ -213,6 +373,53 @@ mod tests {
             !db.file.sources.is_empty()
                 && db.file.sources[0].attribution.as_deref().unwrap_or("").contains("Patrick Hulce")
         );
+    }
+
+    #[test]
+    fn dates_as_the_database_writes_them() {
+        assert!(valid_when("2020") && valid_when("2024-06") && valid_when("2024-06-25"));
+        assert!(!valid_when("2024-02-30") && !valid_when("24") && !valid_when("1889") && !valid_when("2024-13"));
+        assert!(!valid_when("2024/06/25") && !valid_when(""));
+    }
+
+    #[test]
+    fn owners_sources_and_dates_are_checked() {
+        let text = r#"{"schema_version": 2,
+ "companies": [{"id": "acme", "name": "Acme", "parent": "nobody"}],
+ "incidents": [{"id": "leak", "date": "2024-02-30", "kind": "data-breach", "hosts": ["acme.io"], "summary": "s", "sources": ["ftp://x"]}],
+ "vendors": [
+  {"id": "acme-widgets", "name": "Acme Widgets", "company": "Acme", "company_id": "acme", "categories": ["other"],
+   "domains": ["acme-widgets.io"],
+   "previous_owners": [{"company": "Old", "until": "twenty", "source": "not a url"}],
+   "status": {"state": "discontinued", "since": "2023", "source": "https://example.com/eol"},
+   "incidents": ["leak", "unknown-incident"],
+   "data_received": [{"kind": "email", "basis": "documented"}]}
+]}"#;
+        let problems = check_user_file(text, &builtin()).unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        for expected in [
+            "company parent \"nobody\" is not a listed company",
+            "incident date \"2024-02-30\"",
+            "an incident needs sources, each an http(s) URL",
+            "until \"twenty\" is not YYYY",
+            "source must be the http(s) URL that documents the change",
+            "incident \"unknown-incident\" is not in the file's incidents",
+            "data kind \"email\" is documented but cites no source URL",
+        ] {
+            assert!(text.iter().any(|t| t.contains(expected)), "missing {expected:?} in {text:#?}");
+        }
+        assert_eq!(text.len(), 7, "{text:#?}");
+    }
+
+    #[test]
+    fn a_first_format_file_still_reads() {
+        let text = r#"{"schema_version": 1, "vendors": [
+  {"id": "acme-widgets", "name": "Acme Widgets", "company": "Acme", "categories": ["other"],
+   "domains": ["acme-widgets.io"], "data_received": [{"kind": "email", "basis": "documented"}]}]}"#;
+        assert!(check_user_file(text, &builtin()).is_ok());
+        let text = text.replace("\"schema_version\": 1", "\"schema_version\": 3");
+        let problems = check_user_file(&text, &builtin()).unwrap_err();
+        assert!(problems[0].message.contains("reads 1 to 2"), "{problems:?}");
     }
 
     #[test]

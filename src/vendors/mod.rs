@@ -9,11 +9,16 @@
 
 mod build;
 mod check;
+mod diff;
 mod schema;
 
-pub use build::{BuildInputs, build_from_files};
+pub use build::{BuildInputs, build_from_files, company_key};
 pub use check::{Problem, check_user_file};
-pub use schema::{Basis, DataReceived, DbFile, SCHEMA_VERSION, Source, Term, Vendor};
+pub use diff::{DbDiff, diff};
+pub use schema::{
+    Basis, Company, DataReceived, DbFile, Incident, IncidentKind, OwnerKind, PreviousOwner, SCHEMA_VERSION, Source,
+    State, Status, Term, Vendor,
+};
 
 use crate::error::Error;
 use std::collections::HashMap;
@@ -51,6 +56,9 @@ pub struct VendorDb {
     /// an exact host can shadow a suffix rule of the same text.
     exact: HashMap<Box<str>, (usize, MatchRule)>,
     suffix: HashMap<Box<str>, (usize, MatchRule)>,
+    /// Domain rule -> index into `file.incidents`, for incidents that make loading a host
+    /// dangerous today.
+    compromised: HashMap<Box<str>, usize>,
 }
 
 impl VendorDb {
@@ -63,7 +71,7 @@ impl VendorDb {
     }
 
     pub fn from_file(file: DbFile) -> Self {
-        let mut db = VendorDb { file, exact: HashMap::new(), suffix: HashMap::new() };
+        let mut db = VendorDb { file, exact: HashMap::new(), suffix: HashMap::new(), compromised: HashMap::new() };
         db.reindex();
         db
     }
@@ -71,6 +79,12 @@ impl VendorDb {
     fn reindex(&mut self) {
         self.exact.clear();
         self.suffix.clear();
+        self.compromised.clear();
+        for (i, inc) in self.file.incidents.iter().enumerate().filter(|(_, i)| i.compromised) {
+            for h in &inc.hosts {
+                self.compromised.entry(h.as_str().into()).or_insert(i);
+            }
+        }
         for (i, v) in self.file.vendors.iter().enumerate() {
             for d in &v.domains {
                 self.suffix.insert(d.as_str().into(), (i, MatchRule::Domain(d.clone())));
@@ -112,10 +126,22 @@ impl VendorDb {
         self.reindex();
     }
 
-    /// The vendor behind a host (already lowercase ASCII, as `url` gives it; a trailing
-    /// dot is ignored).
+    /// The database entry that matches a host (already lowercase ASCII, as `url` gives
+    /// it; a trailing dot is ignored). This may be a hosting provider whose customers own
+    /// the host: [`VendorDb::recipient`] is the vendor that receives the data.
     pub fn lookup(&self, host: &str) -> Option<VendorMatch<'_>> {
         let host = host.strip_suffix('.').unwrap_or(host);
+        self.lookup_rules(host).or_else(|| {
+            // Google serves the same services under every country domain
+            // (adservice.google.co.uk, www.google.com.mx): read them as google.com.
+            let domain = crate::scope::registrable_domain(host);
+            domain.strip_prefix("google.").filter(|suffix| *suffix != "com")?;
+            let sub = host.strip_suffix(&domain)?;
+            self.lookup_rules(&format!("{sub}google.com"))
+        })
+    }
+
+    fn lookup_rules(&self, host: &str) -> Option<VendorMatch<'_>> {
         if let Some((i, rule)) = self.exact.get(host) {
             return Some(VendorMatch { vendor: &self.file.vendors[*i], rule });
         }
@@ -126,6 +152,34 @@ impl VendorDb {
             }
             rest = rest.split_once('.')?.1;
         }
+    }
+
+    /// The vendor that receives what is sent to `host`: not a hosting provider matched only
+    /// because the host is one of its customers' buckets or apps.
+    pub fn recipient(&self, host: &str) -> Option<VendorMatch<'_>> {
+        self.lookup(host).filter(|m| !m.vendor.customer_hosted)
+    }
+
+    /// The hosting provider a host belongs to when it is a customer's bucket or app (the
+    /// recipient is that customer, whom the database cannot name).
+    pub fn hosted_on(&self, host: &str) -> Option<&Vendor> {
+        self.lookup(host).map(|m| m.vendor).filter(|v| v.customer_hosted)
+    }
+
+    /// The incident that makes loading `host` dangerous today, if any (the host or a
+    /// domain above it is listed by a compromised incident).
+    pub fn compromised(&self, host: &str) -> Option<&Incident> {
+        let mut rest = host.strip_suffix('.').unwrap_or(host);
+        loop {
+            if let Some(&i) = self.compromised.get(rest) {
+                return Some(&self.file.incidents[i]);
+            }
+            rest = rest.split_once('.')?.1;
+        }
+    }
+
+    pub fn incident(&self, id: &str) -> Option<&Incident> {
+        self.file.incidents.iter().find(|i| i.id == id)
     }
 
     pub fn get(&self, id: &str) -> Option<&Vendor> {
@@ -165,23 +219,19 @@ pub fn load_user_file(path: &std::path::Path, builtin: &VendorDb) -> Result<DbFi
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn vendor(id: &str, domains: &[&str], hosts: &[&str]) -> Vendor {
+    /// A vendor for tests: named and owned by its id, category `other`.
+    pub(crate) fn vendor(id: &str, domains: &[&str], hosts: &[&str]) -> Vendor {
         Vendor {
             id: id.into(),
             name: id.into(),
             company: id.into(),
-            parent: None,
             categories: vec!["other".into()],
             domains: domains.iter().map(|s| s.to_string()).collect(),
             hosts: hosts.iter().map(|s| s.to_string()).collect(),
-            homepage: None,
-            privacy_policy: None,
-            country: None,
-            data_received: vec![],
-            sources: vec![],
+            ..Vendor::default()
         }
     }
 
@@ -192,6 +242,8 @@ mod tests {
             sources: vec![],
             categories: vec![],
             data_kinds: vec![],
+            companies: vec![],
+            incidents: vec![],
             vendors,
         })
     }
@@ -220,6 +272,34 @@ mod tests {
         assert_eq!(id_of(&db, ""), None);
         let m = db.lookup("x.maps.google.com").unwrap();
         assert_eq!(m.rule, &MatchRule::Domain("maps.google.com".into()));
+        // Country domains read as google.com, for every country and only for Google.
+        assert_eq!(id_of(&db, "maps.google.co.uk"), Some("maps"));
+        assert_eq!(id_of(&db, "www.google.com.mx"), Some("google"));
+        assert_eq!(id_of(&db, "google.de"), Some("google"));
+        assert_eq!(id_of(&db, "google.evil.com"), None);
+        assert_eq!(id_of(&db, "notgoogle.de"), None);
+    }
+
+    #[test]
+    fn customer_buckets_name_no_recipient() {
+        let mut aws = vendor("aws", &["amazonaws.com"], &[]);
+        aws.customer_hosted = true;
+        let db = db(vec![aws, vendor("livechat", &["livechat.s3.amazonaws.com"], &[])]);
+        assert_eq!(db.recipient("shop-app.s3.amazonaws.com").map(|m| m.vendor.id.as_str()), None);
+        assert_eq!(db.hosted_on("shop-app.s3.amazonaws.com").map(|v| v.id.as_str()), Some("aws"));
+        assert_eq!(db.recipient("livechat.s3.amazonaws.com").map(|m| m.vendor.id.as_str()), Some("livechat"));
+        assert!(db.hosted_on("livechat.s3.amazonaws.com").is_none());
+    }
+
+    #[test]
+    fn the_shipped_database_knows_the_polyfill_incident() {
+        let db = VendorDb::embedded().unwrap();
+        for host in ["cdn.polyfill.io", "polyfill.io", "cdn.bootcss.com"] {
+            let inc = db.compromised(host).unwrap_or_else(|| panic!("{host} is not marked compromised"));
+            assert_eq!(inc.id, "polyfill-io-2024");
+        }
+        assert!(db.compromised("cdnjs.cloudflare.com").is_none());
+        assert!(db.compromised("notpolyfill.io").is_none());
     }
 
     #[test]
@@ -233,6 +313,8 @@ mod tests {
             sources: vec![],
             categories: vec![],
             data_kinds: vec![],
+            companies: vec![],
+            incidents: vec![],
             vendors: vec![replaced, vendor("agency", &["cdn.example.net"], &[])],
         };
         base.merge_user(user);
@@ -255,6 +337,8 @@ mod tests {
             sources: vec![],
             categories: vec![],
             data_kinds: vec![],
+            companies: vec![],
+            incidents: vec![],
             vendors: user,
         };
         base.merge_user(file);

@@ -655,10 +655,10 @@ fn csv_is_rfc4180_with_one_row_per_vendor_and_unknown_host() {
     assert_eq!(
         header.join(","),
         "vendor_id,vendor,company,parent,categories,data_received,hosts,pages,page_count,kinds,tag_ids,\
-         privacy_policy,decision,reason,owner,expires,sources,loaded_by,cookies"
+         privacy_policy,decision,reason,owner,expires,sources,loaded_by,cookies,ownership"
     );
     for row in &rows {
-        assert_eq!(row.len(), 19, "{row:?}");
+        assert_eq!(row.len(), 20, "{row:?}");
     }
     let third_party = r.inventory.vendors.iter().filter(|v| !v.first_party).count();
     assert_eq!(rows.len(), 1 + third_party + r.inventory.unknown_hosts.len());
@@ -676,6 +676,7 @@ fn csv_is_rfc4180_with_one_row_per_vendor_and_unknown_host() {
     assert_eq!(row("hotjar")[col("decision")], "denied");
     assert_eq!(row("hotjar")[col("page_count")], "2");
     assert!(row("google-tag-manager")[col("tag_ids")].contains("GTM-TEST123 (gtm-container)"));
+    assert_eq!(row("hotjar")[col("ownership")], "formerly: Hotjar until 2021");
     let unknown = rows.iter().find(|x| x[1] == "widgets.acme-loyalty.example").unwrap();
     assert_eq!(unknown[0], "");
     assert_eq!(unknown[col("hosts")], "widgets.acme-loyalty.example");

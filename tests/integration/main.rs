@@ -14,6 +14,7 @@ mod hostile_output;
 mod html_report;
 mod limits;
 mod local;
+mod ownership;
 mod regressions;
 mod tokenizer;
 mod trust_html;
