@@ -78,7 +78,7 @@ pub fn render(r: &Inventory, today: jiff::civil::Date) -> String {
     );
     let _ = writeln!(t, "# Review every entry: replace reason = \"TODO\" with why the store uses the vendor,");
     let _ = writeln!(t, "# set an owner, limit it to the pages it belongs on, and delete what should not be there.");
-    let _ = writeln!(t, "# Every key is described in docs/policy.md.\n");
+    let _ = writeln!(t, "# Every key is described in {}\n", crate::policy::DOCS_URL);
     let _ = writeln!(t, "fail-on = \"error\"   # error | warning | never");
     let _ = writeln!(
         t,

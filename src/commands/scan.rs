@@ -18,7 +18,7 @@ use crate::policy::{self, Policy};
 use crate::report::{self, Report};
 use std::path::Path;
 
-pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
+pub fn run(args: ScanArgs, term: &super::Term) -> Result<Outcome, Error> {
     let gate = &args.gate;
     let today = match gate.today.as_deref() {
         Some(d) => policy::parse_date(d).ok_or_else(|| {
@@ -28,10 +28,13 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     };
     // Everything that can be wrong with the inputs is found before the crawl starts.
     let db = load_db(args.target.vendors.as_deref())?;
-    let policy = match policy::locate(gate.policy.as_deref()) {
+    let mut policy = match policy::locate(gate.policy.as_deref()) {
         Some(path) => policy::load(&path, &db)?,
         None => Policy::default(),
     };
+    if let Some(level) = gate.fail_on {
+        policy.fail_on = level.into();
+    }
     let baseline =
         gate.baseline.as_deref().map(|p| baseline::load(p).map(|v| (p.display().to_string(), v))).transpose()?;
     let uses_paths =
@@ -48,7 +51,8 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     let saves: Vec<(report::Format, Sink)> =
         args.save.iter().map(|(f, p)| Sink::open(Some(p)).map(|s| (*f, s))).collect::<Result<_, _>>()?;
 
-    let progress = progress_bar(args.quiet || args.no_progress);
+    // -v lines and a redrawn bar would tear each other apart: the log wins.
+    let progress = progress_bar(args.quiet || args.no_progress || term.verbose > 0);
     let run = pipeline::Runner::new(job.budget)?;
     let Collected { inventory, stopped, deferred_error } = pipeline::collect(&run, &job, &db, &progress)?;
     let inventory = match (gate.hash_scripts, stopped) {
@@ -65,7 +69,8 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     let report = pipeline::assess(inventory, &judge, &db);
 
     let written = sink.path().map(Path::to_path_buf);
-    sink.write_with(|w| report::render(&report, args.format, w))?;
+    let paint = written.is_none() && term.paints_stdout();
+    sink.write_with(|w| report::render_painted(&report, args.format, w, paint))?;
     for (format, sink) in saves {
         sink.write_with(|w| report::render(&report, format, w))?;
     }
