@@ -13,7 +13,7 @@ FROM rust:1-alpine AS build
 RUN apk add --no-cache gcc musl-dev make ca-certificates
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked \
+RUN cargo build --release --locked --features jemalloc \
     && strip target/release/vendorscan \
     && ! ldd target/release/vendorscan 2>/dev/null | grep -q '=>' \
     && target/release/vendorscan --version \

@@ -36,6 +36,15 @@ pub enum Source {
 }
 
 /// One scan, fully planned: nothing in here is still to be parsed or checked.
+/// The stderr line about a folder's site when `--site` was not given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteNote {
+    /// Taken from the pages; shown unless `--quiet`.
+    Inferred(String),
+    /// None found; a warning, shown even with `--quiet`.
+    Missing(String),
+}
+
 pub struct Job {
     pub source: Source,
     pub scope: Scope,
@@ -49,6 +58,11 @@ pub struct Job {
     pub list_assets: bool,
     /// `--browser`: Chromium found, and how to drive it.
     pub browser: Option<BrowserConfig>,
+    /// `--browser` was asked for and no Chromium was found: the static scan runs, and the
+    /// run fails with this error after its report is written.
+    pub browser_missing: Option<Error>,
+    /// A folder scanned without `--site`: what was inferred, or the warning that nothing was.
+    pub site_note: Option<SiteNote>,
     /// The browser timings the report states.
     pub browser_timing: (u64, u64),
     /// How script digests are fetched (`--hash-scripts`): the crawl's headers and mappings.
@@ -138,7 +152,7 @@ fn log_page(p: &PageRecord) {
             let status = p.status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
             log::info!("scanned {at} ({status}{} references, depth {})", p.resources.len(), p.depth);
             for r in &p.resources {
-                log::debug!("  {:?} {}", r.kind, r.url);
+                log::debug!("{:?} {}", r.kind, r.url);
             }
         }
         PageOutcome::Skipped => log::info!("skipped {at}: {why}"),

@@ -5,7 +5,7 @@
 //! host: the inventory a team then reviews. The file passes as written, so the gate can
 //! be switched on at once and tightened entry by entry.
 
-use super::{load_db, progress_bar};
+use super::{load_db, note, progress_bar};
 use crate::cli::InitArgs;
 use crate::error::Error;
 use crate::exit::Outcome;
@@ -23,7 +23,16 @@ pub fn run(args: InitArgs) -> Result<Outcome, Error> {
             .with_help("review and edit the existing policy, or pass --force to replace it"));
     }
     let db = load_db(args.target.vendors.as_deref())?;
-    let job = plan::job(&args.target, &Policy::default().payment)?;
+    let mut job = plan::job(&args.target, &Policy::default().payment)?;
+    // A policy written without the browser's findings would approve too little: stop here.
+    if let Some(e) = job.browser_missing.take() {
+        return Err(e);
+    }
+    match &job.site_note {
+        Some(crate::pipeline::SiteNote::Inferred(line)) if !args.quiet => note(line),
+        Some(crate::pipeline::SiteNote::Missing(line)) => note(line),
+        _ => {}
+    }
     let progress = progress_bar(args.quiet);
     let run = pipeline::Runner::new(job.budget)?;
     let collected = pipeline::collect(&run, &job, &db, &progress)?;
