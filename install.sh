@@ -100,7 +100,7 @@ if [ "$version" = latest ]; then
     file="$(sed -n "s/^[0-9a-fA-F]\{64\}[ *]*\(vendorscan-[^ ]*-$target\.$ext\)\$/\1/p" "$tmp/SHA256SUMS" | head -n 1)"
     [ -n "$file" ] || die "the latest release has no build for $target"
     version="${file#vendorscan-}"
-    version="${version%-"$target".$ext}"
+    version="${version%-"$target"."$ext"}"
     say "latest release: $version"
 else
     fetch "$base/download/v$version/SHA256SUMS" "$tmp/SHA256SUMS" ||
