@@ -52,7 +52,7 @@ trap 'exit 130' INT TERM
 
 [ -d "$STORE" ] || python3 "$REPO/bench/gen-store.py" --pages "$PAGES" --out "$STORE" --origin "$ORIGIN"
 BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/vendorscan"
-[ "$BUILD" = 0 ] || (cd "$REPO" && cargo build --release --quiet)
+[ "$BUILD" = 0 ] || (cd "$REPO" && cargo build --release --features jemalloc --quiet)
 [ -x "$BIN" ] || die "$BIN not found"
 
 # shellcheck source=bench/nginx.sh

@@ -95,8 +95,8 @@ STORE_BYTES="$(find "$STORE" -name '*.html' -printf '%s\n' | awk '{s+=$1} END {p
 # --- The build ------------------------------------------------------------------------------
 BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/vendorscan"
 if [ "$BUILD" = 1 ]; then
-  echo "== cargo build --release"
-  (cd "$REPO" && cargo build --release --quiet)
+  echo "== cargo build --release --features jemalloc"
+  (cd "$REPO" && cargo build --release --features jemalloc --quiet)
 fi
 [ -x "$BIN" ] || die "$BIN not found (run cargo build --release)"
 

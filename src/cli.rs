@@ -21,6 +21,51 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Colour in the table report: auto (a terminal, and neither NO_COLOR nor CI set),
+    /// always or never.
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Say what the crawl is doing on stderr: fetches, redirects, skips, robots.txt decisions
+    /// (-vv: also each reference's page and the browser's steps).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+pub use crate::report::ColorChoice;
+
+/// The vendor database's version (`db_version`) as `known_vendors.json` spells it, read from
+/// the embedded file without parsing all of it (it is the file's second key).
+pub fn embedded_db_version() -> &'static str {
+    let text = crate::vendors::EMBEDDED;
+    let key = "\"db_version\"";
+    text.find(key)
+        .map(|i| &text[i + key.len()..])
+        .and_then(|rest| rest.trim_start().strip_prefix(':'))
+        .and_then(|rest| rest.trim_start().strip_prefix('"'))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("unknown")
+}
+
+/// `0.1.0 (vendor database 2026.11.23)`: what `--version` prints after the name, so a CI log
+/// shows both versions a gate's result depends on.
+pub fn version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| format!("{} (vendor database {})", env!("CARGO_PKG_VERSION"), embedded_db_version()))
+}
+
+/// The full command definition, as `--help`, completions and the man page show it.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().version(version())
+}
+
+/// Parse `argv` (exits with clap's message and code 2 on a usage error, 0 for --help).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,6 +80,13 @@ pub enum Command {
     /// Write and manage the policy file (vendorscan.toml).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Print a shell completion script: vendorscan completions bash > /etc/bash_completion.d/vendorscan
+    Completions {
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): vendorscan man > /usr/local/share/man/man1/vendorscan.1
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -45,6 +97,7 @@ pub struct DiffArgs {
     /// The later report.
     #[arg(value_name = "NEW")]
     pub new: PathBuf,
+    /// Output format (any case).
     #[arg(short = 'f', long, value_enum, ignore_case = true, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
     /// Exit with code 1 when anything changed (a gate on the comparison alone).
@@ -196,6 +249,11 @@ pub struct GateArgs {
     #[arg(long)]
     pub hash_scripts: bool,
 
+    /// Which findings fail the run (exit code 1): error, warning or never. Overrides the
+    /// policy's fail-on.
+    #[arg(long, value_enum, ignore_case = true, value_name = "LEVEL")]
+    pub fail_on: Option<FailOnArg>,
+
     /// Evaluate expiry dates as of this day (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", hide = true)]
     pub today: Option<String>,
@@ -293,6 +351,24 @@ fn parse_budget(s: &str) -> Result<Budget, String> {
     Ok(Budget((!d.is_zero()).then_some(d)))
 }
 
+/// `--fail-on`: the policy's `fail-on` levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Error,
+    Warning,
+    Never,
+}
+
+impl From<FailOnArg> for crate::policy::FailOn {
+    fn from(f: FailOnArg) -> Self {
+        match f {
+            FailOnArg::Error => crate::policy::FailOn::Error,
+            FailOnArg::Warning => crate::policy::FailOn::Warning,
+            FailOnArg::Never => crate::policy::FailOn::Never,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Table,
@@ -305,7 +381,8 @@ pub enum VendorsCommand {
     Lookup {
         #[arg(required = true, value_name = "HOST")]
         hosts: Vec<String>,
-        #[arg(short = 'f', long, value_enum, default_value_t = ListFormat::Table)]
+        /// Output format (any case).
+        #[arg(short = 'f', long, value_enum, ignore_case = true, default_value_t = ListFormat::Table)]
         format: ListFormat,
         /// A vendor file merged over the built-in database.
         #[arg(long, value_name = "FILE")]
@@ -319,7 +396,8 @@ pub enum VendorsCommand {
         /// Only vendors owned by this company (case-insensitive, e.g. Meta).
         #[arg(long, value_name = "NAME")]
         company: Option<String>,
-        #[arg(short = 'f', long, value_enum, default_value_t = ListFormat::Table)]
+        /// Output format (any case).
+        #[arg(short = 'f', long, value_enum, ignore_case = true, default_value_t = ListFormat::Table)]
         format: ListFormat,
         /// A vendor file merged over the built-in database.
         #[arg(long, value_name = "FILE")]
@@ -327,6 +405,7 @@ pub enum VendorsCommand {
     },
     /// Check a vendor file for use with --vendors; lists every problem with its line.
     Check {
+        /// The vendor file (the format is in docs/vendors.md).
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },

@@ -55,10 +55,13 @@ pub use exit::{Outcome, exit_code};
 
 /// Run one command line.
 pub fn run(cli: cli::Cli) -> Result<Outcome, Error> {
+    let term = commands::Term { color: cli.color, verbose: cli.verbose };
     match cli.command {
-        cli::Command::Scan(args) => commands::scan::run(args),
+        cli::Command::Scan(args) => commands::scan::run(args, &term),
         cli::Command::Vendors(cmd) => commands::vendors::run(cmd),
         cli::Command::Diff(args) => commands::diff::run(args),
         cli::Command::Policy(cli::PolicyCommand::Init(args)) => commands::init::run(args),
+        cli::Command::Completions { shell } => commands::completions::completions(shell),
+        cli::Command::Man => commands::completions::man(),
     }
 }

@@ -250,3 +250,79 @@ mod tests {
         assert_eq!(f("https://shop.example/missing.js"), None);
     }
 }
+
+/// Where a built site will be served, read from its own pages when `--site` is not given:
+/// the first `<link rel="canonical" href>` or `<meta property="og:url" content>` with an
+/// absolute http(s) URL, in the folder's `index.html` first, then the other files in order.
+/// Returns the URL's origin and the file it came from. A heuristic, said on stderr when used:
+/// a store's pages name their public URL for search engines and social previews, and without
+/// one every absolute link to the store's own domain (its CDN, its images) reads as a third
+/// party. Only each file's head (the first 64 KiB) is read.
+pub fn infer_site(root: &Path, files: &[PathBuf]) -> Option<(Url, PathBuf)> {
+    const HEAD: usize = 64 * 1024;
+    let index = root.join("index.html");
+    let ordered = files.iter().filter(|f| **f == index).chain(files.iter().filter(|f| **f != index));
+    for file in ordered {
+        let Ok(bytes) = std::fs::read(file) else { continue };
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(HEAD)]);
+        if let Some(url) = declared_url(&text) {
+            return Some((url, file.clone()));
+        }
+    }
+    None
+}
+
+/// The page's own URL as its `<link rel=canonical>` or `og:url` declares it.
+fn declared_url(html: &str) -> Option<Url> {
+    use std::sync::LazyLock;
+    static TAG: LazyLock<regex::Regex> = LazyLock::new(|| regex::Regex::new(r"(?is)<(link|meta)\b[^>]*>").unwrap());
+    static ATTR: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r#"(?s)([a-zA-Z:_-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"#).unwrap());
+    for tag in TAG.find_iter(html) {
+        let mut attrs = std::collections::HashMap::new();
+        for c in ATTR.captures_iter(tag.as_str()) {
+            let value = c.get(2).or(c.get(3)).or(c.get(4)).map_or("", |m| m.as_str());
+            attrs
+                .entry(c[1].to_ascii_lowercase())
+                .or_insert_with(|| html_escape::decode_html_entities(value).into_owned());
+        }
+        let is = |name: &str, want: &str| attrs.get(name).is_some_and(|v| v.trim().eq_ignore_ascii_case(want));
+        let url = if is("rel", "canonical") {
+            attrs.get("href")
+        } else if is("property", "og:url") || is("name", "og:url") {
+            attrs.get("content")
+        } else {
+            None
+        };
+        let parsed = url.and_then(|u| Url::parse(u.trim()).ok());
+        if let Some(u) = parsed.filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) {
+            return Url::parse(&u.origin().ascii_serialization()).ok();
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod site_tests {
+    use super::declared_url;
+
+    #[test]
+    fn canonical_or_og_url_in_any_attribute_order() {
+        let origin = |h: &str| declared_url(h).map(|u| u.to_string());
+        assert_eq!(
+            origin(r#"<link href="https://shop.example/a?b=1&amp;c" rel="canonical">"#).as_deref(),
+            Some("https://shop.example/")
+        );
+        assert_eq!(
+            origin("<LINK REL=canonical HREF=http://shop.example:8080/x>").as_deref(),
+            Some("http://shop.example:8080/")
+        );
+        assert_eq!(
+            origin(r#"<meta content='https://www.shop.example/p' property="og:url">"#).as_deref(),
+            Some("https://www.shop.example/")
+        );
+        assert_eq!(origin(r#"<link rel="canonical" href="/relative">"#), None);
+        assert_eq!(origin(r#"<link rel="stylesheet" href="https://cdn.example/s.css">"#), None);
+        assert_eq!(origin(r#"<meta property="og:url" content="javascript:alert(1)">"#), None);
+    }
+}

@@ -36,6 +36,15 @@ pub enum Source {
 }
 
 /// One scan, fully planned: nothing in here is still to be parsed or checked.
+/// The stderr line about a folder's site when `--site` was not given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteNote {
+    /// Taken from the pages; shown unless `--quiet`.
+    Inferred(String),
+    /// None found; a warning, shown even with `--quiet`.
+    Missing(String),
+}
+
 pub struct Job {
     pub source: Source,
     pub scope: Scope,
@@ -49,6 +58,11 @@ pub struct Job {
     pub list_assets: bool,
     /// `--browser`: Chromium found, and how to drive it.
     pub browser: Option<BrowserConfig>,
+    /// `--browser` was asked for and no Chromium was found: the static scan runs, and the
+    /// run fails with this error after its report is written.
+    pub browser_missing: Option<Error>,
+    /// A folder scanned without `--site`: what was inferred, or the warning that nothing was.
+    pub site_note: Option<SiteNote>,
     /// The browser timings the report states.
     pub browser_timing: (u64, u64),
     /// How script digests are fetched (`--hash-scripts`): the crawl's headers and mappings.
@@ -126,6 +140,26 @@ pub struct Collected {
 
 /// Read the pages (crawl or files), visit them in the browser when asked, and build the
 /// inventory. Every phase ends early, keeping what it has, when a stop is requested.
+/// `-v`: one line per page as it is recorded (what was read, skipped or failed, and why).
+fn log_page(p: &PageRecord) {
+    if !log::log_enabled!(log::Level::Info) {
+        return;
+    }
+    let at = p.file.as_deref().unwrap_or(&p.url);
+    let why = p.error.as_deref().unwrap_or("");
+    match p.outcome {
+        PageOutcome::Scanned => {
+            let status = p.status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
+            log::info!("scanned {at} ({status}{} references, depth {})", p.resources.len(), p.depth);
+            for r in &p.resources {
+                log::debug!("{:?} {}", r.kind, r.url);
+            }
+        }
+        PageOutcome::Skipped => log::info!("skipped {at}: {why}"),
+        PageOutcome::Failed => log::info!("failed {at}: {why}"),
+    }
+}
+
 pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) -> Result<Collected, Error> {
     let info = RunInfo {
         payment_paths: job.payment_paths.clone(),
@@ -141,7 +175,10 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
     let mut kept: Vec<PageRecord> = Vec::new();
     {
         let keep = job.browser.is_some();
-        let mut on_page = |p: PageRecord| if keep { kept.push(p) } else { builder.add(p) };
+        let mut on_page = |p: PageRecord| {
+            log_page(&p);
+            if keep { kept.push(p) } else { builder.add(p) }
+        };
         match &job.source {
             Source::Crawl(cfg) => {
                 let crawl = crawl::crawl_into_until(cfg.clone(), run.deadline, progress, &run.stop, &mut on_page);

@@ -12,7 +12,8 @@ use crate::browser::{self, BrowserConfig};
 use crate::cli::{CrawlArgs, TargetArgs};
 use crate::crawl::{CrawlConfig, fetch, fetch::FetchConfig};
 use crate::error::Error;
-use crate::pipeline::{Job, Source};
+use crate::local;
+use crate::pipeline::{Job, SiteNote, Source};
 use crate::policy::PaymentPages;
 use crate::report::Format;
 use crate::scope::{Scope, normalize_host};
@@ -29,7 +30,8 @@ enum Targets {
 /// Turn the target arguments into a job.
 pub fn job(t: &TargetArgs, payment: &PaymentPages) -> Result<Job, Error> {
     let targets = parse_targets(&t.targets)?;
-    let site = t.site.as_deref().map(parse_site).transpose()?;
+    let mut site = t.site.as_deref().map(parse_site).transpose()?;
+    let mut site_note = None;
     let fetch = fetch_config(&t.crawl)?;
     if let Some(bad) = t.first_party.iter().find(|d| normalize_host(d).is_none()) {
         return Err(Error::usage(format!("--first-party \"{bad}\" is not a domain"))
@@ -56,16 +58,25 @@ pub fn job(t: &TargetArgs, payment: &PaymentPages) -> Result<Job, Error> {
             (Source::Crawl(cfg), scope, names)
         }
         Targets::Local(root) => {
+            if site.is_none() {
+                let (inferred, note) = guess_site(&root);
+                site = inferred;
+                site_note = note;
+            }
             let scope = Scope::new(site.as_ref().and_then(Url::host_str), extra);
             let names = vec![root.display().to_string()];
             (Source::Local { root, site: site.clone(), max_body: t.crawl.max_body_size }, scope, names)
         }
     };
-    // Chromium is looked for before the crawl: a missing browser is an input error, not
-    // something to find out after minutes of crawling.
-    let browser = match t.browser.browser {
-        true => Some(browser_config(t, browser::find_chrome(t.browser.chrome.as_deref())?, &fetch, &scope, &source)),
-        false => None,
+    // Chromium is looked for before the crawl, so a missing browser is said at once, not
+    // after minutes of crawling; the static scan still runs and its report is written (as
+    // when Chromium will not start), and the run then fails with this error (exit code 2).
+    let (browser, browser_missing) = match t.browser.browser {
+        true => match browser::find_chrome(t.browser.chrome.as_deref()) {
+            Ok(chrome) => (Some(browser_config(t, chrome, &fetch, &scope, &source)), None),
+            Err(e) => (None, Some(e)),
+        },
+        false => (None, None),
     };
     Ok(Job {
         source,
@@ -75,6 +86,8 @@ pub fn job(t: &TargetArgs, payment: &PaymentPages) -> Result<Job, Error> {
         detect_payment_pages: payment.detect,
         list_assets: t.all_resources,
         browser,
+        browser_missing,
+        site_note,
         browser_timing: (t.browser.settle, t.browser.page_timeout * 1000),
         fetch,
         budget: t.crawl.max_time.0,
@@ -116,6 +129,35 @@ fn canonical_output(path: &Path) -> PathBuf {
     };
     let name = path.file_name().map(PathBuf::from).unwrap_or_default();
     dir.canonicalize().map_or_else(|_| path.to_path_buf(), |d| d.join(name))
+}
+
+/// A folder scanned without `--site`: the URL its pages declare ([`local::infer_site`]), and
+/// the line that says so; or none, and the warning that says what that costs.
+fn guess_site(root: &Path) -> (Option<Url>, Option<SiteNote>) {
+    let files = local::html_files(root).unwrap_or_default();
+    if files.is_empty() {
+        // Nothing to scan: that error says all there is to say.
+        return (None, None);
+    }
+    match local::infer_site(root, &files) {
+        Some((url, file)) => {
+            let origin = url.origin().ascii_serialization();
+            let line = format!(
+                "vendorscan: no --site given: the site is {origin}, the URL {} declares (canonical or og:url); pass --site to choose another",
+                file.display()
+            );
+            (Some(url), Some(SiteNote::Inferred(line)))
+        }
+        None => (
+            None,
+            Some(SiteNote::Missing(
+                "vendorscan: warning: no --site given, and no page declares its URL (<link rel=canonical> or og:url): \
+                 absolute links to the store's own domain and its CDN count as third parties; \
+                 pass --site https://your-store.example"
+                    .to_owned(),
+            )),
+        ),
+    }
 }
 
 fn parse_site(s: &str) -> Result<Url, Error> {

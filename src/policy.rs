@@ -251,7 +251,8 @@ struct RawEntry {
     owner_kind: Option<String>,
     reason: Option<String>,
     owner: Option<String>,
-    expires: Option<toml::value::Datetime>,
+    /// A TOML date; read as any value so that a quoted date gets its own message.
+    expires: Option<toml::Value>,
     pages: Option<Vec<String>>,
     owned_by: Option<String>,
     severity: Option<String>,
@@ -326,6 +327,22 @@ pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
     }
 }
 
+/// The policy documentation, where an installed binary's user can read it (the repository's
+/// `docs/policy.md` is not on their machine).
+pub const DOCS_URL: &str = "https://github.com/vendorscan/vendorscan/blob/main/docs/policy.md";
+
+/// The known name closest to `wrong`, if one is close enough to be a typo: at least 0.8
+/// Jaro-Winkler similarity (`strip` → `stripe`, `hotjr` → `hotjar`), the measure that favours
+/// a shared beginning, as ids that differ in their ending usually are typos.
+pub fn did_you_mean<'a>(wrong: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let wrong = wrong.to_ascii_lowercase();
+    known
+        .map(|k| (strsim::jaro_winkler(&wrong, k), k))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, k)| k)
+}
+
 pub fn load(path: &Path, db: &VendorDb) -> Result<Policy, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::input(format!("cannot read policy {}: {e}", path.display()))
@@ -336,11 +353,11 @@ pub fn load(path: &Path, db: &VendorDb) -> Result<Policy, Error> {
 
 pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, Error> {
     let name = file.map_or_else(|| DEFAULT_FILE.to_owned(), |f| f.display().to_string());
-    let help = "every key is described in docs/policy.md and examples/vendorscan.toml";
+    let help = format!("every key is described in {DOCS_URL}");
     let lines = Lines::of(text);
     let raw: RawPolicy = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| format!(":{}", lines.line_at(s.start))).unwrap_or_default();
-        Error::input(format!("invalid policy {name}{line}: {}", e.message().trim())).with_help(help)
+        Error::input(format!("invalid policy {name}{line}: {}", e.message().trim())).with_help(help.clone())
     })?;
     let mut problems: Vec<String> = Vec::new();
     // A parsed policy always has a file name: `file: Some(..)` is what tells the checks a
@@ -414,7 +431,11 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
             };
             match &target {
                 Target::Vendor(id) if db.get(id).is_none() => {
-                    problems.push(format!("{at}: vendor \"{id}\" is not in the vendor database (see `vendorscan vendors lookup HOST` or `vendors list`)"))
+                    let hint = match did_you_mean(id, db.vendors().iter().map(|v| v.id.as_str())) {
+                        Some(near) => format!("did you mean \"{near}\"? "),
+                        None => String::new(),
+                    };
+                    problems.push(format!("{at}: vendor \"{id}\" is not in the vendor database ({hint}see `vendorscan vendors lookup HOST` or `vendors list`)"))
                 }
                 Target::Category(c) if !categories.contains(&c.as_str()) => {
                     problems.push(format!("{at}: unknown category \"{c}\" (known: {})", categories.join(", ")))
@@ -441,7 +462,7 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
             }
             let expires = match &e.expires {
                 None => None,
-                Some(dt) => match (dt.date, dt.time) {
+                Some(toml::Value::Datetime(dt)) => match (dt.date, dt.time) {
                     // TOML has already checked the calendar (no 2027-02-30).
                     (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8).ok(),
                     _ => {
@@ -449,6 +470,22 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                         None
                     }
                 },
+                Some(toml::Value::String(text)) => {
+                    let fix = match parse_date(text.trim()) {
+                        Some(d) => format!("expires = {d}"),
+                        None => "expires = 2027-06-30".to_owned(),
+                    };
+                    problems.push(format!(
+                        "{at}: expires = \"{text}\" is a string; expires must be a TOML date without quotes: {fix}"
+                    ));
+                    None
+                }
+                Some(_) => {
+                    problems.push(format!(
+                        "{at}: expires must be a TOML date without quotes, such as expires = 2027-06-30"
+                    ));
+                    None
+                }
             };
             let page_patterns = e.pages.clone().unwrap_or_default();
             let pages = match &e.pages {

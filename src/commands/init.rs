@@ -5,7 +5,7 @@
 //! host: the inventory a team then reviews. The file passes as written, so the gate can
 //! be switched on at once and tightened entry by entry.
 
-use super::{load_db, progress_bar};
+use super::{load_db, note, progress_bar};
 use crate::cli::InitArgs;
 use crate::error::Error;
 use crate::exit::Outcome;
@@ -23,7 +23,16 @@ pub fn run(args: InitArgs) -> Result<Outcome, Error> {
             .with_help("review and edit the existing policy, or pass --force to replace it"));
     }
     let db = load_db(args.target.vendors.as_deref())?;
-    let job = plan::job(&args.target, &Policy::default().payment)?;
+    let mut job = plan::job(&args.target, &Policy::default().payment)?;
+    // A policy written without the browser's findings would approve too little: stop here.
+    if let Some(e) = job.browser_missing.take() {
+        return Err(e);
+    }
+    match &job.site_note {
+        Some(crate::pipeline::SiteNote::Inferred(line)) if !args.quiet => note(line),
+        Some(crate::pipeline::SiteNote::Missing(line)) => note(line),
+        _ => {}
+    }
     let progress = progress_bar(args.quiet);
     let run = pipeline::Runner::new(job.budget)?;
     let collected = pipeline::collect(&run, &job, &db, &progress)?;
@@ -78,7 +87,7 @@ pub fn render(r: &Inventory, today: jiff::civil::Date) -> String {
     );
     let _ = writeln!(t, "# Review every entry: replace reason = \"TODO\" with why the store uses the vendor,");
     let _ = writeln!(t, "# set an owner, limit it to the pages it belongs on, and delete what should not be there.");
-    let _ = writeln!(t, "# Every key is described in docs/policy.md.\n");
+    let _ = writeln!(t, "# Every key is described in {}\n", crate::policy::DOCS_URL);
     let _ = writeln!(t, "fail-on = \"error\"   # error | warning | never");
     let _ = writeln!(
         t,

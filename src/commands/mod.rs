@@ -3,10 +3,12 @@
 //! Enters: a [`crate::cli::Command`]. Leaves: an [`crate::exit::Outcome`] or a run-level
 //! [`crate::error::Error`]; reports go to the chosen writer.
 
+pub mod completions;
 pub mod diff;
 pub mod init;
 pub mod scan;
 pub mod vendors;
+pub mod verbose;
 
 use crate::error::Error;
 use crate::progress::Progress;
@@ -16,6 +18,20 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
+/// How the run talks to the person at the terminal: `--color` and `-v`.
+#[derive(Debug, Clone, Copy)]
+pub struct Term {
+    pub color: crate::report::ColorChoice,
+    pub verbose: u8,
+}
+
+impl Term {
+    /// Colour for a report written to standard output (never for a file).
+    pub fn paints_stdout(&self) -> bool {
+        crate::report::color::wanted(self.color, std::io::stdout().is_terminal(), |k| std::env::var(k).ok())
+    }
+}
+
 /// The progress bar on stderr, shown only to a person: a terminal, and not in CI.
 pub fn progress_bar(quiet: bool) -> ProgressBar {
     let wanted = !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
@@ -23,6 +39,8 @@ pub fn progress_bar(quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(0);
+    // The message (the page being read, a URL) takes what is left of the line and is cut to
+    // fit (`wide_msg`), so a narrow terminal never wraps the bar onto a new line each tick.
     if let Ok(style) = ProgressStyle::with_template("{spinner} {pos}/{len} pages {wide_msg}") {
         bar.set_style(style);
     }

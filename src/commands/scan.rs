@@ -12,13 +12,13 @@ use crate::cli::ScanArgs;
 use crate::error::Error;
 use crate::exit::Outcome;
 use crate::inventory::Stopped;
-use crate::pipeline::{self, Collected, Judge};
+use crate::pipeline::{self, Collected, Judge, SiteNote, Source};
 use crate::plan;
 use crate::policy::{self, Policy};
 use crate::report::{self, Report};
 use std::path::Path;
 
-pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
+pub fn run(args: ScanArgs, term: &super::Term) -> Result<Outcome, Error> {
     let gate = &args.gate;
     let today = match gate.today.as_deref() {
         Some(d) => policy::parse_date(d).ok_or_else(|| {
@@ -28,27 +28,43 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     };
     // Everything that can be wrong with the inputs is found before the crawl starts.
     let db = load_db(args.target.vendors.as_deref())?;
-    let policy = match policy::locate(gate.policy.as_deref()) {
+    let mut policy = match policy::locate(gate.policy.as_deref()) {
         Some(path) => policy::load(&path, &db)?,
         None => Policy::default(),
     };
+    if let Some(level) = gate.fail_on {
+        policy.fail_on = level.into();
+    }
     let baseline =
         gate.baseline.as_deref().map(|p| baseline::load(p).map(|v| (p.display().to_string(), v))).transpose()?;
+    plan::outputs(args.output.as_deref(), &args.save)?;
+    let mut job = plan::job(&args.target, &policy.payment)?;
     let uses_paths =
         policy.allow.iter().chain(&policy.deny).any(|e| e.pages.is_some()) || policy.payment.paths.is_some();
-    if uses_paths && args.target.site.is_none() && !args.target.targets.iter().any(|t| t.starts_with("http")) {
+    if uses_paths && matches!(job.source, Source::Local { site: None, .. }) {
         return Err(Error::usage(
             "the policy matches pages by URL path, but a folder scanned without --site has no URL paths",
         )
         .with_help("add --site https://your-store.example so pages = [...] and [payment-pages] paths apply"));
     }
-    plan::outputs(args.output.as_deref(), &args.save)?;
-    let job = plan::job(&args.target, &policy.payment)?;
+    let browser_missing = job.browser_missing.take();
     let sink = Sink::open(args.output.as_deref())?;
     let saves: Vec<(report::Format, Sink)> =
         args.save.iter().map(|(f, p)| Sink::open(Some(p)).map(|s| (*f, s))).collect::<Result<_, _>>()?;
+    if let Some(e) = &browser_missing {
+        note(&format!(
+            "vendorscan: {}; scanning without the browser: the static report is written, then the run exits with code 2",
+            e.message
+        ));
+    }
 
-    let progress = progress_bar(args.quiet || args.no_progress);
+    match &job.site_note {
+        Some(SiteNote::Inferred(line)) if !args.quiet => note(line),
+        Some(SiteNote::Missing(line)) => note(line),
+        _ => {}
+    }
+    // -v lines and a redrawn bar would tear each other apart: the log wins.
+    let progress = progress_bar(args.quiet || args.no_progress || term.verbose > 0);
     let run = pipeline::Runner::new(job.budget)?;
     let Collected { inventory, stopped, deferred_error } = pipeline::collect(&run, &job, &db, &progress)?;
     let inventory = match (gate.hash_scripts, stopped) {
@@ -65,12 +81,13 @@ pub fn run(args: ScanArgs) -> Result<Outcome, Error> {
     let report = pipeline::assess(inventory, &judge, &db);
 
     let written = sink.path().map(Path::to_path_buf);
-    sink.write_with(|w| report::render(&report, args.format, w))?;
+    let paint = written.is_none() && term.paints_stdout();
+    sink.write_with(|w| report::render_painted(&report, args.format, w, paint))?;
     for (format, sink) in saves {
         sink.write_with(|w| report::render(&report, format, w))?;
     }
     write_step_summary(&report, args.format)?;
-    if let Some(why) = deferred_error {
+    if let Some(why) = deferred_error.or(browser_missing) {
         return Err(why);
     }
     if !args.quiet {

@@ -163,7 +163,7 @@ fn check(path: &std::path::Path) -> Result<Outcome, Error> {
                 super::say(&format!("{}:{p}", path.display()));
             }
             Err(Error::input(format!("{} has {} problem(s)", path.display(), problems.len()))
-                .with_help("fix the lines above; the format is in docs/vendors.md"))
+                .with_help(format!("fix the lines above; the format is described in {}", crate::vendors::DOCS_URL)))
         }
     }
 }

@@ -209,6 +209,9 @@ pub fn build_client(cfg: &FetchConfig, may_follow: RedirectFilter) -> Result<Fet
 }
 
 fn build(cfg: &FetchConfig, may_follow: RedirectFilter, public_only: bool, lookup: Lookup) -> Result<Fetcher, Error> {
+    // reqwest is built without a crypto provider (Cargo.toml: aws-lc-rs's C build was most of
+    // a fresh build's time); ring is the process's provider. A second call finds it installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut headers = HeaderMap::new();
     for (name, value) in &cfg.headers {
         let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
@@ -309,8 +312,12 @@ pub async fn get(fetcher: &Fetcher, url: &Url, timeout: Duration) -> Result<(Hea
         if left.is_zero() {
             return Err(format!("timed out after {} s", timeout.as_secs_f32()));
         }
-        let resp =
-            fetcher.client_for(&url).get(url.clone()).timeout(left).send().await.map_err(|e| describe(&e, timeout))?;
+        log::info!("GET {url}");
+        let resp = fetcher.client_for(&url).get(url.clone()).timeout(left).send().await.map_err(|e| {
+            let why = describe(&e, timeout);
+            log::info!("GET {url}: {why}");
+            why
+        })?;
         let header = |name| resp.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
         let head = Head {
             status: resp.status().as_u16(),
@@ -341,8 +348,10 @@ pub async fn get(fetcher: &Fetcher, url: &Url, timeout: Duration) -> Result<(Hea
             return Err(format!("redirect failed: more than {} redirects", fetcher.0.max_redirects));
         }
         if !(fetcher.0.may_follow)(&next) {
+            log::info!("redirect {url} -> {next}: not followed (off the store)", url = visited[visited.len() - 1]);
             return Ok((head, resp));
         }
+        log::info!("redirect {url} -> {next} (HTTP {})", head.status, url = visited[visited.len() - 1]);
         drop(resp);
         url = next;
     }

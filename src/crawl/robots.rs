@@ -55,8 +55,14 @@ pub async fn fetch_robots(client: &fetch::Fetcher, origin: &Url, timeout: Durati
         200..=299 => {}
         // In-store redirects were followed; one left standing points off the store (not
         // followed) and counts as "unavailable", like a 4xx (RFC 9309 2.3.1.2-3).
-        300..=499 => return (Robots::AllowAll, vec![], at),
-        s => return (unavailable(format!("answered HTTP {s}")), vec![], at),
+        300..=499 => {
+            log::info!("robots.txt of {at}: HTTP {}, so everything is allowed", head.status);
+            return (Robots::AllowAll, vec![], at);
+        }
+        s => {
+            log::info!("robots.txt of {at}: HTTP {s}, so the whole site counts as disallowed (RFC 9309)");
+            return (unavailable(format!("answered HTTP {s}")), vec![], at);
+        }
     }
     let body = match fetch::read_capped(resp, MAX_ROBOTS_BYTES, timeout).await {
         Ok((b, _)) => b,
@@ -65,6 +71,11 @@ pub async fn fetch_robots(client: &fetch::Fetcher, origin: &Url, timeout: Durati
     match Robot::new(AGENT_TOKEN, &body) {
         Ok(robot) => {
             let sitemaps = robot.sitemaps.clone();
+            log::info!(
+                "robots.txt of {}: rules for vendorscan read, {} sitemap lines",
+                origin.origin().ascii_serialization(),
+                sitemaps.len()
+            );
             (Robots::Rules(Box::new(robot)), sitemaps, at)
         }
         // An unparsable file states no rules we could honour.

@@ -11,7 +11,7 @@ use super::classify;
 use super::contract::{
     BrowserOut, CompanyOut, CookieOut, CookieRef, DataOut, HostOut, IncidentOut, Inventory, Mode, OccurrenceOut,
     PageOut, Party, REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped, StorageOut, Summary, TagIdOut, Tool,
-    UnknownHost, VendorOut,
+    UnknownHost, VendorDbInfo, VendorOut,
 };
 use super::visit::match_key;
 use crate::model::{Condition, FastMap, PageOutcome, PageRecord, ResourceKind};
@@ -471,6 +471,20 @@ impl<'a> Builder<'a> {
                 name: env!("CARGO_PKG_NAME"),
                 version: env!("CARGO_PKG_VERSION"),
                 vendor_db_version: db.file.db_version.clone(),
+                vendor_db: VendorDbInfo {
+                    version: db.file.db_version.clone(),
+                    date: VendorDbInfo::date_of(&db.file.db_version),
+                    vendors: db.vendors().len(),
+                    sources: db
+                        .file
+                        .sources
+                        .iter()
+                        .map(|s| match &s.version {
+                            Some(v) => format!("{} {v}", s.id),
+                            None => s.id.clone(),
+                        })
+                        .collect(),
+                },
             },
             mode: info.mode,
             targets: info.targets,

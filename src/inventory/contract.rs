@@ -88,7 +88,38 @@ pub struct Inventory {
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
+    /// The same as `vendor_db.version`; kept for the readers of earlier reports.
     pub vendor_db_version: String,
+    /// The vendor database this run classified with: what a gate's result depends on
+    /// besides vendorscan's own version.
+    pub vendor_db: VendorDbInfo,
+}
+
+/// `tool.vendor_db`: which vendor database was used.
+#[derive(Debug, Clone, Serialize)]
+pub struct VendorDbInfo {
+    /// `db_version` of the database (`2026.11.23`).
+    pub version: String,
+    /// The day that version was made, when it is a calendar version (`2026-11-23`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Vendors in it (with a `--vendors` file merged in).
+    pub vendors: usize,
+    /// The upstream sources it was built from, as `id version` (`third-party-web 0.30.0`).
+    pub sources: Vec<String>,
+}
+
+impl VendorDbInfo {
+    /// `2026.11.23` -> `2026-11-23`: the database is versioned by the day it was made.
+    pub fn date_of(version: &str) -> Option<String> {
+        let mut parts = version.split('.');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let date = jiff::civil::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()?;
+        Some(date.to_string())
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -8,6 +8,7 @@
 //! here, one [`Format`] variant and its arm in [`render`].
 
 mod assessed;
+pub mod color;
 mod csv;
 mod github;
 mod html;
@@ -20,6 +21,7 @@ mod sarif;
 mod table;
 
 pub use assessed::{Gate, Report, Verdict};
+pub use color::Choice as ColorChoice;
 pub use github::github_step_summary;
 
 use crate::checks::{Finding, Severity};
@@ -45,6 +47,17 @@ pub enum Format {
     Csv,
     /// One self-contained HTML page for the store's owner: companies, data, chains, pages.
     Html,
+}
+
+/// [`render`] for a person's terminal: with `color`, the table's verdict and severities are
+/// painted ([`color::Paint`]); other formats are never coloured (they are read by programs).
+pub fn render_painted(report: &Report, format: Format, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    if !(color && format == Format::Table) {
+        return render(report, format, out);
+    }
+    let mut paint = color::Paint::new(out);
+    render(report, format, &mut paint)?;
+    paint.finish()
 }
 
 pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Result<()> {

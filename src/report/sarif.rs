@@ -64,6 +64,15 @@ struct Driver<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     information_uri: Option<&'static str>,
     rules: Vec<ReportingDescriptor>,
+    /// The vendor database, as the JSON report's `tool.vendor_db` has it.
+    properties: DriverProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct DriverProperties<'a> {
+    vendor_db_version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vendor_db_date: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -327,6 +336,10 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     semantic_version: report.inventory.tool.version,
                     information_uri,
                     rules: RuleId::all().map(descriptor).collect(),
+                    properties: DriverProperties {
+                        vendor_db_version: &report.inventory.tool.vendor_db.version,
+                        vendor_db_date: report.inventory.tool.vendor_db.date.as_deref(),
+                    },
                 },
             },
             results: results(report),

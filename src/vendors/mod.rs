@@ -23,6 +23,9 @@ pub use schema::{
 use crate::error::Error;
 use std::collections::HashMap;
 
+/// Where the vendor-file format is documented, for help lines of an installed binary.
+pub const DOCS_URL: &str = "https://github.com/vendorscan/vendorscan/blob/main/docs/vendors.md";
+
 /// The database shipped in the binary (generated; see `docs/vendors.md`).
 pub const EMBEDDED: &str = include_str!("../../known_vendors.json");
 
@@ -212,7 +215,7 @@ pub fn load_user_file(path: &std::path::Path, builtin: &VendorDb) -> Result<DbFi
             msg.push_str(&format!("\n  ... and {more} more"));
         }
         Error::input(msg).with_help(format!(
-            "run `vendorscan vendors check {}` for the full list; the format is in docs/vendors.md",
+            "run `vendorscan vendors check {}` for the full list; the format is described in {DOCS_URL}",
             path.display()
         ))
     })

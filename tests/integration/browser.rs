@@ -522,13 +522,38 @@ fn a_finished_run_leaves_no_browser_behind() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// As the README says: without Chromium the static report is still written, the problem is
+/// said before the scan starts, and the run exits with code 2 and the install help.
 #[test]
-fn without_chromium_the_error_says_how_to_install_it() {
-    let out = vendorscan(&["scan", "examples/demo-store", "--browser", "--chrome", "/nonexistent/chromium"]);
+fn without_chromium_the_static_report_is_written_and_the_error_says_how_to_install_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("report.json");
+    let out = vendorscan(&[
+        "scan",
+        "examples/demo-store",
+        "--site",
+        "https://demo-store.example",
+        "--browser",
+        "--chrome",
+        "/nonexistent/chromium",
+        "-f",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.starts_with("error: --chrome names /nonexistent/chromium"), "{err}");
+    assert!(
+        err.starts_with(
+            "vendorscan: --chrome names /nonexistent/chromium, which is not a file; scanning without the browser"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("\nerror: --chrome names /nonexistent/chromium"), "{err}");
     assert!(err.contains("help: install Chromium"), "{err}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["summary"]["vendors"], 24, "the static scan's report");
+    assert!(json.get("browser").is_none());
 }
 
 #[test]

@@ -168,6 +168,12 @@ fn fixture() -> Report {
     }
     inv.tool.version = "VERSION";
     inv.tool.vendor_db_version = "DB-VERSION".into();
+    inv.tool.vendor_db = inventory::VendorDbInfo {
+        version: "DB-VERSION".into(),
+        date: Some("2000-01-01".into()),
+        vendors: 1000,
+        sources: vec!["third-party-web SEED-VERSION".into()],
+    };
 
     let approvals = [
         (

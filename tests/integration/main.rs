@@ -2,8 +2,10 @@
 
 mod common;
 
+mod adoption;
 mod architecture;
 mod browser;
+mod ci_templates;
 mod cli;
 mod corpus;
 mod crawl;
