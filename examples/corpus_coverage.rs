@@ -44,7 +44,7 @@ fn seed_only_db(root: &Path) -> VendorDb {
     }
     std::fs::write(tmp.join("overlay.json"), serde_json::to_string(&bare).unwrap()).unwrap();
     std::fs::write(tmp.join("owners.json"), "{}").unwrap();
-    let text = build_from_files(&BuildInputs { dir: tmp.clone() }).expect("seed-only build");
+    let text = build_from_files(&BuildInputs { dir: tmp.clone() }).expect("seed-only build").text;
     let _ = std::fs::remove_dir_all(tmp);
     VendorDb::from_file(serde_json::from_str::<DbFile>(&text).unwrap())
 }

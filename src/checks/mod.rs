@@ -472,7 +472,7 @@ fn message(f: &Finding, db: &VendorDb, policy: &Policy) -> String {
                 .previous_owners
                 .iter()
                 .find(|p| crate::vendors::company_key(&p.company) == crate::vendors::company_key(approved))
-                .map(|p| format!(" since {}", &p.until[..4]))
+                .map(|p| format!(" since {}", p.until.get(..4).unwrap_or(&p.until)))
                 .unwrap_or_default();
             let parent = v.parent.as_deref().map(|p| format!(" (part of {p})")).unwrap_or_default();
             format!(

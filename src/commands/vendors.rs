@@ -21,7 +21,13 @@ pub fn run(cmd: VendorsCommand) -> Result<Outcome, Error> {
         VendorsCommand::Check { file } => check(&file),
         VendorsCommand::Diff { old, new, format } => db_diff(&old, new.as_deref(), format),
         VendorsCommand::Build { dir, output } => {
-            let text = build_from_files(&BuildInputs { dir })?;
+            let built = build_from_files(&BuildInputs { dir })?;
+            let w = built.whotracksme;
+            super::note(&format!(
+                "WhoTracks.Me 2022-08 brought {} new vendors, {} domains and {} owners",
+                w.new_vendors, w.domains_added, w.owners_filled
+            ));
+            let text = built.text;
             std::fs::write(&output, text)
                 .map_err(|e| Error::input(format!("cannot write {}: {e}", output.display())))?;
             super::note(&format!("wrote {}", output.display()));

@@ -12,7 +12,7 @@ mod check;
 mod diff;
 mod schema;
 
-pub use build::{BuildInputs, build_from_files, company_key};
+pub use build::{BuildInputs, Built, WtmStats, build_from_files, company_key};
 pub use check::{Problem, check_user_file};
 pub use diff::{DbDiff, diff};
 pub use schema::{
