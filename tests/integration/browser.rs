@@ -1023,3 +1023,123 @@ fn consent_accept_switches_on_the_gated_tags_and_none_leaves_the_banner_unanswer
     assert_eq!(f.len(), 1, "{:#}", report["findings"]);
     assert!(f[0]["message"].as_str().unwrap().contains("before the visitor made any consent choice"));
 }
+
+/// Three banners answered without an API: a OneTrust banner whose SDK exposes no
+/// `OneTrust` object (its documented reject button, and `OnetrustActiveGroups` read back),
+/// a German banner of a TCF v2 CMP (known by its button text; the choice read back from
+/// `__tcfapi('getTCData')`), and a page with no banner at all.
+fn button_store() -> Server {
+    let page =
+        |body: &str| html(&format!("<!doctype html><html><head><title>p</title></head><body>{body}</body></html>"));
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        page(r#"<a href="/onetrust.html">1</a> <a href="/tcf.html">2</a> <a href="/plain.html">3</a>"#),
+    );
+    r.insert(
+        "/onetrust.html".into(),
+        page(
+            r#"<div id="onetrust-banner-sdk"><p>We value your privacy</p>
+<button id="onetrust-accept-btn-handler">Accept All Cookies</button><button id="onetrust-reject-all-handler">Reject All</button></div>
+<script>
+window.OnetrustActiveGroups = ',C0001,C0002,C0004,';
+document.getElementById('onetrust-reject-all-handler').onclick = function () {
+  window.OnetrustActiveGroups = ',C0001,';
+  document.getElementById('onetrust-banner-sdk').style.display = 'none';
+};
+</script>"#,
+        ),
+    );
+    r.insert(
+        "/tcf.html".into(),
+        page(
+            r#"<div id="cmp-box"><p>Wir verwenden Cookies.</p><button>Alle akzeptieren</button> <button class="no">Alle ablehnen</button></div>
+<script>
+var consents = { 1: true, 2: true, 3: true };
+window.__tcfapi = function (cmd, version, cb) {
+  if (cmd === 'getTCData') cb({ tcfPolicyVersion: 4, eventStatus: 'tcloaded', purpose: { consents: consents } }, true);
+};
+document.querySelector('#cmp-box .no').onclick = function () {
+  consents = { 1: false, 2: false, 3: false };
+  document.getElementById('cmp-box').remove();
+};
+</script>"#,
+        ),
+    );
+    r.insert("/plain.html".into(), page("<p>No banner here.</p>"));
+    Server::start(r)
+}
+
+#[test]
+fn consent_banners_are_answered_by_their_buttons_and_a_page_without_one_is_named() {
+    let Some(_one) = chromium() else { return };
+    let server = button_store();
+    let args = browser_args(&server, &["--browser", "--settle", "300", "--consent", "reject"]);
+    let report = scan(&args);
+    let o = server.origin();
+    let consent = |path: &str| page(&report, &format!("{o}{path}"))["visit"]["consent"].clone();
+    let ot = consent("/onetrust.html");
+    assert_eq!(
+        (ot["cmp"].as_str(), ot["method"].as_str(), ot["applied"].as_bool(), ot["confirmed"].as_bool()),
+        (Some("onetrust"), Some("button"), Some(true), Some(true)),
+        "{ot:#}"
+    );
+    assert!(ot["detail"].as_str().unwrap().contains("active groups ,C0001,"), "{ot:#}");
+    let tcf = consent("/tcf.html");
+    assert_eq!(
+        (tcf["cmp"].as_str(), tcf["method"].as_str(), tcf["applied"].as_bool(), tcf["confirmed"].as_bool()),
+        (Some("tcf"), Some("button"), Some(true), Some(true)),
+        "{tcf:#}"
+    );
+    assert!(tcf["detail"].as_str().unwrap().contains(r#"clicked "alle ablehnen""#), "{tcf:#}");
+    // No banner: said so, per page and in the run's summary, and nothing counts as rejected.
+    let plain = consent("/plain.html");
+    assert_eq!((plain["cmp"].clone(), plain["applied"].as_bool()), (serde_json::Value::Null, Some(false)));
+    assert_eq!(plain["detail"], "no consent banner recognised");
+    let b = &report["browser"];
+    assert_eq!(b["consent_not_applied"], serde_json::json!([format!("{o}/"), format!("{o}/plain.html")]), "{b:#}");
+    assert_eq!(b["consent_applied"], 2);
+    // The text report says it too.
+    let mut text = vec!["scan", "--quiet"];
+    text.extend(args.iter().map(String::as_str));
+    let out = stdout(&vendorscan(&text));
+    assert!(out.contains("Consent: reject · choice made on 2 of 4 pages"), "{out}");
+    assert!(out.contains("NOT made on 2 pages (no consent banner recognised, or the answer failed)"), "{out}");
+}
+
+#[test]
+fn gpc_is_sent_in_the_header_and_seen_by_the_page_and_tracking_then_is_an_error() {
+    let Some(_one) = chromium() else { return };
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        html(
+            r#"<!doctype html><title>Shop</title><script>
+if (navigator.globalPrivacyControl === true) fetch('/gpc-seen');
+</script><script src="http://static.hotjar.com:{{PORT}}/c/hotjar-1.js"></script>"#,
+        ),
+    );
+    r.insert("/c/hotjar-1.js".into(), js("window.hj = 1;"));
+    r.insert("/gpc-seen".into(), Response::with_type(204, "text/plain", b""));
+    let server = Server::start(r);
+    let (code, report) = scan_gate(&browser_args(&server, &["--browser", "--settle", "300", "--gpc"]));
+    assert_eq!(code, Some(1), "{:#}", report["findings"]);
+    assert_eq!(report["browser"]["gpc"], true);
+    let seen = server.seen();
+    // What the browser sent (the static crawl fetched the page too, without the signal).
+    let gpc = |host: &str, path: &str| {
+        let sent: Vec<_> = seen
+            .iter()
+            .filter(|s| s.host.starts_with(host) && s.path == path && s.user_agent.contains("Chrome"))
+            .collect();
+        !sent.is_empty() && sent.iter().all(|s| s.headers.iter().any(|(k, v)| k == "sec-gpc" && v == "1"))
+    };
+    assert!(gpc("shop.test", "/"), "the page's own request");
+    assert!(gpc("static.hotjar.com", "/c/hotjar-1.js"), "a third party's");
+    assert!(gpc("shop.test", "/gpc-seen"), "navigator.globalPrivacyControl was true before the page's scripts ran");
+    let f = findings_of(&report, "tracking-after-reject");
+    assert_eq!(f.len(), 1, "{:#}", report["findings"]);
+    assert_eq!(f[0]["vendor"], "hotjar");
+    assert!(f[0]["message"].as_str().unwrap().contains("while the browser sent Global Privacy Control"), "{f:#?}");
+    assert!(findings_of(&report, "tracking-before-consent").is_empty(), "GPC is the stronger finding");
+}
