@@ -525,9 +525,9 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                     None
                 }
             };
-            if e.necessary && table != Table::Allow {
+            if e.necessary && (table != Table::Allow || !matches!(target, Target::Vendor(_))) {
                 problems.push(format!(
-                    "{at}: necessary = true marks an approved vendor as strictly necessary: give it on [[allow]] entries"
+                    "{at}: necessary = true marks an approved vendor as strictly necessary: give it on [[allow]] entries with vendor = \"ID\""
                 ));
             }
             let entry = Entry {
@@ -701,6 +701,19 @@ detect = false
         assert!(e.contains("an empty list matches no page"), "{e}");
         assert!(e.contains("must start with /"), "{e}");
         assert!(e.contains("no vendor in the database belongs to company \"Meta Platformz\""), "{e}");
+    }
+
+    #[test]
+    fn necessary_marks_an_approved_vendor_only() {
+        let p = parse(
+            "[[allow]]\nvendor = \"hotjar\"\nreason = \"support replays, contract\"\nnecessary = true\n",
+            None,
+            &db(),
+        )
+        .unwrap();
+        assert!(p.allow[0].necessary);
+        let e = parse("[[deny]]\nvendor = \"hotjar\"\nreason = \"r\"\nnecessary = true\n", None, &db()).unwrap_err();
+        assert!(e.message.contains("necessary = true marks an approved vendor"), "{}", e.message);
     }
 
     #[test]

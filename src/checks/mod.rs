@@ -722,3 +722,24 @@ pub fn valid_sri(value: &str) -> bool {
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracking_vendors_need_consent_and_necessary_ones_do_not() {
+        let db = VendorDb::embedded().unwrap();
+        for (id, needs) in [
+            ("criteo", true),
+            ("hotjar", true),
+            ("tiktok-pixel", true),
+            ("google-tag-manager", false),
+            ("stripe", false),
+            ("cookiebot", false),
+        ] {
+            let v = db.get(id).unwrap_or_else(|| panic!("{id} in the database"));
+            assert_eq!(needs_consent(v), needs, "{id}: {:?}", v.categories);
+        }
+    }
+}

@@ -507,6 +507,7 @@ mod hostile_tests {
                 dialogs_omitted: 0,
                 popups: vec![],
                 downloads: vec![],
+                consent: None,
             }),
             payment_page: false,
         };
