@@ -224,6 +224,20 @@ pub struct BrowserArgs {
           value_parser = clap::value_parser!(u32).range(1..=32))]
     pub browser_concurrency: u32,
 
+    /// How each visit answers the consent banner: none (a first visit, no choice made),
+    /// reject ("Reject all") or accept ("Accept all"). Answered through the consent
+    /// manager's own API or button (OneTrust, Cookiebot, Didomi, Usercentrics, any IAB TCF v2
+    /// CMP) or a button reading "reject all"/"accept all" in several languages; the report
+    /// says per page which banner was found and whether the choice took.
+    #[arg(long, value_enum, default_value_t = crate::model::ConsentState::None, value_name = "STATE", requires = "browser")]
+    pub consent: crate::model::ConsentState,
+
+    /// Send the Global Privacy Control signal: `Sec-GPC: 1` on every request and
+    /// `navigator.globalPrivacyControl = true` before the page's scripts run. Tracking
+    /// vendors contacted anyway are `tracking-after-reject` findings.
+    #[arg(long, requires = "browser")]
+    pub gpc: bool,
+
     /// One more Chromium flag, passed as given (repeatable), e.g. --browser-arg=--proxy-server=...
     #[arg(long = "browser-arg", value_name = "FLAG", requires = "browser", allow_hyphen_values = true)]
     pub browser_args: Vec<String>,

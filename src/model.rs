@@ -307,6 +307,52 @@ pub struct RuntimeRequest {
     /// Sent while the visit was leaving the page: from a `pagehide`, `visibilitychange` or
     /// `unload` handler (a visitor's browser sends these when the tab closes or moves on).
     pub unload: bool,
+    /// Sent after the visit answered the consent banner (`--consent reject|accept`): the
+    /// page knew the visitor's choice when it asked.
+    pub after_choice: bool,
+}
+
+/// The answer a browser visit gives the consent banner (`--consent`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsentState {
+    /// A first visit: the banner is left unanswered, no choice is made.
+    #[default]
+    None,
+    /// "Reject all" (only what is strictly necessary).
+    Reject,
+    /// "Accept all".
+    Accept,
+}
+
+impl ConsentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentState::None => "none",
+            ConsentState::Reject => "reject",
+            ConsentState::Accept => "accept",
+        }
+    }
+}
+
+/// How one visit answered the consent banner: which consent manager (CMP) it found, by
+/// which means it answered, and whether the answer took.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConsentAnswer {
+    /// The consent manager recognised (`onetrust`, `cookiebot`, `didomi`, `usercentrics`,
+    /// `tcf` for any other IAB TCF v2 CMP, `generic` for a banner known by its button
+    /// text only); `None` when no banner was recognised.
+    pub cmp: Option<String>,
+    /// `api` (the CMP's documented JavaScript call) or `button` (a click on its button);
+    /// `None` when nothing was answered (state `none`, or no banner).
+    pub method: Option<String>,
+    /// The choice was made (the call returned, the button was clicked).
+    pub applied: bool,
+    /// What the CMP reported back afterwards, when it can be asked (its consent state, or
+    /// the TCF `getTCData` purposes): `Some(true)` when it holds the choice.
+    pub confirmed: Option<bool>,
+    /// What was done and read back, in a few words (`OneTrust.RejectAll(); active groups ,C0001,`).
+    pub detail: Option<String>,
 }
 
 /// A JavaScript dialog a page opened during its visit (`alert`, `confirm`, `prompt`,
@@ -383,6 +429,8 @@ pub struct Visit {
     pub dialogs: Vec<Dialog>,
     /// Dialogs with yet another text, past the cap: counted, not listed.
     pub dialogs_omitted: usize,
+    /// How the consent banner was answered (browser visits that got far enough to look).
+    pub consent: Option<ConsentAnswer>,
 }
 
 impl PageRecord {

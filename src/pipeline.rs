@@ -65,6 +65,8 @@ pub struct Job {
     pub site_note: Option<SiteNote>,
     /// The browser timings the report states.
     pub browser_timing: (u64, u64),
+    /// `--consent` and `--gpc`, for the report.
+    pub browser_consent: (crate::model::ConsentState, bool),
     /// How script digests are fetched (`--hash-scripts`): the crawl's headers and mappings.
     pub fetch: FetchConfig,
     /// `--max-time`: the whole run's time budget.
@@ -212,7 +214,8 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
                     kept[i].visit = Some(visit);
                 }
                 let (settle_ms, page_timeout_ms) = job.browser_timing;
-                browser_info = Some(BrowserInfo { product: visited.version, settle_ms, page_timeout_ms });
+                let (consent, gpc) = job.browser_consent;
+                browser_info = Some(BrowserInfo { product: visited.version, settle_ms, page_timeout_ms, consent, gpc });
             }
             // The browser would not start: the static results are still reported (and
             // the run still fails with the browser's error after the report is written).

@@ -89,6 +89,7 @@ pub fn job(t: &TargetArgs, payment: &PaymentPages) -> Result<Job, Error> {
         browser_missing,
         site_note,
         browser_timing: (t.browser.settle, t.browser.page_timeout * 1000),
+        browser_consent: (t.browser.consent, t.browser.gpc),
         fetch,
         budget: t.crawl.max_time.0,
     })
@@ -302,6 +303,8 @@ fn browser_config(
             local,
             headers: fetch.headers.clone(),
             first_party_origins,
+            consent: b.consent,
+            gpc: b.gpc,
         },
         concurrency: b.browser_concurrency as usize,
     }

@@ -125,6 +125,10 @@ pub struct Entry {
     pub owned_by: Option<String>,
     /// `severity` of a [[deny]] entry (error unless it says "warning" or "note").
     pub severity: Option<Severity>,
+    /// `necessary = true` on an [[allow]] entry: the vendor is strictly necessary for what the
+    /// visitor asked for, so it needs no consent (`tracking-after-reject` and
+    /// `tracking-before-consent` leave it out); the entry's reason says why.
+    pub necessary: bool,
 }
 
 impl Entry {
@@ -256,6 +260,8 @@ struct RawEntry {
     pages: Option<Vec<String>>,
     owned_by: Option<String>,
     severity: Option<String>,
+    #[serde(default)]
+    necessary: bool,
 }
 
 #[derive(Deserialize)]
@@ -519,6 +525,11 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                     None
                 }
             };
+            if e.necessary && (table != Table::Allow || !matches!(target, Target::Vendor(_))) {
+                problems.push(format!(
+                    "{at}: necessary = true marks an approved vendor as strictly necessary: give it on [[allow]] entries with vendor = \"ID\""
+                ));
+            }
             let entry = Entry {
                 table,
                 index,
@@ -531,6 +542,7 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                 page_patterns,
                 owned_by,
                 severity,
+                necessary: e.necessary && table == Table::Allow,
             };
             match table {
                 Table::Allow => policy.allow.push(entry),
@@ -689,6 +701,19 @@ detect = false
         assert!(e.contains("an empty list matches no page"), "{e}");
         assert!(e.contains("must start with /"), "{e}");
         assert!(e.contains("no vendor in the database belongs to company \"Meta Platformz\""), "{e}");
+    }
+
+    #[test]
+    fn necessary_marks_an_approved_vendor_only() {
+        let p = parse(
+            "[[allow]]\nvendor = \"hotjar\"\nreason = \"support replays, contract\"\nnecessary = true\n",
+            None,
+            &db(),
+        )
+        .unwrap();
+        assert!(p.allow[0].necessary);
+        let e = parse("[[deny]]\nvendor = \"hotjar\"\nreason = \"r\"\nnecessary = true\n", None, &db()).unwrap_err();
+        assert!(e.message.contains("necessary = true marks an approved vendor"), "{}", e.message);
     }
 
     #[test]

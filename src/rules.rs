@@ -72,6 +72,8 @@ pub enum RuleId {
     ScanIncomplete,
     CompromisedHost,
     OwnerChanged,
+    TrackingAfterReject,
+    TrackingBeforeConsent,
 }
 
 /// What a rule means and how severe it is unless the policy says otherwise.
@@ -167,6 +169,16 @@ impl RuleId {
                 "A vendor's owner has changed since the policy approved it (owned-by in the [[allow]] entry names the owner then)",
                 "Read the new owner's terms and privacy policy; if the vendor may stay, set owned-by to the new owner. `[rules] owner-changed = \"error\"` makes an acquisition fail the gate.",
             ),
+            RuleId::TrackingAfterReject => (
+                Severity::Error,
+                "An advertising, analytics, session-replay, social or affiliate vendor was sent requests after the visitor rejected consent (--consent reject) or while the browser sent Global Privacy Control (--gpc) (GDPR, ePrivacy art. 5(3))",
+                "Make the tag wait for consent: gate it in the consent manager (its category), in the tag manager's consent settings, or by type=\"text/plain\" with the CMP's category. If the vendor is strictly necessary, say so with necessary = true and a reason on its [[allow]] entry.",
+            ),
+            RuleId::TrackingBeforeConsent => (
+                Severity::Warning,
+                "An advertising, analytics, session-replay, social or affiliate vendor was sent requests before the visitor made any consent choice (browser mode)",
+                "Load the tag only once the visitor agrees (the consent manager's category, the tag manager's consent settings); `[rules] tracking-before-consent = \"error\"` makes this fail the gate.",
+            ),
         };
         RuleInfo { severity, summary, help }
     }
@@ -198,6 +210,6 @@ mod tests {
             assert!(seen.insert(rule.as_str()), "{rule} twice");
             assert!(!rule.info().summary.is_empty() && !rule.info().help.is_empty());
         }
-        assert_eq!(seen.len(), 14);
+        assert_eq!(seen.len(), 16);
     }
 }

@@ -7,6 +7,7 @@
 //! browser is killed on every exit path ([`launch::Chromium`]'s `Drop`).
 
 pub mod cdp;
+pub mod consent;
 
 pub mod launch;
 pub mod visit;

@@ -19,8 +19,12 @@
 //! (Ctrl-C) keeps what each open tab recorded.
 
 use super::cdp::{Cdp, Event};
+use super::consent;
 use crate::crawl::Stop;
-use crate::model::{CookieSeen, CookieVia, Dialog, InitiatorKind, ResourceKind, RuntimeRequest, StorageWrite, Visit};
+use crate::model::{
+    ConsentAnswer, ConsentState, CookieSeen, CookieVia, Dialog, InitiatorKind, ResourceKind, RuntimeRequest,
+    StorageWrite, Visit,
+};
 use crate::scope::host_of;
 use base64::Engine;
 use serde_json::{Value, json};
@@ -108,6 +112,10 @@ pub struct VisitConfig {
     /// parties: they may carry credentials).
     pub headers: Vec<(String, String)>,
     pub first_party_origins: Vec<String>,
+    /// How the consent banner is answered once the page has loaded (`--consent`).
+    pub consent: ConsentState,
+    /// Send the Global Privacy Control signal (`--gpc`).
+    pub gpc: bool,
 }
 
 /// What a request id currently points at (redirects reuse the id).
@@ -201,6 +209,10 @@ struct Capture {
     last_leave_request: Option<Instant>,
     /// When the blank page committed while leaving.
     left_blank_at: Option<Instant>,
+    /// The consent banner was found and is being (or has been) answered: what is recorded
+    /// from here on was sent after the visitor's choice.
+    choice_made: bool,
+    consent: Option<ConsentAnswer>,
 }
 
 /// How many distinct dialogs one visit lists; a page that opens more (a different text
@@ -305,8 +317,56 @@ async fn run(
     let mut error = None;
     let mut ended = Ended::Normally;
     let mut settle_until: Option<Instant> = None;
+    // The consent step under way (`--consent reject|accept`), and its result once in.
+    let mut consent_step: Option<ConsentStep<'_>> = None;
+    let mut consent_done: Option<Result<Value, String>> = None;
+    let mut found: Option<String> = None;
     loop {
-        let until = settle_until.map_or(hard, |s| s.min(hard));
+        if let Some(result) = consent_done.take() {
+            consent_step = None;
+            match (result, found.take()) {
+                // The banner is there: everything the page sent until now is before the choice.
+                (Ok(v), None) if consent::found(&v).is_some() => {
+                    while let Ok(ev) = rx.try_recv() {
+                        handle(cdp, cfg, cap, ev).await;
+                    }
+                    if let Some((why, how)) = verdict(cap) {
+                        (error, ended) = (why, how);
+                        break;
+                    }
+                    cap.choice_made = true;
+                    found = consent::found(&v);
+                    let limit = APPLY_LIMIT.min(hard.saturating_duration_since(Instant::now()));
+                    consent_step = Some(Box::pin(consent::step(
+                        cdp,
+                        &session,
+                        "apply",
+                        cfg.consent,
+                        Duration::ZERO,
+                        found.clone(),
+                        limit,
+                    )));
+                }
+                (Ok(_), None) => cap.consent = Some(no_banner()),
+                (Err(e), None) => {
+                    cap.consent = Some(ConsentAnswer { detail: Some(dialog_text(&e)), ..ConsentAnswer::default() })
+                }
+                (Ok(v), Some(_)) => {
+                    cap.consent = Some(consent::answer(&v, dialog_text));
+                    settle_until = Some(Instant::now() + cfg.settle);
+                }
+                (Err(e), Some(cmp)) => {
+                    cap.consent = Some(ConsentAnswer {
+                        cmp: Some(cmp),
+                        detail: Some(dialog_text(&e)),
+                        ..ConsentAnswer::default()
+                    });
+                    settle_until = Some(Instant::now() + cfg.settle);
+                }
+            }
+        }
+        // While the banner is being looked for or answered, the settle window waits for it.
+        let until = if consent_step.is_some() { hard } else { settle_until.map_or(hard, |s| s.min(hard)) };
         let ev = tokio::select! {
             r = &mut nav, if navigating => {
                 navigating = false;
@@ -321,6 +381,10 @@ async fn run(
                 }
                 continue;
             }
+            r = async { consent_step.as_mut().expect("polled only while some").await }, if consent_step.is_some() => {
+                consent_done = Some(r);
+                continue;
+            }
             ev = rx.recv() => ev,
             _ = tokio::time::sleep_until(until) => break,
             _ = &mut stopping => { ended = Ended::Stopped; break; }
@@ -331,22 +395,22 @@ async fn run(
             break;
         };
         handle(cdp, cfg, cap, ev).await;
-        if cap.crashed {
-            error = Some("the page crashed the browser tab (renderer process)".into());
-            ended = Ended::Failed;
-            break;
-        }
-        if let Some(to) = &cap.left_for {
-            error = Some(format!(
-                "the page sent the browser on to {to} (a client-side redirect); what it requested before \
-                 leaving is kept"
-            ));
+        if let Some((why, how)) = verdict(cap) {
+            (error, ended) = (why, how);
             break;
         }
         if cap.loaded && settle_until.is_none() {
             settle_until = Some(Instant::now() + cfg.settle);
+            if cfg.consent != ConsentState::None {
+                // Consent managers load after the page, often late: look for as long as the
+                // settle window (a second at least), answering as soon as one shows.
+                let wait = cfg.settle.max(Duration::from_secs(1));
+                let limit = (wait + APPLY_LIMIT).min(hard.saturating_duration_since(Instant::now()));
+                consent_step = Some(Box::pin(consent::step(cdp, &session, "find", cfg.consent, wait, None, limit)));
+            }
         }
     }
+    drop(consent_step);
     let stopped = ended == Ended::Stopped;
     if stopped {
         // Every event the browser sent before it answers this is already in the channel
@@ -370,6 +434,17 @@ async fn run(
         }
         handle(cdp, cfg, cap, ev).await;
     }
+    // State `none`: no answer, but say which banner the visitor was shown.
+    if cfg.consent == ConsentState::None && ended == Ended::Normally && cap.left_for.is_none() && cap.loaded {
+        let seen = consent::step(cdp, &session, "find", cfg.consent, Duration::ZERO, None, APPLY_LIMIT).await;
+        cap.consent = Some(match seen {
+            Ok(v) if consent::found(&v).is_some() => {
+                ConsentAnswer { cmp: consent::found(&v), ..ConsentAnswer::default() }
+            }
+            Ok(_) => no_banner(),
+            Err(e) => ConsentAnswer { detail: Some(dialog_text(&e)), ..ConsentAnswer::default() },
+        });
+    }
     // A visitor's tab is closed or moves on at some point, and the page's `pagehide`,
     // `visibilitychange` and `unload` handlers send what they send then: leave the page
     // while still recording. Not after a failure (a hung or crashed renderer runs no
@@ -384,6 +459,10 @@ async fn run(
     }
     settle_wire(cap);
     let cookies = collect_cookies(cdp, ctx, cap, if stopped { AFTER_STOP } else { AFTER_CAP }).await;
+    // A choice that was not made leaves every request before any choice.
+    if !cap.consent.as_ref().is_some_and(|c| c.applied) {
+        cap.requests.iter_mut().for_each(|r| r.after_choice = false);
+    }
     let dropped = std::mem::take(&mut cap.dropped);
     let requests =
         std::mem::take(&mut cap.requests).into_iter().enumerate().filter(|(i, _)| !dropped.contains(i)).map(|(_, r)| r);
@@ -395,8 +474,35 @@ async fn run(
         failed: ended != Ended::Normally,
         dialogs: std::mem::take(&mut cap.dialogs),
         dialogs_omitted: cap.dialogs_omitted,
+        consent: cap.consent.take(),
     };
     (visit, stopped)
+}
+
+/// One step of the consent answer, running in the page while the visit records.
+type ConsentStep<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, String>> + Send + 'a>>;
+
+/// How long answering a banner may take (the call, the manager's own work, reading the
+/// choice back: about a second and a half in the page's script).
+const APPLY_LIMIT: Duration = Duration::from_secs(5);
+
+fn no_banner() -> ConsentAnswer {
+    ConsentAnswer { detail: Some("no consent banner recognised".into()), ..ConsentAnswer::default() }
+}
+
+/// After an event: does the visit end here (the tab crashed, the page left)? With the error
+/// to record and how it ended.
+fn verdict(cap: &Capture) -> Option<(Option<String>, Ended)> {
+    if cap.crashed {
+        return Some((Some("the page crashed the browser tab (renderer process)".into()), Ended::Failed));
+    }
+    let to = cap.left_for.as_ref()?;
+    Some((
+        Some(format!(
+            "the page sent the browser on to {to} (a client-side redirect); what it requested before leaving is kept"
+        )),
+        Ended::Normally,
+    ))
 }
 
 /// Leave the page for `about:blank`, recording what its unload handlers send.
@@ -462,6 +568,11 @@ async fn leave(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, rx: &mut mpsc::U
 /// domains, the page hook and its binding, request interception, and auto-attach.
 fn setup_commands(cfg: &VisitConfig, page: bool) -> Vec<(&'static str, Value)> {
     let mut cmds = vec![("Network.enable", json!({}))];
+    if cfg.gpc {
+        // Global Privacy Control: the header on every request of the page, its frames and
+        // workers (https://privacycg.github.io/gpc-spec/).
+        cmds.push(("Network.setExtraHTTPHeaders", json!({ "headers": { "Sec-GPC": "1" } })));
+    }
     if page {
         cmds.push(("Page.enable", json!({})));
         cmds.push(("Inspector.enable", json!({})));
@@ -469,6 +580,9 @@ fn setup_commands(cfg: &VisitConfig, page: bool) -> Vec<(&'static str, Value)> {
         cmds.push(("Runtime.enable", json!({})));
         cmds.push(("Runtime.addBinding", json!({ "name": BINDING })));
         cmds.push(("Page.addScriptToEvaluateOnNewDocument", json!({ "source": HOOK })));
+        if cfg.gpc {
+            cmds.push(("Page.addScriptToEvaluateOnNewDocument", json!({ "source": consent::GPC_HOOK })));
+        }
         let patterns = intercepted_origins(cfg)
             .iter()
             .map(|o| json!({ "urlPattern": format!("{o}/*"), "requestStage": "Request" }))
@@ -719,6 +833,7 @@ fn synthetic(url: Url, kind: ResourceKind, cdp_type: &str, method: &str, frame: 
         initiator_line: None,
         canceled: false,
         unload: false,
+        after_choice: false,
     }
 }
 
@@ -728,6 +843,7 @@ fn http_url(raw: &str) -> Option<Url> {
 
 fn push_request(cap: &mut Capture, mut request: RuntimeRequest, wire: Wire) -> usize {
     request.unload |= cap.leaving;
+    request.after_choice |= cap.choice_made;
     if cap.leaving {
         cap.last_leave_request = Some(Instant::now());
     }
@@ -960,12 +1076,13 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
         initiator_line,
         canceled: false,
         unload: false,
+        after_choice: false,
     };
     let wire = Wire { key: key.clone(), hop: hops.len() - 1, canceled: false };
     // While leaving, the interception may have announced it first: fill that entry in.
     let index = match cap.intercepted_net.remove(&key) {
         Some(i) => {
-            cap.requests[i] = RuntimeRequest { unload: true, ..request };
+            cap.requests[i] = RuntimeRequest { unload: true, after_choice: cap.requests[i].after_choice, ..request };
             cap.wire[i] = wire;
             i
         }
@@ -1031,9 +1148,13 @@ async fn on_paused(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, session: &st
         .into_iter()
         .flatten()
         .filter(|(k, _)| !cfg.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k)))
+        .filter(|(k, _)| !(cfg.gpc && k.eq_ignore_ascii_case("sec-gpc")))
         .map(|(k, v)| json!({ "name": k, "value": v.as_str().unwrap_or("") }))
         .collect();
     headers.extend(cfg.headers.iter().map(|(k, v)| json!({ "name": k, "value": v })));
+    if cfg.gpc {
+        headers.push(json!({ "name": "Sec-GPC", "value": "1" }));
+    }
     cdp.send(Some(session), "Fetch.continueRequest", json!({ "requestId": id, "headers": headers }));
 }
 

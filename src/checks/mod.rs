@@ -362,6 +362,7 @@ pub fn evaluate(
         out.map.insert((RuleId::StaleApproval, format!("allow[{}]", e.index), None), f);
     }
     compromised_findings(&mut out, report, db, &location);
+    consent_findings(&mut out, report, db, policy, &location);
     if let Some(changes) = changes {
         baseline_findings(&mut out, changes, report, db, fail_on_new);
     }
@@ -405,6 +406,109 @@ fn compromised_findings(
             };
             out.add(RuleId::CompromisedHost, &subject, None, loc, None);
         }
+    }
+}
+
+/// Vendor categories that need the visitor's consent: they follow, profile or measure the
+/// visitor (ePrivacy art. 5(3) and GDPR; the issue #20 list, plus affiliate networks).
+pub const TRACKING_CATEGORIES: &[&str] = &["advertising", "analytics", "session-replay", "social", "affiliate"];
+
+/// Vendor categories exempt as strictly necessary for what the visitor asked for (paying,
+/// fraud checks, recording the consent itself, delivering the site). A vendor in one of these
+/// is never a consent finding, whatever else it does; `necessary = true` on an [[allow]]
+/// entry exempts one vendor more.
+pub const NECESSARY_CATEGORIES: &[&str] =
+    &["payments", "fraud-prevention", "consent-management", "cdn-hosting", "fonts", "ecommerce-platform"];
+
+/// Does this vendor need consent before it is contacted?
+pub fn needs_consent(v: &Vendor) -> bool {
+    let has = |list: &[&str]| v.categories.iter().any(|c| list.contains(&c.as_str()));
+    has(TRACKING_CATEGORIES) && !has(NECESSARY_CATEGORIES)
+}
+
+/// Browser mode: tracking vendors the visit contacted against the visitor's choice
+/// (`tracking-after-reject`: after "Reject all", or at all with Global Privacy Control) or
+/// before any choice (`tracking-before-consent`). Judged from each request the browser
+/// recorded, split by `after_choice`; a reference only in the markup never counts.
+fn consent_findings(
+    out: &mut Collector,
+    report: &Inventory,
+    db: &VendorDb,
+    policy: &Policy,
+    location: &dyn Fn(Option<&OnPage>, &str) -> Location,
+) {
+    let Some(browser) = &report.browser else { return };
+    let rejected = browser.consent == crate::model::ConsentState::Reject;
+    let necessary =
+        |v: &Vendor| policy.allow.iter().any(|e| e.necessary && matches!(&e.target, Target::Vendor(id) if id == &v.id));
+    let mut found = Collector::default();
+    for r in report.resources.iter().filter(|r| r.party == Party::Third) {
+        let Some(vendor) = r.vendor.as_deref().and_then(|id| db.get(id)) else { continue };
+        if !needs_consent(vendor) || necessary(vendor) {
+            continue;
+        }
+        let subject = Subject { vendor: Some(vendor), host: Some(r.host.clone()) };
+        for o in r.each() {
+            let Some(rt) = o.runtime else { continue };
+            let loc = Location {
+                line: None,
+                url: Some(o.url.clone()),
+                loaded_by: runtime_loader(&o),
+                ..location(None, o.page)
+            };
+            let before = rt.count.saturating_sub(rt.after_choice);
+            if browser.gpc || (rejected && rt.after_choice > 0) {
+                found.add(RuleId::TrackingAfterReject, &subject, None, loc, None);
+            } else if before > 0 {
+                found.add(RuleId::TrackingBeforeConsent, &subject, None, loc, None);
+            }
+        }
+    }
+    // The markup's own consent gate for a vendor, when it has one: the browser evidence
+    // says whether that gate held.
+    let gated: HashMap<&str, &str> = report
+        .resources
+        .iter()
+        .filter_map(|r| match (&r.vendor, &r.condition) {
+            (Some(v), Some(crate::model::Condition::ConsentGated { category })) => {
+                Some((v.as_str(), category.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    for (key, mut f) in found.map {
+        let mut pages: Vec<&str> = f.locations.iter().map(|l| l.page.as_str()).collect();
+        pages.sort_unstable();
+        pages.dedup();
+        let shown: Vec<&str> = pages.iter().take(3).copied().collect();
+        let more = if pages.len() > 3 { format!(" and {} more", pages.len() - 3) } else { String::new() };
+        let mut first = f.locations.clone();
+        first.sort();
+        let request = first.first().and_then(|l| {
+            let by = l.loaded_by.as_deref().map(|b| format!(", loaded by {b}")).unwrap_or_default();
+            l.url.as_deref().map(|u| format!("{u}{by}"))
+        });
+        let vendor = f.vendor.as_deref().and_then(|id| db.get(id));
+        let who = Subject { vendor, host: f.host.clone() }.describe();
+        let when = match f.rule {
+            RuleId::TrackingAfterReject if browser.gpc && rejected => {
+                "after the visitor rejected consent and while the browser sent Global Privacy Control"
+            }
+            RuleId::TrackingAfterReject if browser.gpc => "while the browser sent Global Privacy Control (an opt-out)",
+            RuleId::TrackingAfterReject => "after the visitor rejected consent",
+            _ => "before the visitor made any consent choice",
+        };
+        let gate = vendor
+            .and_then(|v| gated.get(v.id.as_str()))
+            .map(|c| format!("; the markup gates it on consent category \"{c}\", yet it was requested"))
+            .unwrap_or_default();
+        f.message = format!(
+            "{who} was sent requests {when} on {} ({}{more}){gate}; request: {}",
+            crate::model::plural(pages.len(), "page", "pages"),
+            shown.join(", "),
+            request.unwrap_or_else(|| "?".to_owned())
+        );
+        out.map.insert(key, f);
     }
 }
 
@@ -483,7 +587,12 @@ fn message(f: &Finding, db: &VendorDb, policy: &Policy) -> String {
             )
         }
         // These carry their own message, written where they are decided.
-        RuleId::StaleApproval | RuleId::NewPaymentScript | RuleId::ScriptChanged | RuleId::ScanIncomplete => {
+        RuleId::StaleApproval
+        | RuleId::NewPaymentScript
+        | RuleId::ScriptChanged
+        | RuleId::ScanIncomplete
+        | RuleId::TrackingAfterReject
+        | RuleId::TrackingBeforeConsent => {
             format!("{who} on {n}")
         }
     }
@@ -612,4 +721,25 @@ pub fn valid_sri(value: &str) -> bool {
             })
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracking_vendors_need_consent_and_necessary_ones_do_not() {
+        let db = VendorDb::embedded().unwrap();
+        for (id, needs) in [
+            ("criteo", true),
+            ("hotjar", true),
+            ("tiktok-pixel", true),
+            ("google-tag-manager", false),
+            ("stripe", false),
+            ("cookiebot", false),
+        ] {
+            let v = db.get(id).unwrap_or_else(|| panic!("{id} in the database"));
+            assert_eq!(needs_consent(v), needs, "{id}: {:?}", v.categories);
+        }
+    }
 }

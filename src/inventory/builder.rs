@@ -60,6 +60,8 @@ pub struct BrowserInfo {
     pub product: String,
     pub settle_ms: u64,
     pub page_timeout_ms: u64,
+    pub consent: crate::model::ConsentState,
+    pub gpc: bool,
 }
 
 #[derive(Default)]
@@ -191,6 +193,9 @@ pub struct Builder<'a> {
     pub(super) occurrences: usize,
     pub(super) visited: usize,
     pub(super) visits_failed: usize,
+    /// Pages whose visit answered the consent banner, and those where it could not.
+    pub(super) consent_applied: usize,
+    pub(super) consent_not_applied: Vec<String>,
 }
 
 impl<'a> Builder<'a> {
@@ -213,6 +218,8 @@ impl<'a> Builder<'a> {
             occurrences: 0,
             visited: 0,
             visits_failed: 0,
+            consent_applied: 0,
+            consent_not_applied: Vec::new(),
         }
     }
 
@@ -320,6 +327,10 @@ impl<'a> Builder<'a> {
         if let Some(visit) = &page.visit {
             self.visited += 1;
             self.visits_failed += usize::from(visit.failed);
+            match &visit.consent {
+                Some(c) if c.applied => self.consent_applied += 1,
+                _ => self.consent_not_applied.push(page_url.to_string()),
+            }
             self.merge_visit(markup, visit, &page_url);
             self.acc.note_cookies(visit, &page_url);
             self.acc.note_storage(visit, &page_url);
@@ -357,7 +368,19 @@ impl<'a> Builder<'a> {
 
     /// Sort everything and hand over the inventory.
     pub fn finish(self) -> Inventory {
-        let Builder { acc, info, index, groups, pages: mut page_out, occurrences, visited, visits_failed } = self;
+        let Builder {
+            acc,
+            info,
+            index,
+            groups,
+            pages: mut page_out,
+            occurrences,
+            visited,
+            visits_failed,
+            consent_applied,
+            mut consent_not_applied,
+        } = self;
+        consent_not_applied.sort();
         let db = acc.db;
         // Each key beside its group (the index maps one to the other), then in report order.
         let mut keyed: Vec<(usize, RefKey)> = index.into_iter().map(|(key, g)| (g, key)).collect();
@@ -506,6 +529,14 @@ impl<'a> Builder<'a> {
                 page_timeout_ms: b.page_timeout_ms,
                 pages_visited: visited,
                 pages_failed: visits_failed,
+                consent: b.consent,
+                gpc: b.gpc,
+                consent_applied: (b.consent != crate::model::ConsentState::None).then_some(consent_applied),
+                consent_not_applied: if b.consent == crate::model::ConsentState::None {
+                    Vec::new()
+                } else {
+                    consent_not_applied
+                },
             }),
         }
     }

@@ -58,6 +58,7 @@ mod tests {
             initiator_line: None,
             canceled: false,
             unload: false,
+            after_choice: false,
         }
     }
 

@@ -5,7 +5,7 @@
 //! around them. Changing a field here changes the public JSON: bump
 //! [`REPORT_SCHEMA_VERSION`] and document it.
 
-use crate::model::{Condition, CookieVia, Cut, InitiatorKind, PageOutcome, ResourceKind, SkipReason};
+use crate::model::{Condition, ConsentState, CookieVia, Cut, InitiatorKind, PageOutcome, ResourceKind, SkipReason};
 use crate::vendors::{Incident, IncidentKind, OwnerKind, PreviousOwner, Status};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -337,6 +337,10 @@ pub struct RuntimeOut {
     /// handler), as a visitor's browser sends it when the tab closes or moves on.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unload: bool,
+    /// How many of `count` were sent after the visit answered the consent banner
+    /// (`--consent reject|accept`, when the choice was made).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub after_choice: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -420,6 +424,28 @@ pub struct PageVisitOut {
     /// Files the page made the browser download (refused), sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub downloads: Vec<String>,
+    /// The consent banner: which manager was found and how it was answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent: Option<ConsentOut>,
+}
+
+/// How one visit answered the consent banner (`pages[].visit.consent`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentOut {
+    /// `onetrust`, `cookiebot`, `didomi`, `usercentrics`, `tcf` (another IAB TCF v2 CMP),
+    /// `generic` (known by its button text only); `null` when no banner was recognised.
+    pub cmp: Option<String>,
+    /// `api` or `button`; absent when nothing was answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The choice was made.
+    pub applied: bool,
+    /// The consent manager, asked afterwards, holds the choice (`false`: it does not);
+    /// absent when it cannot be asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -444,6 +470,18 @@ pub struct BrowserOut {
     pub page_timeout_ms: u64,
     pub pages_visited: usize,
     pub pages_failed: usize,
+    /// How the visits answered the consent banner (`--consent`): `none`, `reject`, `accept`.
+    pub consent: ConsentState,
+    /// The visits sent the Global Privacy Control signal (`--gpc`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub gpc: bool,
+    /// With `reject` or `accept`: the pages where the choice was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_applied: Option<usize>,
+    /// With `reject` or `accept`: the pages visited where it was not (no banner recognised,
+    /// or the answer failed; `pages[].visit.consent` says which), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub consent_not_applied: Vec<String>,
 }
 
 /// One distinct reference: what is written (URL, kind, element, attribute, raw text, kept

@@ -9,7 +9,7 @@
 use super::builder::{Acc, Builder, RefKey};
 use super::chain;
 use super::contract::{
-    CookieOut, CookieRef, DialogOut, OccurrenceOut, PageVisitOut, Party, RuntimeOut, Source, StorageOut,
+    ConsentOut, CookieOut, CookieRef, DialogOut, OccurrenceOut, PageVisitOut, Party, RuntimeOut, Source, StorageOut,
 };
 use crate::model::{CookieVia, ResourceKind, Visit};
 use crate::scope::host_of;
@@ -164,6 +164,7 @@ impl Builder<'_> {
                 count: 1,
                 canceled: req.canceled,
                 unload: req.unload,
+                after_choice: usize::from(req.after_choice),
             };
             if let Some(at) = markup.get(&match_key(&url)) {
                 self.acc.edge(loader, &host);
@@ -171,7 +172,10 @@ impl Builder<'_> {
                     let occ = &mut self.groups[g].occurrences[o];
                     occ.source = Source::Both;
                     match &mut occ.runtime {
-                        Some(rt) => rt.count += 1,
+                        Some(rt) => {
+                            rt.count += 1;
+                            rt.after_choice += usize::from(req.after_choice);
+                        }
                         None => occ.runtime = Some(Box::new(out())),
                     }
                 }
@@ -181,6 +185,7 @@ impl Builder<'_> {
             if let Some(&at) = runtime_only.get(&(url.clone(), req.kind)) {
                 if let Some(rt) = at.and_then(|(g, o)| self.groups[g].occurrences[o].runtime.as_mut()) {
                     rt.count += 1;
+                    rt.after_choice += usize::from(req.after_choice);
                 }
                 self.acc.edge(loader, &host);
                 continue;
@@ -231,6 +236,13 @@ pub(super) fn visit_out(visit: &Visit) -> PageVisitOut {
         dialogs_omitted: visit.dialogs_omitted,
         popups: urls_of(ResourceKind::Popup),
         downloads: urls_of(ResourceKind::Download),
+        consent: visit.consent.as_ref().map(|c| ConsentOut {
+            cmp: c.cmp.clone(),
+            method: c.method.clone(),
+            applied: c.applied,
+            confirmed: c.confirmed,
+            detail: c.detail.clone(),
+        }),
     }
 }
 

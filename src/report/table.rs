@@ -292,6 +292,38 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     sanitize::guarded(out, |out| render_unguarded(r, out))
 }
 
+/// How the visits answered the consent banner, and where no choice could be made (then
+/// nothing on that page was judged as "after reject").
+fn consent_line(b: &crate::inventory::BrowserOut, out: &mut dyn Write) -> io::Result<()> {
+    let gpc = if b.gpc { " · Global Privacy Control sent" } else { "" };
+    let Some(applied) = b.consent_applied else {
+        if b.gpc {
+            writeln!(out, "Consent: none (banners left unanswered){gpc}")?;
+        }
+        return Ok(());
+    };
+    write!(
+        out,
+        "Consent: {} · choice made on {applied} of {}{gpc}",
+        b.consent.as_str(),
+        plural(b.pages_visited, "page", "pages")
+    )?;
+    if !b.consent_not_applied.is_empty() {
+        const SHOWN: usize = 5;
+        let mut pages: Vec<String> = b.consent_not_applied.iter().take(SHOWN).map(|p| clean(p).into_owned()).collect();
+        if b.consent_not_applied.len() > SHOWN {
+            pages.push(format!("and {} more", b.consent_not_applied.len() - SHOWN));
+        }
+        write!(
+            out,
+            " · NOT made on {} (no consent banner recognised, or the answer failed): {}",
+            plural(b.consent_not_applied.len(), "page", "pages"),
+            pages.join(", ")
+        )?;
+    }
+    writeln!(out)
+}
+
 fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.inventory.summary;
     writeln!(
@@ -325,6 +357,7 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             b.pages_failed,
             b.settle_ms
         )?;
+        consent_line(b, out)?;
     }
     findings(r, out)?;
     if let Some(c) = &r.changes {
@@ -474,6 +507,7 @@ mod hostile_tests {
                 dialogs_omitted: 0,
                 popups: vec![],
                 downloads: vec![],
+                consent: None,
             }),
             payment_page: false,
         };

@@ -844,3 +844,302 @@ fn unload_beacons_are_recorded_as_the_visit_leaves_the_page() {
     assert!(server.seen().iter().any(|s| s.path == "/bye?e=pagehide"));
     assert_eq!(home_visit(&report, &server)["complete"], true);
 }
+
+// ---------------------------------------------------------------------------------------
+// Consent (`--consent`, `--gpc`): stand-in consent managers written for these tests from
+// the managers' public documentation (the same global objects, element ids and calls), and
+// tags that obey the visitor's choice or ignore it. The tags fire on the manager's own
+// consent events, never on a timer, so what is sent before and after the choice is fixed.
+
+/// A Cookiebot stand-in (`window.Cookiebot` with `consent`, `submitCustomConsent`,
+/// `withdraw`; the dialog `#CybotCookiebotDialog` with its decline and allow-all buttons;
+/// the `CookiebotOnAccept`/`CookiebotOnDecline` events; and, as Cookiebot does, scripts
+/// written as `type="text/plain" data-cookieconsent="marketing"` switched on by acceptance).
+const COOKIEBOT_STAND_IN: &str = r#"(function () {
+  var dialog = document.createElement('div');
+  dialog.id = 'CybotCookiebotDialog';
+  dialog.innerHTML = '<p>This website uses cookies.</p>' +
+    '<button id="CybotCookiebotDialogBodyButtonDecline">Use necessary cookies only</button>' +
+    '<button id="CybotCookiebotDialogBodyLevelButtonLevelOptinAllowAll">Allow all</button>';
+  var cb = window.Cookiebot = {
+    consent: { necessary: true, preferences: false, statistics: false, marketing: false },
+    consented: false, declined: false, hasResponse: false,
+    submitCustomConsent: function (p, s, m) {
+      cb.consent.preferences = !!p; cb.consent.statistics = !!s; cb.consent.marketing = !!m;
+      cb.hasResponse = true; cb.consented = !!(p || s || m); cb.declined = !cb.consented;
+      document.cookie = 'CookieConsent=' + (cb.consented ? 'all' : 'necessary') + '; path=/';
+      dialog.style.display = 'none';
+      if (cb.consented) {
+        document.querySelectorAll('script[type="text/plain"][data-cookieconsent]').forEach(function (old) {
+          var s = document.createElement('script'); s.src = old.src; document.head.appendChild(s);
+        });
+      }
+      window.dispatchEvent(new Event(cb.consented ? 'CookiebotOnAccept' : 'CookiebotOnDecline'));
+    },
+    withdraw: function () { cb.submitCustomConsent(false, false, false); },
+  };
+  document.body.appendChild(dialog);
+  document.getElementById('CybotCookiebotDialogBodyButtonDecline').onclick = function () { cb.submitCustomConsent(false, false, false); };
+  document.getElementById('CybotCookiebotDialogBodyLevelButtonLevelOptinAllowAll').onclick = function () { cb.submitCustomConsent(true, true, true); };
+})();"#;
+
+/// The store behind a Cookiebot banner: LinkedIn's tag fires on load (before any choice),
+/// Criteo only once the visitor accepts (and its gated script is switched on then), and a
+/// TikTok beacon fires on the decline event itself: the tag that ignores "reject".
+fn cookiebot_store() -> Server {
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        html(
+            r#"<!doctype html><html><head><title>Shop</title>
+<script type="text/plain" data-cookieconsent="marketing" src="http://static.criteo.net:{{PORT}}/ld.js"></script>
+</head><body><h1>Coffee</h1>
+<script>
+fetch('http://snap.licdn.com:{{PORT}}/collect?on=load', { mode: 'no-cors' });
+window.addEventListener('CookiebotOnAccept', function () { new Image().src = 'http://static.criteo.net:{{PORT}}/px.gif?on=accept'; });
+window.addEventListener('CookiebotOnDecline', function () { navigator.sendBeacon('http://analytics.tiktok.com:{{PORT}}/beacon?on=decline', 'e=1'); });
+</script>
+<script id="Cookiebot" src="http://consent.cookiebot.com:{{PORT}}/uc.js" async></script>
+</body></html>"#,
+        ),
+    );
+    r.insert("/uc.js".into(), js(COOKIEBOT_STAND_IN));
+    r.insert("/ld.js".into(), js("window.criteoLoaded = true;"));
+    for p in ["/px.gif?on=accept", "/collect?on=load"] {
+        r.insert(p.into(), gif());
+    }
+    r.insert("/beacon?on=decline".into(), Response::with_type(204, "text/plain", b""));
+    Server::start(r)
+}
+
+fn consent_args(server: &Server, extra: &[&str]) -> Vec<String> {
+    let mut args = browser_args(server, &["--browser", "--settle", "500", "--resolve"]);
+    args.push(server.resolve("consent.cookiebot.com"));
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    args
+}
+
+/// A scan that may fail the gate: its exit code and its (schema-valid) JSON report.
+fn scan_gate(args: &[String]) -> (Option<i32>, serde_json::Value) {
+    let mut all = vec!["scan", "-f", "json", "--quiet"];
+    all.extend(args.iter().map(String::as_str));
+    let out = vendorscan(&all);
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let errors = report_schema_errors(&report);
+    assert!(errors.is_empty(), "schema errors:\n{}", errors.join("\n"));
+    (out.status.code(), report)
+}
+
+fn findings_of<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == rule).collect()
+}
+
+fn requested(server: &Server, host: &str, path: &str) -> bool {
+    server.seen().iter().any(|s| s.host.starts_with(host) && s.path.starts_with(path))
+}
+
+#[test]
+fn consent_reject_through_the_cookiebot_api_fails_on_the_tag_that_ignores_it() {
+    let Some(_one) = chromium() else { return };
+    let server = cookiebot_store();
+    let (code, report) = scan_gate(&consent_args(&server, &["--consent", "reject"]));
+    assert_eq!(code, Some(1), "an error finding fails the gate: {:#}", report["findings"]);
+    let visit = &home_visit(&report, &server);
+    let c = &visit["consent"];
+    assert_eq!(
+        (c["cmp"].as_str(), c["method"].as_str(), c["applied"].as_bool(), c["confirmed"].as_bool()),
+        (Some("cookiebot"), Some("api"), Some(true), Some(true)),
+        "{c:#}"
+    );
+    assert!(c["detail"].as_str().unwrap().contains("Cookiebot.submitCustomConsent(false, false, false)"), "{c:#}");
+    assert_eq!(
+        (report["browser"]["consent"].as_str(), report["browser"]["consent_applied"].as_u64()),
+        (Some("reject"), Some(1))
+    );
+    // The beacon the decline itself triggered: after the choice, to TikTok.
+    let beacon = resource(&report, "/beacon?on=decline");
+    assert_eq!(beacon["runtime"]["after_choice"], 1, "{beacon:#}");
+    let after = findings_of(&report, "tracking-after-reject");
+    assert_eq!(after.len(), 1, "{:#}", report["findings"]);
+    let f = after[0];
+    assert_eq!((f["vendor"].as_str(), f["severity"].as_str()), (Some("tiktok-pixel"), Some("error")));
+    let msg = f["message"].as_str().unwrap();
+    let page = format!("{}/", server.origin());
+    assert!(msg.contains("after the visitor rejected consent") && msg.contains(&page), "{msg}");
+    assert!(msg.contains(&format!("http://analytics.tiktok.com:{}/beacon?on=decline", server.port())), "{msg}");
+    // LinkedIn fired on load, before any choice: a warning, not an error.
+    let before = findings_of(&report, "tracking-before-consent");
+    let li: Vec<_> = before.iter().map(|f| (f["vendor"].as_str().unwrap(), f["severity"].as_str().unwrap())).collect();
+    assert_eq!(li, [("linkedin-insight-tag", "warning")], "{:#}", report["findings"]);
+    // Criteo obeyed: neither its pixel nor its gated script was requested.
+    assert!(!requested(&server, "static.criteo.net", "/px.gif"));
+    assert!(!requested(&server, "static.criteo.net", "/ld.js"));
+    assert!(requested(&server, "analytics.tiktok.com", "/beacon"));
+}
+
+#[test]
+fn consent_accept_switches_on_the_gated_tags_and_none_leaves_the_banner_unanswered() {
+    let Some(_one) = chromium() else { return };
+    let server = cookiebot_store();
+    let (code, report) = scan_gate(&consent_args(&server, &["--consent", "accept"]));
+    assert_eq!(code, Some(0), "{:#}", report["findings"]);
+    let c = &home_visit(&report, &server)["consent"];
+    assert_eq!(
+        (c["cmp"].as_str(), c["applied"].as_bool(), c["confirmed"].as_bool()),
+        (Some("cookiebot"), Some(true), Some(true))
+    );
+    // The script the markup gates on "marketing" loads once accepted: markup and browser agree.
+    let gated = resource(&report, "/ld.js");
+    assert_eq!(
+        gated["condition"],
+        serde_json::json!({ "kind": "consent-gated", "category": "marketing" }),
+        "{gated:#}"
+    );
+    assert_eq!(
+        (gated["source"].as_str(), gated["runtime"]["after_choice"].as_u64()),
+        (Some("both"), Some(1)),
+        "{gated:#}"
+    );
+    assert_eq!(resource(&report, "/px.gif?on=accept")["runtime"]["after_choice"], 1);
+    assert!(findings_of(&report, "tracking-after-reject").is_empty());
+    assert!(!requested(&server, "analytics.tiktok.com", "/beacon"));
+
+    // No answer: the banner is named, nothing is applied, only what fires on load is sent.
+    let before = server.seen().len();
+    let (code, report) = scan_gate(&consent_args(&server, &[]));
+    assert_eq!(code, Some(0));
+    let c = &home_visit(&report, &server)["consent"];
+    assert_eq!(
+        (c["cmp"].as_str(), c["applied"].as_bool(), c.get("method")),
+        (Some("cookiebot"), Some(false), None),
+        "{c:#}"
+    );
+    assert_eq!(report["browser"]["consent"], "none");
+    assert!(report["browser"].get("consent_applied").is_none());
+    let later: Vec<String> = server.seen()[before..].iter().map(|s| format!("{}{}", s.host, s.path)).collect();
+    assert!(!later.iter().any(|s| s.contains("criteo") || s.contains("tiktok")), "{later:?}");
+    let f = findings_of(&report, "tracking-before-consent");
+    assert_eq!(f.len(), 1, "{:#}", report["findings"]);
+    assert!(f[0]["message"].as_str().unwrap().contains("before the visitor made any consent choice"));
+}
+
+/// Three banners answered without an API: a OneTrust banner whose SDK exposes no
+/// `OneTrust` object (its documented reject button, and `OnetrustActiveGroups` read back),
+/// a German banner of a TCF v2 CMP (known by its button text; the choice read back from
+/// `__tcfapi('getTCData')`), and a page with no banner at all.
+fn button_store() -> Server {
+    let page =
+        |body: &str| html(&format!("<!doctype html><html><head><title>p</title></head><body>{body}</body></html>"));
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        page(r#"<a href="/onetrust.html">1</a> <a href="/tcf.html">2</a> <a href="/plain.html">3</a>"#),
+    );
+    r.insert(
+        "/onetrust.html".into(),
+        page(
+            r#"<div id="onetrust-banner-sdk"><p>We value your privacy</p>
+<button id="onetrust-accept-btn-handler">Accept All Cookies</button><button id="onetrust-reject-all-handler">Reject All</button></div>
+<script>
+window.OnetrustActiveGroups = ',C0001,C0002,C0004,';
+document.getElementById('onetrust-reject-all-handler').onclick = function () {
+  window.OnetrustActiveGroups = ',C0001,';
+  document.getElementById('onetrust-banner-sdk').style.display = 'none';
+};
+</script>"#,
+        ),
+    );
+    r.insert(
+        "/tcf.html".into(),
+        page(
+            r#"<div id="cmp-box"><p>Wir verwenden Cookies.</p><button>Alle akzeptieren</button> <button class="no">Alle ablehnen</button></div>
+<script>
+var consents = { 1: true, 2: true, 3: true };
+window.__tcfapi = function (cmd, version, cb) {
+  if (cmd === 'getTCData') cb({ tcfPolicyVersion: 4, eventStatus: 'tcloaded', purpose: { consents: consents } }, true);
+};
+document.querySelector('#cmp-box .no').onclick = function () {
+  consents = { 1: false, 2: false, 3: false };
+  document.getElementById('cmp-box').remove();
+};
+</script>"#,
+        ),
+    );
+    r.insert("/plain.html".into(), page("<p>No banner here.</p>"));
+    Server::start(r)
+}
+
+#[test]
+fn consent_banners_are_answered_by_their_buttons_and_a_page_without_one_is_named() {
+    let Some(_one) = chromium() else { return };
+    let server = button_store();
+    let args = browser_args(&server, &["--browser", "--settle", "300", "--consent", "reject"]);
+    let report = scan(&args);
+    let o = server.origin();
+    let consent = |path: &str| page(&report, &format!("{o}{path}"))["visit"]["consent"].clone();
+    let ot = consent("/onetrust.html");
+    assert_eq!(
+        (ot["cmp"].as_str(), ot["method"].as_str(), ot["applied"].as_bool(), ot["confirmed"].as_bool()),
+        (Some("onetrust"), Some("button"), Some(true), Some(true)),
+        "{ot:#}"
+    );
+    assert!(ot["detail"].as_str().unwrap().contains("active groups ,C0001,"), "{ot:#}");
+    let tcf = consent("/tcf.html");
+    assert_eq!(
+        (tcf["cmp"].as_str(), tcf["method"].as_str(), tcf["applied"].as_bool(), tcf["confirmed"].as_bool()),
+        (Some("tcf"), Some("button"), Some(true), Some(true)),
+        "{tcf:#}"
+    );
+    assert!(tcf["detail"].as_str().unwrap().contains(r#"clicked "alle ablehnen""#), "{tcf:#}");
+    // No banner: said so, per page and in the run's summary, and nothing counts as rejected.
+    let plain = consent("/plain.html");
+    assert_eq!((plain["cmp"].clone(), plain["applied"].as_bool()), (serde_json::Value::Null, Some(false)));
+    assert_eq!(plain["detail"], "no consent banner recognised");
+    let b = &report["browser"];
+    assert_eq!(b["consent_not_applied"], serde_json::json!([format!("{o}/"), format!("{o}/plain.html")]), "{b:#}");
+    assert_eq!(b["consent_applied"], 2);
+    // The text report says it too.
+    let mut text = vec!["scan", "--quiet"];
+    text.extend(args.iter().map(String::as_str));
+    let out = stdout(&vendorscan(&text));
+    assert!(out.contains("Consent: reject · choice made on 2 of 4 pages"), "{out}");
+    assert!(out.contains("NOT made on 2 pages (no consent banner recognised, or the answer failed)"), "{out}");
+}
+
+#[test]
+fn gpc_is_sent_in_the_header_and_seen_by_the_page_and_tracking_then_is_an_error() {
+    let Some(_one) = chromium() else { return };
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        html(
+            r#"<!doctype html><title>Shop</title><script>
+if (navigator.globalPrivacyControl === true) fetch('/gpc-seen');
+</script><script src="http://static.hotjar.com:{{PORT}}/c/hotjar-1.js"></script>"#,
+        ),
+    );
+    r.insert("/c/hotjar-1.js".into(), js("window.hj = 1;"));
+    r.insert("/gpc-seen".into(), Response::with_type(204, "text/plain", b""));
+    let server = Server::start(r);
+    let (code, report) = scan_gate(&browser_args(&server, &["--browser", "--settle", "300", "--gpc"]));
+    assert_eq!(code, Some(1), "{:#}", report["findings"]);
+    assert_eq!(report["browser"]["gpc"], true);
+    let seen = server.seen();
+    // What the browser sent (the static crawl fetched the page too, without the signal).
+    let gpc = |host: &str, path: &str| {
+        let sent: Vec<_> = seen
+            .iter()
+            .filter(|s| s.host.starts_with(host) && s.path == path && s.user_agent.contains("Chrome"))
+            .collect();
+        !sent.is_empty() && sent.iter().all(|s| s.headers.iter().any(|(k, v)| k == "sec-gpc" && v == "1"))
+    };
+    assert!(gpc("shop.test", "/"), "the page's own request");
+    assert!(gpc("static.hotjar.com", "/c/hotjar-1.js"), "a third party's");
+    assert!(gpc("shop.test", "/gpc-seen"), "navigator.globalPrivacyControl was true before the page's scripts ran");
+    let f = findings_of(&report, "tracking-after-reject");
+    assert_eq!(f.len(), 1, "{:#}", report["findings"]);
+    assert_eq!(f[0]["vendor"], "hotjar");
+    assert!(f[0]["message"].as_str().unwrap().contains("while the browser sent Global Privacy Control"), "{f:#?}");
+    assert!(findings_of(&report, "tracking-before-consent").is_empty(), "GPC is the stronger finding");
+}

@@ -72,18 +72,22 @@ fn browser_visit() -> Visit {
         initiator_line: Some(2),
         canceled: false,
         unload: false,
+        after_choice: false,
     };
+    // The visitor rejected consent (`--consent reject`) before the pixel went out.
+    let mut pixel = req(
+        "https://static.criteo.net/px.gif?e=view",
+        "Image",
+        ResourceKind::Pixel,
+        InitiatorKind::Script,
+        Some(KLAVIYO_JS),
+    );
+    pixel.after_choice = true;
     Visit {
         requests: vec![
             req(GTM_JS, "Script", ResourceKind::Script, InitiatorKind::Parser, Some(HOME)),
             req(KLAVIYO_JS, "Script", ResourceKind::Script, InitiatorKind::Script, Some(GTM_JS)),
-            req(
-                "https://static.criteo.net/px.gif?e=view",
-                "Image",
-                ResourceKind::Pixel,
-                InitiatorKind::Script,
-                Some(KLAVIYO_JS),
-            ),
+            pixel,
         ],
         cookies: vec![
             CookieSeen {
@@ -121,6 +125,13 @@ fn browser_visit() -> Visit {
         failed: false,
         dialogs: Vec::new(),
         dialogs_omitted: 0,
+        consent: Some(vendorscan::model::ConsentAnswer {
+            cmp: Some("cookiebot".into()),
+            method: Some("api".into()),
+            applied: true,
+            confirmed: Some(true),
+            detail: Some("Cookiebot.submitCustomConsent(false, false, false); Cookiebot.consent: []".into()),
+        }),
     }
 }
 
@@ -155,6 +166,8 @@ fn fixture() -> Report {
             product: "Chrome/TEST".into(),
             settle_ms: 3000,
             page_timeout_ms: 30000,
+            consent: vendorscan::model::ConsentState::Reject,
+            gpc: false,
         }),
         ..RunInfo::new(Mode::Local, vec!["site".into()], &scope)
     };

@@ -1,0 +1,174 @@
+// vendorscan: answer a consent banner the way a visitor would (see consent.rs).
+// Called as (mode, choice, waitMs, cmp): mode 'find' waits up to waitMs for a banner and
+// says which; mode 'apply' answers the one found. Returns a plain object (by value).
+async (mode, choice, waitMs, found) => {
+  const reject = choice === 'reject';
+  const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+  const shown = (el) => {
+    if (!el || !el.isConnected) return false;
+    const r = el.getBoundingClientRect();
+    const st = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none' && st.opacity !== '0';
+  };
+  // Every element matching `sel` in the document and in open shadow roots.
+  const all = (sel) => {
+    const out = [];
+    const walk = (root) => {
+      out.push(...root.querySelectorAll(sel));
+      for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+    };
+    walk(document);
+    return out;
+  };
+  const byId = (ids) => ids.map((id) => document.getElementById(id) || all('[data-testid="' + id + '"]')[0]).find(shown);
+  const fn = (o, name) => !!o && typeof o[name] === 'function';
+  const tcData = () => new Promise((res) => {
+    if (typeof window.__tcfapi !== 'function') return res(null);
+    let done = false;
+    const end = (v) => { if (!done) { done = true; res(v); } };
+    setTimeout(() => end(null), 1000);
+    try { window.__tcfapi('getTCData', 2, (d, ok) => end(ok ? d : null)); } catch (e) { end(null); }
+  });
+  // The TCF purposes consented to, read back: none after a rejection, some after acceptance.
+  const tcfHolds = async () => {
+    const d = await tcData();
+    if (!d || !d.purpose || !d.purpose.consents) return null;
+    const given = Object.keys(d.purpose.consents).filter((k) => d.purpose.consents[k]);
+    return { ok: reject ? given.length === 0 : given.length > 0, detail: 'TCF purposes consented: [' + given.join(',') + ']' };
+  };
+  const REJECT = ['reject all', 'reject all cookies', 'reject', 'reject cookies', 'decline', 'decline all', 'deny', 'deny all',
+    'refuse', 'refuse all', 'only necessary', 'necessary only', 'only necessary cookies', 'use necessary cookies only',
+    'only essential', 'essential only', 'only essential cookies', 'continue without accepting',
+    'alle ablehnen', 'ablehnen', 'nur notwendige', 'nur notwendige cookies', 'nur essenzielle cookies',
+    'tout refuser', 'refuser', 'refuser tout', 'continuer sans accepter', 'rechazar', 'rechazar todo', 'rechazar todas',
+    'rifiuta', 'rifiuta tutto', 'rifiuta tutti', 'alles weigeren', 'weigeren', 'alleen noodzakelijke', 'rejeitar',
+    'rejeitar tudo', 'recusar', 'odrzuć wszystkie', 'avvisa alla', 'afvis alle', 'hylkää kaikki'];
+  const ACCEPT = ['accept all', 'accept all cookies', 'accept', 'accept cookies', 'allow all', 'allow all cookies',
+    'allow cookies', 'agree', 'i agree', 'agree and close', 'alle akzeptieren', 'akzeptieren', 'alle zulassen',
+    'zustimmen', 'tout accepter', 'accepter', 'accepter tout', "j'accepte", 'aceptar', 'aceptar todo', 'aceptar todas',
+    'accetta', 'accetta tutto', 'accetta tutti', 'alles accepteren', 'accepteren', 'aceitar', 'aceitar tudo',
+    'zaakceptuj wszystkie', 'godkänn alla', 'accepter alle', 'hyväksy kaikki'];
+  const label = (el) => (el.innerText || el.value || el.getAttribute('aria-label') || '')
+    .toLowerCase().replace(/\s+/g, ' ').trim().replace(/[.!]+$/, '');
+  const genericButton = () => {
+    const words = reject ? REJECT : ACCEPT;
+    const els = all('button, [role="button"], a, input[type="button"], input[type="submit"]').filter(shown);
+    for (const w of words) {
+      const el = els.find((e) => label(e) === w);
+      if (el) return el;
+    }
+    return null;
+  };
+  const groups = () => String(window.OnetrustActiveGroups || '').split(',').filter(Boolean);
+  const CMPS = [
+    {
+      id: 'onetrust',
+      present: () => fn(window.OneTrust, 'RejectAll') || !!document.getElementById('onetrust-banner-sdk'),
+      api: () => { if (!fn(window.OneTrust, reject ? 'RejectAll' : 'AllowAll')) return null;
+        reject ? window.OneTrust.RejectAll() : window.OneTrust.AllowAll(); return reject ? 'OneTrust.RejectAll()' : 'OneTrust.AllowAll()'; },
+      buttons: reject ? ['onetrust-reject-all-handler'] : ['onetrust-accept-btn-handler'],
+      holds: () => {
+        if (typeof window.OnetrustActiveGroups !== 'string') return null;
+        const g = groups();
+        // C0001 is OneTrust's strictly necessary category.
+        return { ok: reject ? g.every((x) => x === 'C0001') : g.some((x) => x !== 'C0001'), detail: 'active groups ' + window.OnetrustActiveGroups };
+      },
+    },
+    {
+      id: 'cookiebot',
+      present: () => fn(window.Cookiebot, 'submitCustomConsent') || fn(window.Cookiebot, 'withdraw') || !!document.getElementById('CybotCookiebotDialog'),
+      api: () => {
+        const cb = window.Cookiebot;
+        if (fn(cb, 'submitCustomConsent')) { cb.submitCustomConsent(!reject, !reject, !reject);
+          return 'Cookiebot.submitCustomConsent(' + [!reject, !reject, !reject].join(', ') + ')'; }
+        if (reject && fn(cb, 'withdraw')) { cb.withdraw(); return 'Cookiebot.withdraw()'; }
+        return null;
+      },
+      buttons: reject ? ['CybotCookiebotDialogBodyButtonDecline'] : ['CybotCookiebotDialogBodyLevelButtonLevelOptinAllowAll', 'CybotCookiebotDialogBodyButtonAccept'],
+      holds: () => {
+        const c = window.Cookiebot && window.Cookiebot.consent;
+        if (!c) return null;
+        const on = ['preferences', 'statistics', 'marketing'].filter((k) => c[k]);
+        return { ok: reject ? on.length === 0 : on.length === 3, detail: 'Cookiebot.consent: [' + on.join(',') + ']' };
+      },
+    },
+    {
+      id: 'didomi',
+      present: () => fn(window.Didomi, 'setUserDisagreeToAll') || !!document.getElementById('didomi-notice'),
+      api: () => { if (!fn(window.Didomi, reject ? 'setUserDisagreeToAll' : 'setUserAgreeToAll')) return null;
+        reject ? window.Didomi.setUserDisagreeToAll() : window.Didomi.setUserAgreeToAll();
+        return reject ? 'Didomi.setUserDisagreeToAll()' : 'Didomi.setUserAgreeToAll()'; },
+      buttons: reject ? ['didomi-notice-disagree-button'] : ['didomi-notice-agree-button'],
+      holds: () => {
+        if (!fn(window.Didomi, 'getUserStatus')) return null;
+        const s = window.Didomi.getUserStatus();
+        const on = (s && s.purposes && s.purposes.consent && s.purposes.consent.enabled) || [];
+        return { ok: reject ? on.length === 0 : on.length > 0, detail: 'Didomi purposes enabled: [' + on.join(',') + ']' };
+      },
+    },
+    {
+      id: 'usercentrics',
+      present: () => fn(window.UC_UI, 'denyAllConsents') || !!document.getElementById('usercentrics-root'),
+      api: async () => { if (!fn(window.UC_UI, reject ? 'denyAllConsents' : 'acceptAllConsents')) return null;
+        await (reject ? window.UC_UI.denyAllConsents() : window.UC_UI.acceptAllConsents());
+        if (fn(window.UC_UI, 'closeCMP')) await window.UC_UI.closeCMP();
+        return reject ? 'UC_UI.denyAllConsents()' : 'UC_UI.acceptAllConsents()'; },
+      buttons: reject ? ['uc-deny-all-button'] : ['uc-accept-all-button'],
+      holds: () => {
+        if (!fn(window.UC_UI, 'getServicesBaseInfo')) return null;
+        const s = window.UC_UI.getServicesBaseInfo() || [];
+        const optional = s.filter((x) => !(x.isEssential || x.categorySlug === 'essential'));
+        const on = optional.filter((x) => x.consent && x.consent.status).map((x) => x.name || x.id);
+        return { ok: reject ? on.length === 0 : on.length === optional.length, detail: 'Usercentrics services consented: [' + on.join(',') + ']' };
+      },
+    },
+  ];
+  if (mode === 'find') {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      const cmp = CMPS.find((c) => c.present());
+      if (cmp) return { cmp: cmp.id };
+      if (typeof window.__tcfapi === 'function') return { cmp: 'tcf' };
+      if (genericButton()) return { cmp: 'generic' };
+      if (Date.now() >= until) return { cmp: null };
+      await pause(100);
+    }
+  }
+  const cmp = CMPS.find((c) => c.id === found);
+  const out = { cmp: found, method: null, applied: false, confirmed: null, detail: null };
+  const note = (s) => { out.detail = out.detail ? out.detail + '; ' + s : s; };
+  if (cmp) {
+    try {
+      const did = await cmp.api();
+      if (did) { out.method = 'api'; out.applied = true; note(did); }
+    } catch (e) { note('the API call failed: ' + String(e && e.message || e).slice(0, 100)); }
+  }
+  if (!out.applied) {
+    let el = cmp ? byId(cmp.buttons) : null;
+    // A known CMP whose own button is missing, or a TCF CMP, or none known: the generic search.
+    if (!el && cmp) note('no ' + cmp.buttons.join('/') + ' button shown');
+    el = el || genericButton();
+    if (el) {
+      el.click();
+      out.method = 'button';
+      out.applied = true;
+      note('clicked "' + label(el).slice(0, 60) + '"');
+      // The banner goes away once the click took.
+      for (let i = 0; i < 10 && shown(el); i++) await pause(100);
+      if (!cmp && found === 'generic') out.confirmed = !shown(el);
+    } else if (!cmp || !out.detail) {
+      note('no ' + (reject ? 'reject' : 'accept') + ' button found');
+    }
+  }
+  if (out.applied) {
+    // Read the choice back: the CMP's own state, else the TCF API.
+    let held = null;
+    for (let i = 0; i < 10; i++) {
+      held = (cmp && cmp.holds()) || await tcfHolds();
+      if (held && held.ok) break;
+      await pause(100);
+    }
+    if (held) { out.confirmed = held.ok; note(held.detail); }
+  }
+  return out;
+}
