@@ -176,7 +176,7 @@ impl RuleId {
             ),
             RuleId::TrackingBeforeConsent => (
                 Severity::Warning,
-                "An advertising, analytics, session-replay, social or affiliate vendor was sent requests before the visitor made any consent choice (browser mode)",
+                "On a page with a consent banner, an advertising, analytics, session-replay, social or affiliate vendor was sent requests before the visitor made any consent choice (browser mode)",
                 "Load the tag only once the visitor agrees (the consent manager's category, the tag manager's consent settings); `[rules] tracking-before-consent = \"error\"` makes this fail the gate.",
             ),
         };

@@ -441,6 +441,15 @@ fn consent_findings(
     let rejected = browser.consent == crate::model::ConsentState::Reject;
     let necessary =
         |v: &Vendor| policy.allow.iter().any(|e| e.necessary && matches!(&e.target, Target::Vendor(id) if id == &v.id));
+    // "Before consent" means something only where the store asks for consent: a page with
+    // no banner recognised (a store outside the GDPR, or a manager not loaded) would turn
+    // every tag on it into a warning.
+    let asks: std::collections::HashSet<&str> = report
+        .pages
+        .iter()
+        .filter(|p| p.visit.as_ref().and_then(|v| v.consent.as_ref()).is_some_and(|c| c.cmp.is_some()))
+        .map(|p| p.final_url.as_deref().unwrap_or(&p.url))
+        .collect();
     let mut found = Collector::default();
     for r in report.resources.iter().filter(|r| r.party == Party::Third) {
         let Some(vendor) = r.vendor.as_deref().and_then(|id| db.get(id)) else { continue };
@@ -459,7 +468,7 @@ fn consent_findings(
             let before = rt.count.saturating_sub(rt.after_choice);
             if browser.gpc || (rejected && rt.after_choice > 0) {
                 found.add(RuleId::TrackingAfterReject, &subject, None, loc, None);
-            } else if before > 0 {
+            } else if before > 0 && asks.contains(o.page) {
                 found.add(RuleId::TrackingBeforeConsent, &subject, None, loc, None);
             }
         }

@@ -1066,7 +1066,12 @@ document.querySelector('#cmp-box .no').onclick = function () {
 </script>"#,
         ),
     );
-    r.insert("/plain.html".into(), page("<p>No banner here.</p>"));
+    // A tracking tag on a page that asks for no consent: nothing to judge "before consent" by.
+    r.insert(
+        "/plain.html".into(),
+        page(r#"<p>No banner here.</p><script src="http://static.hotjar.com:{{PORT}}/c/hotjar-7.js"></script>"#),
+    );
+    r.insert("/c/hotjar-7.js".into(), js("/* replay */"));
     Server::start(r)
 }
 
@@ -1105,6 +1110,14 @@ fn consent_banners_are_answered_by_their_buttons_and_a_page_without_one_is_named
     let out = stdout(&vendorscan(&text));
     assert!(out.contains("Consent: reject · choice made on 2 of 4 pages"), "{out}");
     assert!(out.contains("NOT made on 2 pages (no consent banner recognised, or the answer failed)"), "{out}");
+    // Hotjar was requested on the page without a banner, and is not judged there.
+    assert!(requested(&server, "static.hotjar.com", "/c/hotjar-7.js"));
+    let plain_page = format!("{o}/plain.html");
+    for f in
+        findings_of(&report, "tracking-before-consent").iter().chain(&findings_of(&report, "tracking-after-reject"))
+    {
+        assert!(f["locations"].as_array().unwrap().iter().all(|l| l["page"] != plain_page.as_str()), "{f:#}");
+    }
 }
 
 #[test]
