@@ -86,15 +86,8 @@ fi
 [ "$BUILD" = 0 ] || command -v cargo >/dev/null || die "cargo not found (or pass --no-build)"
 
 WORK="$(mktemp -d "$TMP/vendorscan-bench.XXXXXX")"
-NGINX_PID=""
-stop_nginx() {
-  if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-    kill -QUIT "$NGINX_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$NGINX_PID" 2>/dev/null || true
-  fi
-  NGINX_PID=""
-}
+# shellcheck source=bench/nginx.sh
+. "$REPO/bench/nginx.sh"
 cleanup() {
   stop_nginx
   rm -rf "$WORK"
@@ -126,8 +119,6 @@ elif [ "$SPIDER" = 1 ]; then
 fi
 
 # --- Conditions -----------------------------------------------------------------------------
-# shellcheck source=bench/nginx.sh
-. "$REPO/bench/nginx.sh"
 rev="$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [ "$rev" = unknown ] || git -C "$REPO" diff --quiet HEAD 2>/dev/null || rev="$rev+dirty"
 echo "== conditions: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -166,12 +157,7 @@ last() { tail -1 "$RESULTS" | cut -f"$1"; }
 for PROFILE in "${PROFILES[@]}"; do
   # --- The store, generated once per generator, profile, page count and origin ---------------
   STORE="${STORE_ROOT:-$TMP}/vendorscan-bench-store-$PROFILE-$PAGES-$PORT"
-  stamp="$(sha256sum < "$REPO/bench/gen-store.py" | cut -c1-16) profile=$PROFILE pages=$PAGES origin=$ORIGIN"
-  if [ "$(cat "$STORE/.gen-stamp" 2>/dev/null)" != "$stamp" ]; then
-    echo "== $PROFILE: generating a $PAGES-page store in $STORE"
-    python3 "$REPO/bench/gen-store.py" --pages "$PAGES" --out "$STORE" --origin "$ORIGIN" --profile "$PROFILE"
-    echo "$stamp" > "$STORE/.gen-stamp"
-  fi
+  ensure_store "$PROFILE" "$PAGES" "$ORIGIN" "$STORE"
   STORE_BYTES="$(find "$STORE" -name '*.html' -printf '%s\n' | awk '{s+=$1} END {print s}')"
   echo "== $PROFILE: $PAGES pages, $(awk -v b="$STORE_BYTES" -v n="$PAGES" 'BEGIN {printf "%.1f MB, %.1f KB per page", b/1e6, b/n/1e3}'), in $STORE"
 

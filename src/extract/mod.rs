@@ -341,7 +341,7 @@ impl Walk {
                 evidence: Evidence {
                     element: f.element.into_owned(),
                     attribute: f.attribute.to_owned(),
-                    raw: one_line(f.raw.trim()),
+                    raw: one_line(trimmed(f.raw)),
                     line: f.line,
                     in_noscript: f.in_noscript,
                     attrs: f.attrs,
@@ -538,7 +538,7 @@ impl Reader<'_, '_> {
         let mut attrs = BTreeMap::new();
         for a in &tag.attrs {
             if let Some(name) = KEPT_ATTRS.iter().find(|k| a.name.eq_ignore_ascii_case(k)) {
-                attrs.insert((*name).to_owned(), one_line(&charref::decode_attribute(a.value)));
+                attrs.insert((*name).to_owned(), one_line(charref::decode_attribute(a.value).into_owned()));
             }
         }
         attrs
@@ -1060,11 +1060,17 @@ fn hides(el: &StartTag) -> bool {
 /// Evidence text with control characters (newlines above all) turned into spaces: a page
 /// must not be able to start a new line in a text report, where CI runners read workflow
 /// commands such as `::error`.
-fn one_line(s: &str) -> String {
+/// The string itself is kept when it needs no change (most do).
+fn one_line(s: String) -> String {
     if !s.chars().any(char::is_control) {
-        return s.to_owned();
+        return s;
     }
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// Without surrounding whitespace; the string itself when it has none.
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() { s } else { s.trim().to_owned() }
 }
 
 /// Resolve a reference to an absolute http(s) URL; anything else (data:, javascript:,
