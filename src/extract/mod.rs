@@ -107,8 +107,9 @@ struct Found {
     line: u32,
     in_noscript: bool,
     attrs: BTreeMap<String, String>,
-    /// Inline-script URLs arrive absolute.
-    url: Option<Url>,
+    /// Inline-script URLs arrive absolute. Boxed: most references have none, and a page
+    /// may hold tens of thousands of `Found`s at once.
+    url: Option<Box<Url>>,
     condition: Option<Condition>,
 }
 
@@ -278,7 +279,7 @@ impl Walk {
             .found
             .iter()
             .map(|f| match &f.url {
-                Some(url) => Some(url.clone()),
+                Some(url) => Some(Url::clone(url)),
                 None if written.insert((f.raw.as_str(), f.kind, f.line, f.condition.as_ref())) => resolve(base, &f.raw),
                 None => None,
             })
@@ -331,6 +332,7 @@ impl Walk {
             cut.dropped_references += dropped.len();
         }
         drop(distinct);
+        out.resources.reserve_exact(urls.iter().zip(&keep).filter(|(u, k)| u.is_some() && **k).count());
         let kept =
             self.found.into_iter().zip(urls).zip(keep).filter_map(|((f, url), keep)| Some((url?, f)).filter(|_| keep));
         for (url, f) in kept {
@@ -965,7 +967,7 @@ impl Reader<'_, '_> {
                 line: line + counter.line_at(found.offset),
                 in_noscript: self.doc.in_noscript,
                 attrs: BTreeMap::new(),
-                url: Some(url),
+                url: Some(Box::new(url)),
                 condition: condition.clone(),
             };
             self.push(f);
