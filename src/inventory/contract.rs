@@ -123,7 +123,7 @@ pub struct PageOut {
     pub status: Option<u16>,
     pub outcome: PageOutcome,
     pub error: Option<String>,
-    /// Not in the JSON (schema 2): what the `help:` line of a run that scanned nothing reads.
+    /// Not in the JSON: what the `help:` line of a run that scanned nothing reads.
     #[serde(skip)]
     pub skip: Option<SkipReason>,
     pub truncated: bool,

@@ -2,7 +2,7 @@
 //!
 //! Enters: the [`PageRecord`](crate::model::PageRecord)s of a run (from `crawl`, `local` or
 //! `browser`), the [`Scope`] and the [`VendorDb`]. Leaves: an immutable [`Inventory`], the
-//! part of the JSON report that says what was found (`schema_version` 2, documented in
+//! part of the JSON report that says what was found (`schema_version` 3, documented in
 //! `docs/json-report.md`). What the run *thinks* of it (findings, changes, the verdict)
 //! is not in here: `checks` and `baseline` read the inventory and `crate::report::Report`
 //! wraps it with their results, so nothing below `report` is filled in later.

@@ -504,17 +504,7 @@ fn schema_2_baselines_still_read() {
 
     let dir = tempfile::tempdir().unwrap();
     let now = dir.path().join("now.json");
-    let scan = vendorscan(&[
-        "scan",
-        "examples/demo-store",
-        "--site",
-        "https://demo-store.example",
-        "-f",
-        "json",
-        "-o",
-        now.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let scan = scan_demo_to(&now, &["--quiet"]);
     assert_eq!(scan.status.code(), Some(0), "{}", stderr(&scan));
     let v3: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&now).unwrap()).unwrap();
     assert_eq!(v3["schema_version"], 3);

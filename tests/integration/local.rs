@@ -132,16 +132,7 @@ fn table_report_fits_100_columns_and_groups_by_company() {
 fn output_file_and_summary_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.json");
-    let out = vendorscan(&[
-        "scan",
-        "examples/demo-store",
-        "--site",
-        "https://demo-store.example",
-        "-f",
-        "json",
-        "-o",
-        path.to_str().unwrap(),
-    ]);
+    let out = scan_demo_to(&path, &[]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty(), "the report goes to the file only");
     assert!(stderr(&out).contains("11 pages scanned"), "{}", stderr(&out));

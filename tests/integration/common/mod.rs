@@ -396,6 +396,16 @@ pub fn scan_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON report")
 }
 
+/// `vendorscan scan` of the demo store (as served at https://demo-store.example) with its
+/// JSON report written to `path`, plus any further arguments.
+pub fn scan_demo_to(path: &Path, extra: &[&str]) -> Output {
+    let path = path.to_str().unwrap();
+    let mut args =
+        vec!["scan", "examples/demo-store", "--site", "https://demo-store.example", "-f", "json", "-o", path];
+    args.extend_from_slice(extra);
+    vendorscan(&args)
+}
+
 /// Vendor ids in a JSON report.
 pub fn vendor_ids(report: &serde_json::Value) -> Vec<String> {
     report["vendors"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect()
