@@ -765,10 +765,187 @@ def page_extra(plan, i, rng):
     return path, head(f"Journal {i + 1}", "info", rng, plan, path, lorem(rng, 15)) + header(rng, plan) + main + footer(rng, plan, "info")
 
 
+
+# ---------------------------------------------------------------------------------------
+# Profiles: the same store, stressed in one way each (issue #17: a benchmark must hold for
+# stores it was not written for). `theme` is the store above, byte for byte; the others add
+# to its pages after they are written (with a random generator of their own, seeded by the
+# page's path, so the theme's bytes and the link graph stay the same), except
+# `small-pages`, which is a store of its own.
+
+PROFILES = {
+    "theme": "the Shopify-style store above: ~88 KB pages, ~20 third-party references each",
+    "tag-heavy": "50-150 third-party references a page (scripts, pixels, iframes, hints, URLs in inline scripts) from ~80 ad-tech hosts",
+    "big-scripts": "100-500 KB of inline JavaScript a page (a bundle inlined by the theme), with first- and third-party URLs in it",
+    "small-pages": "a store of its own: ~4 KB pages (a few tags, a short text, eight links), so per-page costs dominate",
+    "huge-pages": "the theme store where one page in 100 is 2-6 MB (a catalogue of every product, repeated)",
+    "many-vendors": "20-60 third parties a page from a pool of 1,500 vendor domains and 500 unknown hosts",
+}
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def vendor_domains(categories=None):
+    """Vendor domains of the embedded database, sorted, for profiles that want real recipients."""
+    with open(os.path.join(REPO, "known_vendors.json"), encoding="utf-8") as f:
+        db = json.load(f)
+    out = []
+    for v in db["vendors"]:
+        if v.get("status") or v.get("incidents") or v.get("first_party"):
+            continue  # no compromised or discontinued hosts: they would fail the scan
+        if categories and not set(v.get("categories", [])) & categories:
+            continue
+        out.extend(d for d in v.get("domains", []) if "/" not in d and "*" not in d)
+    return sorted(set(out))
+
+
+def tag_markup(host, form, n):
+    """One third-party reference to `host`, written the way `form` names."""
+    path = f"/t/{n % 7}/tag.js?id=acct-{n}"
+    if form == 0:
+        return f'<script async src="https://{host}{path}"></script>'
+    if form == 1:
+        return f'<noscript><img height="1" width="1" style="display:none" src="https://{host}/px?ev=PageView&id={n}"></noscript>'
+    if form == 2:
+        return f'<iframe src="https://{host}/sync?partner={n}" width="0" height="0" style="display:none" title="sync"></iframe>'
+    if form == 3:
+        return f'<link rel="preconnect" href="https://{host}" crossorigin>'
+    if form == 4:
+        return f'<link rel="dns-prefetch" href="https://{host}">'
+    if form == 5:
+        return f'<img src="https://{host}/i/{n}.gif" width="1" height="1" alt="">'
+    return (
+        f"<script>(function(d){{var s=d.createElement('script');s.async=1;s.src='https://{host}/loader/{n}.js';"
+        f"d.head.appendChild(s)}})(document);</script>"
+    )
+
+
+class Profile:
+    def __init__(self, name):
+        self.name = name
+        if name == "tag-heavy":
+            hosts = vendor_domains({"advertising", "analytics", "social", "tag-manager", "marketing"})
+            pick = random.Random(f"{SEED}-tag-heavy")
+            hosts = pick.sample(hosts, 80)
+            # The store's tag pool: each host written in two or three ways, fixed for the store.
+            self.pool = [tag_markup(("www." if i % 3 == 0 else "") + h, (i * 5 + f) % 7, i * 10 + f) for i, h in enumerate(hosts) for f in range(pick.randrange(2, 4))]
+        elif name == "many-vendors":
+            known = vendor_domains()
+            pick = random.Random(f"{SEED}-many-vendors")
+            known = pick.sample(known, 1500)
+            unknown = [f"cdn{i}.{pick.choice(['adsrv', 'trk', 'pixelhub', 'shopwidget', 'reviewsly', 'chatbox'])}{i}.{pick.choice(['com', 'io', 'net', 'co.uk', 'de'])}" for i in range(500)]
+            self.hosts = known + unknown
+
+    def decorate(self, path, text):
+        """The page as this profile writes it (the theme's page for `theme`)."""
+        if self.name in ("theme", "small-pages"):
+            return text
+        rng = random.Random(f"{SEED}-{self.name}-{path}")
+        if self.name == "tag-heavy":
+            # With the theme's own ~20 tags, 50-150 third-party references a page.
+            n = rng.randrange(30, 131)
+            tags = rng.sample(self.pool, min(n - 3, len(self.pool)))
+            # A few references carry the page (product feeds, conversion tags): distinct per page.
+            page_id = sum(map(ord, path)) * 7919 + len(path)
+            tags += [tag_markup(f"ct.{h}", 5, page_id) for h in ("pinterest.com", "tiktok.com", "criteo.com")]
+            head, body = tags[: len(tags) // 3], tags[len(tags) // 3 :]
+            text = text.replace("</head>", "\n".join(head) + "\n</head>", 1)
+            return text.replace("</body>", "\n".join(body) + "\n</body>", 1)
+        if self.name == "many-vendors":
+            # Each host written one way for the whole store, as a store's tags are.
+            picks = rng.sample(range(len(self.hosts)), rng.randrange(20, 61))
+            tags = [tag_markup(self.hosts[i], i % 7, i) for i in sorted(picks)]
+            return text.replace("</body>", "\n".join(tags) + "\n</body>", 1)
+        if self.name == "big-scripts":
+            return text.replace("</head>", bundle(rng, rng.randrange(100_000, 500_001)) + "\n</head>", 1)
+        if self.name == "huge-pages":
+            if sum(map(ord, path)) % 100 != 7:
+                return text
+            return text.replace("</main>", catalogue(rng, rng.randrange(2_000_000, 6_000_001)) + "\n</main>", 1)
+        raise SystemExit(f"gen-store: unknown profile {self.name}")
+
+
+JS_WORDS = ["cart", "item", "price", "variant", "render", "update", "queue", "state", "event", "drawer", "media", "swatch", "option", "filter"]
+
+
+def bundle(rng, size):
+    """An inlined JavaScript bundle of about `size` bytes: functions, strings, JSON, and now
+    and then a URL (first party, a CDN, a vendor endpoint), as theme bundles have them."""
+    parts = ["<script>\n/*! theme.bundle.js */\n(function(){\"use strict\";"]
+    n = len(parts[0])
+    i = 0
+    while n < size:
+        a, b = rng.choice(JS_WORDS), rng.choice(JS_WORDS)
+        i += 1
+        chunk = (
+            f"function {a}_{b}_{i}(e,t){{var n=e.{a}||{{}};if(!n.{b})return t;for(var r=0;r<n.{b}.length;r++)"
+            f"{{if(n.{b}[r].id==={i})return n.{b}[r];}}return null}}\n"
+            f"var {b}{i}={{\"label\":\"{a} {b} {i}\",\"max\":{rng.randrange(1000)},\"enabled\":{'true' if i % 2 else 'false'}}};\n"
+        )
+        if i % 40 == 0:
+            chunk += f"fetch(\"/cart/{a}.js?x={i}\").then(function(r){{return r.json()}});\n"
+        if i % 150 == 0:
+            host = rng.choice(["cdn.jsdelivr.net/npm/lodash@4/lodash.min.js", "www.google-analytics.com/collect", "api.segment.io/v1/t", "static.klaviyo.com/onsite/js/fender.js"])
+            chunk += f"var u{i}=\"https://{host}\";\n"
+        parts.append(chunk)
+        n += len(chunk)
+    parts.append("})();\n</script>")
+    return "".join(parts)
+
+
+def catalogue(rng, size):
+    """A page listing the whole catalogue again and again, `size` bytes of it."""
+    parts = ['<section class="catalogue page-width"><ul class="grid">']
+    n = 0
+    i = 0
+    while n < size:
+        i += 1
+        chunk = (
+            f'<li class="grid__item"><a href="/pages/faq.html#q{i}"><img src="/cdn/shop/products/cat-{i}.jpg?width=360" '
+            f'srcset="/cdn/shop/products/cat-{i}.jpg?width=360 360w, /cdn/shop/products/cat-{i}.jpg?width=720 720w" alt="Item {i}" loading="lazy" width="360" height="450">'
+            f"<span>{lorem(rng, 12)}</span></a></li>\n"
+        )
+        parts.append(chunk)
+        n += len(chunk)
+    parts.append("</ul></section>")
+    return "".join(parts)
+
+
+def generate_small(pages, out, origin):
+    """The `small-pages` store: ~4 KB pages in an eight-way tree of links from `/`."""
+    written = []
+    paths = ["index.html"] + [f"p/{i}.html" for i in range(1, pages)]
+    for i, path in enumerate(paths):
+        rng = random.Random(f"{SEED}-small-{i}")
+        links = "".join(f'<li><a href="{url_path(paths[c])}">Page {c}</a></li>' for c in range(i * 8 + 1, min(pages, i * 8 + 9)))
+        text = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Page {i} | {STORE}</title>
+<link rel="stylesheet" href="/assets/site.css">
+<script async src="https://www.googletagmanager.com/gtag/js?id={GA4_ID}"></script>
+<script>window.dataLayer=window.dataLayer||[];function gtag(){{dataLayer.push(arguments);}}gtag('js',new Date());gtag('config','{GA4_ID}');</script>
+<script async src="https://connect.facebook.net/en_US/fbevents.js"></script>
+{'<script async src="https://static.hotjar.com/c/hotjar-' + HOTJAR_ID + '.js?sv=6"></script>' if i % 2 else ''}
+</head><body><header><a href="/">{STORE}</a> <a href="/p/1.html">Shop</a></header>
+<main><h1>{lorem(rng, 5)}</h1><p>{lorem(rng, rng.randrange(200, 450))}</p>
+<img src="/cdn/p{i}.jpg" alt="" width="600" height="400"><ul>{links}</ul></main>
+<noscript><img height="1" width="1" style="display:none" src="https://www.facebook.com/tr?id={META_ID}&ev=PageView&noscript=1"></noscript>
+<script async src="https://static.klaviyo.com/onsite/js/klaviyo.js?company_id={KLAVIYO_ID}"></script>
+</body></html>
+"""
+        full = os.path.join(out, path)
+        os.makedirs(os.path.dirname(full) or out, exist_ok=True)
+        with open(full, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        written.append((path, len(text.encode("utf-8"))))
+    return written
+
 # ---------------------------------------------------------------------------------------
 
 
-def generate(pages, out, origin):
+def generate(pages, out, origin, profile="theme"):
+    if profile == "small-pages":
+        return finish_store(generate_small(pages, out, origin), out, origin)
+    decorate = Profile(profile).decorate
     rng = random.Random(SEED)
     plan = Plan(pages, rng)
     written = []
@@ -777,6 +954,7 @@ def generate(pages, out, origin):
         path, text = item
         full = os.path.join(out, path)
         os.makedirs(os.path.dirname(full) or out, exist_ok=True)
+        text = decorate(path, text)
         with open(full, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
         written.append((path, len(text.encode("utf-8"))))
@@ -804,7 +982,10 @@ def generate(pages, out, origin):
             f.write(text)
         for item in extras:
             emit(item)
+    return finish_store(written, out, origin)
 
+
+def finish_store(written, out, origin):
     # robots.txt and a sitemap index with one child per page type, as platforms publish them.
     groups = {"pages": [], "collections": [], "products": []}
     for path, _ in written:
@@ -834,6 +1015,12 @@ def main():
     ap.add_argument("--pages", type=int, default=1000, help="number of HTML pages (default 1000)")
     ap.add_argument("--out", required=True, help="output folder (replaced if it holds a generated store)")
     ap.add_argument("--origin", default="http://127.0.0.1:8089", help="origin for the sitemap's absolute URLs")
+    ap.add_argument(
+        "--profile",
+        default="theme",
+        choices=sorted(PROFILES),
+        help="what the pages stress: " + "; ".join(f"{k}: {v}" for k, v in PROFILES.items()),
+    )
     args = ap.parse_args()
     origin = args.origin.rstrip("/")
     if args.pages < FIXED_PAGES + 2:
@@ -843,10 +1030,10 @@ def main():
             sys.exit(f"gen-store: {args.out} exists and does not look like a generated store; not touching it")
         shutil.rmtree(args.out)
     os.makedirs(args.out)
-    written = generate(args.pages, args.out, origin)
+    written = generate(args.pages, args.out, origin, args.profile)
     total = sum(n for _, n in written)
     print(
-        f"gen-store: {len(written)} pages, {total / 1e6:.1f} MB, {total / len(written) / 1e3:.1f} KB per page on average -> {args.out}",
+        f"gen-store: {args.profile}: {len(written)} pages, {total / 1e6:.1f} MB, {total / len(written) / 1e3:.1f} KB per page on average -> {args.out}",
         file=sys.stderr,
     )
 

@@ -1,6 +1,29 @@
 # Shared by the benchmark scripts: nginx serving a folder on 127.0.0.1, and nothing else.
 # Source it, then: start_nginx ROOT PORT WORKDIR GZIP(on|off). Sets NGINX_PID and
-# NGINX_VERSION; the caller stops nginx (kill -QUIT "$NGINX_PID") in its cleanup.
+# NGINX_VERSION; stop_nginx stops that nginx (and only it, by its process id): call it in
+# the caller's cleanup. ensure_store PROFILE PAGES ORIGIN DIR generates a gen-store.py store
+# unless DIR already holds one made by this generator with these arguments.
+
+NGINX_PID=""
+stop_nginx() {
+  if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+    kill -QUIT "$NGINX_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$NGINX_PID" 2>/dev/null || true
+  fi
+  NGINX_PID=""
+}
+
+ensure_store() {
+  local profile="$1" pages="$2" origin="$3" dir="$4" here stamp
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  stamp="$(sha256sum < "$here/gen-store.py" | cut -c1-16) profile=$profile pages=$pages origin=$origin"
+  if [ "$(cat "$dir/.gen-stamp" 2>/dev/null)" != "$stamp" ]; then
+    echo "== $profile: generating a $pages-page store in $dir"
+    python3 "$here/gen-store.py" --pages "$pages" --out "$dir" --origin "$origin" --profile "$profile"
+    echo "$stamp" > "$dir/.gen-stamp"
+  fi
+}
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 

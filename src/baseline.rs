@@ -7,12 +7,12 @@
 //! URL, different bytes: PCI DSS 11.6.1). `vendorscan diff OLD NEW` prints the same.
 
 use crate::error::Error;
-use crate::inventory::{ContentHash, Inventory};
+use crate::inventory::{ContentHash, Inventory, Party};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// The parts of a JSON report (schema 1 or 2) a comparison needs.
+/// The parts of a JSON report (schema 1, 2 or 3) a comparison needs.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ReportView {
     pub schema_version: u32,
@@ -53,6 +53,13 @@ pub struct PageView {
     pub payment_page: bool,
 }
 
+impl PageView {
+    /// The URL its references name: the final URL after redirects.
+    fn name(&self) -> &str {
+        self.final_url.as_deref().unwrap_or(&self.url)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct ResourceView {
     pub url: String,
@@ -61,7 +68,7 @@ pub struct ResourceView {
     /// Schema 1: one resource per occurrence, with its page.
     #[serde(default)]
     pub page: Option<String>,
-    /// Schema 2: one resource with the pages it occurs on.
+    /// Schema 2 and 3: one resource with the pages it occurs on.
     #[serde(default)]
     pub occurrences: Vec<OccurrenceView>,
     pub party: String,
@@ -75,20 +82,58 @@ pub struct ResourceView {
     pub content_error: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct OccurrenceView {
-    pub page: String,
+/// The page of one occurrence: named by URL (schema 2, `{"page": URL, ...}`) or by its
+/// index in `pages` (schema 3, `[page, line, ...]`). The rest of an occurrence is not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OccurrenceView {
+    Url(String),
+    Index(usize),
 }
 
-impl ResourceView {
-    /// The pages it is on, whichever schema wrote it.
-    pub fn pages(&self) -> impl Iterator<Item = &str> {
-        self.page.as_deref().into_iter().chain(self.occurrences.iter().map(|o| o.page.as_str()))
+impl<'de> Deserialize<'de> for OccurrenceView {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OccurrenceView;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an occurrence: [page index, line, ...] or {\"page\": URL, ...}")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OccurrenceView, A::Error> {
+                let page: usize = seq.next_element()?.ok_or_else(|| A::Error::invalid_length(0, &self))?;
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(OccurrenceView::Index(page))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OccurrenceView, A::Error> {
+                let mut page = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
+                    if key == "page" {
+                        page = Some(map.next_value::<String>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                page.map(OccurrenceView::Url).ok_or_else(|| A::Error::missing_field("page"))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
-/// The schemas a baseline may have: 1 (before resources were grouped) and the current one.
-const READABLE_SCHEMAS: [u32; 2] = [1, crate::inventory::REPORT_SCHEMA_VERSION];
+impl ReportView {
+    /// The pages a resource is on, whichever schema wrote it. An index past the page list
+    /// (a report edited by hand) names no page.
+    pub fn pages_of<'a>(&'a self, r: &'a ResourceView) -> impl Iterator<Item = &'a str> + 'a {
+        r.page.as_deref().into_iter().chain(r.occurrences.iter().filter_map(|o| match o {
+            OccurrenceView::Url(u) => Some(u.as_str()),
+            OccurrenceView::Index(i) => self.pages.get(*i).map(PageView::name),
+        }))
+    }
+}
+
+/// The schemas a baseline may have: 1 (before resources were grouped), 2 (before pages
+/// were indexed) and the current one.
+const READABLE_SCHEMAS: [u32; 3] = [1, 2, crate::inventory::REPORT_SCHEMA_VERSION];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Changes {
@@ -152,15 +197,15 @@ impl Changed {
     }
 }
 
-/// Read an earlier JSON report.
+/// Read an earlier JSON report, straight from the file (a 10,000-page report is never held
+/// as text).
 pub fn load(path: &Path) -> Result<ReportView, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| {
-            Error::input(format!("cannot read baseline {}: {e}", path.display())).with_help(
-                "a baseline is an earlier `vendorscan scan ... -f json -o FILE`; on a first run, make one without --baseline",
-            )
-        })?;
-    let view: ReportView = serde_json::from_str(&text).map_err(|e| {
+    let file = std::fs::File::open(path).map_err(|e| {
+        Error::input(format!("cannot read baseline {}: {e}", path.display())).with_help(
+            "a baseline is an earlier `vendorscan scan ... -f json -o FILE`; on a first run, make one without --baseline",
+        )
+    })?;
+    let view: ReportView = serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
         Error::input(format!("{} is not a vendorscan JSON report: {e}", path.display()))
             .with_help("a baseline is the output of `vendorscan scan ... -f json -o FILE`")
     })?;
@@ -174,7 +219,7 @@ pub fn load(path: &Path) -> Result<ReportView, Error> {
     }
     if !READABLE_SCHEMAS.contains(&view.schema_version) {
         return Err(Error::input(format!(
-            "{} has schema_version {}, this vendorscan reads 1 and {}",
+            "{} has schema_version {}, this vendorscan reads 1 to {}",
             path.display(),
             view.schema_version,
             crate::inventory::REPORT_SCHEMA_VERSION
@@ -184,10 +229,44 @@ pub fn load(path: &Path) -> Result<ReportView, Error> {
     Ok(view)
 }
 
-/// The current inventory seen as a baseline would be (one code path for both sides).
+/// The current inventory seen as a baseline would be: the fields the comparison reads,
+/// copied (not a round trip through JSON, which would hold the whole report as a tree).
 pub fn view_of(inventory: &Inventory) -> ReportView {
-    let value = serde_json::to_value(inventory).expect("an inventory serialises");
-    serde_json::from_value(value).expect("an inventory reads back as a view")
+    ReportView {
+        schema_version: inventory.schema_version,
+        tool: ToolView { name: inventory.tool.name.to_owned() },
+        vendors: inventory
+            .vendors
+            .iter()
+            .map(|v| VendorView { id: v.id.clone(), first_party: v.first_party })
+            .collect(),
+        unknown_hosts: inventory.unknown_hosts.iter().map(|u| HostView { host: u.host.clone() }).collect(),
+        resources: inventory
+            .resources
+            .iter()
+            .map(|r| ResourceView {
+                url: r.url.clone(),
+                host: r.host.clone(),
+                kind: r.kind.as_str().to_owned(),
+                page: None,
+                occurrences: r.occurrences.iter().map(|o| OccurrenceView::Index(o.page as usize)).collect(),
+                party: match r.party {
+                    Party::First => "first",
+                    Party::Third => "third",
+                }
+                .to_owned(),
+                vendor: r.vendor.clone(),
+                attributes: r.attributes.clone(),
+                content: r.content.clone(),
+                content_error: r.content_error.clone(),
+            })
+            .collect(),
+        pages: inventory
+            .pages
+            .iter()
+            .map(|p| PageView { url: p.url.clone(), final_url: p.final_url.clone(), payment_page: p.payment_page })
+            .collect(),
+    }
 }
 
 /// (vendor, integrity, content digest, content error, on a payment page)
@@ -195,12 +274,11 @@ type ScriptInfo<'a> = (Option<&'a String>, Option<&'a String>, Option<&'a Conten
 
 fn third_party_scripts(v: &ReportView) -> BTreeMap<(&str, &str), ScriptInfo<'_>> {
     // Resources name their page by its final URL (after redirects).
-    let payment: BTreeSet<&str> =
-        v.pages.iter().filter(|p| p.payment_page).map(|p| p.final_url.as_deref().unwrap_or(&p.url)).collect();
+    let payment: BTreeSet<&str> = v.pages.iter().filter(|p| p.payment_page).map(PageView::name).collect();
     v.resources
         .iter()
         .filter(|r| r.party == "third" && r.kind == "script")
-        .flat_map(|r| r.pages().map(move |page| (page, r)))
+        .flat_map(|r| v.pages_of(r).map(move |page| (page, r)))
         .map(|(page, r)| {
             (
                 (page, r.url.as_str()),
@@ -282,9 +360,10 @@ mod tests {
     }
 
     /// A baseline written before resources were grouped (schema 1) compares with a schema 2
-    /// report of the same site as "no change", and a script added since shows as new.
+    /// report of the same site as "no change", and a script added since shows as new; a
+    /// schema 3 report (pages by index) reads as its schema 2 twin.
     #[test]
-    fn schema_1_and_2_baselines_read_the_same() {
+    fn baselines_of_every_schema_read_the_same() {
         let v1 = view(
             r#"{"schema_version": 1, "tool": {"name": "vendorscan"},
             "pages": [{"url": "https://s.example/"}, {"url": "https://s.example/cart"}],
@@ -311,5 +390,19 @@ mod tests {
         assert_eq!(new, [("https://s.example/cart", "https://js.vendor.example/b.js")]);
         assert!(changes.removed_scripts.is_empty() && changes.new_hosts.is_empty(), "{changes:?}");
         assert_eq!(third_party_scripts(&v1).len(), 2, "one entry per page in either schema");
+        // Schema 3 names pages by index; a page that was redirected by its final URL.
+        let v3 = view(
+            r#"{"schema_version": 3, "tool": {"name": "vendorscan"},
+            "pages": [{"url": "https://s.example/"}, {"url": "https://s.example/basket", "final_url": "https://s.example/cart"}],
+            "resources": [
+              {"url": "https://js.vendor.example/a.js", "host": "js.vendor.example", "kind": "script",
+               "party": "third", "vendor": null, "occurrences": [[0, 3], [1, 3, "both", {"count": 1}]]},
+              {"url": "https://js.vendor.example/b.js", "host": "js.vendor.example", "kind": "script",
+               "party": "third", "vendor": null, "occurrences": [[1, 9], [7, 1]]}]}"#,
+        );
+        assert!(compare("old.json", &v2, &v3).is_empty(), "{:?}", compare("old.json", &v2, &v3));
+        assert_eq!(compare("old.json", &v1, &v3), changes);
+        let pages: Vec<&str> = v3.pages_of(&v3.resources[1]).collect();
+        assert_eq!(pages, ["https://s.example/cart"], "an index past the pages names none");
     }
 }

@@ -169,12 +169,68 @@ pub fn guarded(out: &mut dyn Write, render: impl FnOnce(&mut dyn Write) -> io::R
 ///
 /// For `json.rs` and `sarif.rs`: serialise with
 /// `serde_json::Serializer::with_formatter(out, SafeJson::pretty())`.
-pub struct SafeJson(serde_json::ser::PrettyFormatter<'static>);
+///
+/// Indented as serde_json's pretty printer does it (two spaces), except, with
+/// [`SafeJson::report`], an array whose first value is a number or an array: it is written
+/// on one line, compactly, with everything in it. The JSON report's page indexes and
+/// `[page, line]` occurrences are hundreds of thousands of small arrays; one value per
+/// line made them most of its size.
+pub struct SafeJson {
+    /// Nesting depth: the indentation of the next line.
+    depth: usize,
+    /// The innermost open array or object has a value (it closes on a line of its own).
+    has_value: bool,
+    /// The depth of the one-line array being written, if any: all inside it is compact.
+    inline_from: Option<usize>,
+    /// An array's first value is next, and decides how the array is written.
+    undecided: bool,
+    inline_arrays: bool,
+}
 
 impl SafeJson {
+    /// serde_json's pretty layout.
     pub fn pretty() -> Self {
-        SafeJson(serde_json::ser::PrettyFormatter::new())
+        SafeJson { depth: 0, has_value: false, inline_from: None, undecided: false, inline_arrays: false }
     }
+
+    /// The pretty layout, with arrays of numbers and arrays of arrays on one line.
+    pub fn report() -> Self {
+        SafeJson { inline_arrays: true, ..SafeJson::pretty() }
+    }
+
+    fn newline<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
+        w.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    /// Before a value: when it is an array's first, it decides the array's layout.
+    fn value<W: ?Sized + Write>(&mut self, w: &mut W, one_line: bool) -> io::Result<()> {
+        if !std::mem::take(&mut self.undecided) {
+            return Ok(());
+        }
+        if one_line && self.inline_arrays {
+            self.inline_from = Some(self.depth);
+            Ok(())
+        } else {
+            self.newline(w)
+        }
+    }
+
+    fn inline(&self) -> bool {
+        self.inline_from.is_some()
+    }
+}
+
+macro_rules! numbers {
+    ($($name:ident: $t:ty),*) => {$(
+        fn $name<W: ?Sized + Write>(&mut self, w: &mut W, value: $t) -> io::Result<()> {
+            self.value(w, true)?;
+            serde_json::ser::CompactFormatter.$name(w, value)
+        }
+    )*};
 }
 
 impl serde_json::ser::Formatter for SafeJson {
@@ -192,32 +248,91 @@ impl serde_json::ser::Formatter for SafeJson {
         w.write_all(&fragment.as_bytes()[start..])
     }
 
+    numbers!(write_i8: i8, write_i16: i16, write_i32: i32, write_i64: i64, write_i128: i128,
+        write_u8: u8, write_u16: u16, write_u32: u32, write_u64: u64, write_u128: u128,
+        write_f32: f32, write_f64: f64);
+
+    fn write_number_str<W: ?Sized + Write>(&mut self, w: &mut W, value: &str) -> io::Result<()> {
+        self.value(w, true)?;
+        w.write_all(value.as_bytes())
+    }
+    fn write_null<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.value(w, false)?;
+        w.write_all(b"null")
+    }
+    fn write_bool<W: ?Sized + Write>(&mut self, w: &mut W, value: bool) -> io::Result<()> {
+        self.value(w, false)?;
+        w.write_all(if value { b"true" } else { b"false" })
+    }
+    fn begin_string<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.value(w, false)?;
+        w.write_all(b"\"")
+    }
+    fn write_raw_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+        self.value(w, false)?;
+        w.write_all(fragment.as_bytes())
+    }
+
     fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_array(w)
+        self.value(w, true)?;
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"[")
     }
     fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_array(w)
+        if self.inline() {
+            if self.inline_from == Some(self.depth) {
+                self.inline_from = None;
+            }
+            self.depth -= 1;
+        } else {
+            self.depth -= 1;
+            if self.has_value {
+                self.newline(w)?;
+            }
+        }
+        w.write_all(b"]")
     }
     fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.0.begin_array_value(w, first)
+        if self.inline() {
+            return if first { Ok(()) } else { w.write_all(b",") };
+        }
+        if first {
+            self.undecided = true;
+            return Ok(());
+        }
+        w.write_all(b",")?;
+        self.newline(w)
     }
-    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_array_value(w)
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
     fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_object(w)
+        self.value(w, false)?;
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"{")
     }
     fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object(w)
+        self.depth -= 1;
+        if !self.inline() && self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(b"}")
     }
     fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.0.begin_object_key(w, first)
+        if !first {
+            w.write_all(b",")?;
+        }
+        if self.inline() { Ok(()) } else { self.newline(w) }
     }
     fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_object_value(w)
+        w.write_all(if self.inline() { b":" } else { b": " })
     }
-    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object_value(w)
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -281,5 +396,36 @@ mod tests {
         assert!(text.contains("\\u009b") && text.contains("\\u0023#[error]") && text.contains("# [ok]"), "{text}");
         assert!(text.contains("\n  \"list\": [\n    \"plain\","), "pretty as before: {text}");
         assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
+    }
+
+    /// `pretty` is serde_json's layout, byte for byte; `report` differs only in putting
+    /// arrays that start with a number or an array on one line, and both read back the same.
+    #[test]
+    fn report_layout_puts_number_arrays_on_one_line() {
+        use serde::Serialize;
+        let value = serde_json::json!({
+            "pages": [0, 1, 2],
+            "empty": [],
+            "nothing": {},
+            "names": ["a", "b\u{202e}"],
+            "resources": [{"occurrences": [[0, 12], [2, 7, "both", {"type": "Script", "chain": ["x"]}]], "n": null}],
+            "deep": [[[1], []], [2.5, true]],
+        });
+        let write = |f: SafeJson| {
+            let mut out = Vec::new();
+            value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, f)).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let pretty = write(SafeJson::pretty());
+        let mut plain = Vec::new();
+        value.serialize(&mut serde_json::Serializer::pretty(&mut plain)).unwrap();
+        assert_eq!(pretty, String::from_utf8(plain).unwrap().replace('\u{202e}', "\\u202e"));
+        let report = write(SafeJson::report());
+        assert!(report.contains("\n  \"pages\": [0,1,2],\n"), "{report}");
+        assert!(report.contains("\n  \"empty\": [],\n") && report.contains("\n  \"nothing\": {},\n"), "{report}");
+        assert!(report.contains("\n  \"names\": [\n    \"a\",\n    \"b\\u202e\"\n  ],"), "{report}");
+        assert!(report.contains(r#""occurrences": [[0,12],[2,7,"both",{"chain":["x"],"type":"Script"}]]"#), "{report}");
+        assert!(report.contains(r#""deep": [[[1],[]],[2.5,true]]"#), "{report}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&report).unwrap(), value);
     }
 }

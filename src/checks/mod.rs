@@ -210,13 +210,13 @@ struct OnPage<'a> {
 }
 
 /// The pages one subject's resources occur on, with what the checks need per page.
-fn on_pages<'a>(resources: &[&'a ResourceOut]) -> HashMap<&'a str, OnPage<'a>> {
+fn on_pages<'a>(report: &'a Inventory, resources: &[&'a ResourceOut]) -> HashMap<&'a str, OnPage<'a>> {
     let rank = |r: &Occurrence| (r.line == 0, r.line);
     let mut on: HashMap<&str, OnPage> = HashMap::new();
     for &res in resources {
         let unsigned =
             res.kind == ResourceKind::Script && !res.attributes.get("integrity").is_some_and(|i| valid_sri(i));
-        for r in res.each() {
+        for r in report.each(res) {
             let e = on.entry(r.page).or_insert_with(|| OnPage { first: r, hosts: Vec::new(), unsigned: Vec::new() });
             if rank(&r) < rank(&e.first) {
                 e.first = r;
@@ -269,7 +269,7 @@ pub fn evaluate(
     let mut out = Collector::default();
     let mut used = vec![false; policy.allow.len()];
     let mut approvals = BTreeMap::new();
-    let mut subjects: Vec<(Subject, &Vec<std::sync::Arc<str>>)> = Vec::new();
+    let mut subjects: Vec<(Subject, &[crate::inventory::PageIndex])> = Vec::new();
     for v in report.vendors.iter().filter(|v| !v.first_party) {
         let host = v.hosts.first().map(|h| h.host.clone());
         if let Some(vendor) = db.get(&v.id) {
@@ -282,10 +282,10 @@ pub fn evaluate(
 
     for (subject, pages) in &subjects {
         let key = subject.key();
-        let on_pages = on_pages(by_subject.get(key.as_str()).map(Vec::as_slice).unwrap_or_default());
-        for page in pages.iter() {
+        let on_pages = on_pages(report, by_subject.get(key.as_str()).map(Vec::as_slice).unwrap_or_default());
+        for page in report.page_names(pages) {
             let path = page_path(page);
-            let on = on_pages.get(&**page);
+            let on = on_pages.get(page);
             let loc = location(on, page);
             let hosts: Vec<&str> = on.map(|o| o.hosts.clone()).unwrap_or_default();
             let matching: Vec<(usize, &Entry)> =
@@ -340,7 +340,7 @@ pub fn evaluate(
                 },
             }
             // PCI DSS 6.4.3: scripts on payment pages need SRI or a justified approval.
-            if policy.payment.require_integrity && payment.get(&**page).copied().unwrap_or(false) {
+            if policy.payment.require_integrity && payment.get(page).copied().unwrap_or(false) {
                 let justified = on_page.iter().any(|e| !e.expired(today) && e.justified());
                 if !justified {
                     for r in on.iter().flat_map(|o| &o.unsigned) {
@@ -397,7 +397,7 @@ fn compromised_findings(
             continue;
         }
         let subject = Subject { vendor: r.vendor.as_deref().and_then(|id| db.get(id)), host: Some(r.host.clone()) };
-        for o in r.each() {
+        for o in report.each(r) {
             let loc = Location {
                 line: line_of(&o),
                 url: Some(o.url.clone()),
@@ -457,7 +457,7 @@ fn consent_findings(
             continue;
         }
         let subject = Subject { vendor: Some(vendor), host: Some(r.host.clone()) };
-        for o in r.each() {
+        for o in report.each(r) {
             let Some(rt) = o.runtime else { continue };
             let loc = Location {
                 line: None,
@@ -621,7 +621,7 @@ fn baseline_findings(out: &mut Collector, changes: &Changes, report: &Inventory,
         let Some(v) = report.vendors.iter().find(|v| &v.id == id) else { continue };
         let vendor = db.get(id);
         let subject = Subject { vendor, host: None };
-        for page in &v.pages {
+        for page in report.page_names(&v.pages) {
             out.add(RuleId::NewThirdParty, &subject, baseline(), loc(page, None), new_severity);
         }
     }

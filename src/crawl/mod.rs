@@ -203,6 +203,51 @@ fn is_html(content_type: &str) -> bool {
 /// The longest `Retry-After` we wait for before retrying a 429/503 page once.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
+/// Large pages are extracted on one thread of their own, one after the other.
+///
+/// Extracting a page takes transient memory in proportion to its references (about 1.5 KB
+/// each: a 5 MB catalogue page with 30,000 image URLs takes ~45 MB until its record is
+/// folded in). The allocator keeps what a thread freed for that thread's arena, so two
+/// such pages on the two blocking threads kept twice that resident, and three or four of
+/// them in a crawl more (the huge-pages bench profile of issue #17 peaked at 146 MB). On
+/// one thread, each large page reuses the memory of the one before; small pages go on
+/// beside it on the blocking pool.
+mod large_pages {
+    use std::sync::{Mutex, mpsc};
+
+    /// Bodies over this size go to the large-page thread.
+    pub const SIZE: usize = 1024 * 1024;
+
+    type Job = Box<dyn FnOnce() + Send>;
+    static QUEUE: Mutex<Option<mpsc::Sender<Job>>> = Mutex::new(None);
+
+    /// Run `work` on the large-page thread (started on first use); an error when it
+    /// panicked, as `spawn_blocking` gives.
+    pub async fn extract<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            let _ = tx.send(out.map_err(|_| "the extraction panicked".to_owned()));
+        });
+        let sent = {
+            let mut queue = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+            let sender = queue.get_or_insert_with(|| {
+                let (sender, jobs) = mpsc::channel::<Job>();
+                std::thread::Builder::new()
+                    .name("vendorscan-large-pages".into())
+                    .spawn(move || jobs.into_iter().for_each(|job| job()))
+                    .expect("a thread can be started");
+                sender
+            });
+            sender.send(job).is_ok()
+        };
+        if !sent {
+            return Err("the large-page thread is gone".into());
+        }
+        rx.await.unwrap_or_else(|_| Err("the large-page thread is gone".into()))
+    }
+}
+
 struct Fetched {
     record: PageRecord,
     links: Vec<Url>,
@@ -500,13 +545,17 @@ async fn fetch_page(
         Err(e) => return fail(record, PageOutcome::Failed, e),
     };
     record.truncated = truncated;
+    let large = body.len() > large_pages::SIZE;
     let base = head.final_url.clone();
     let ct = head.content_type.clone();
-    let extracted = tokio::task::spawn_blocking(move || {
+    let work = move || {
         let text = crate::decode::decode_html_owned(body, ct.as_deref());
         crate::extract::extract(&base, &text)
-    })
-    .await;
+    };
+    let extracted = match large {
+        true => large_pages::extract(work).await,
+        false => tokio::task::spawn_blocking(work).await.map_err(|e| e.to_string()),
+    };
     match extracted {
         Ok(ex) => {
             record.outcome = PageOutcome::Scanned;

@@ -107,8 +107,9 @@ struct Found {
     line: u32,
     in_noscript: bool,
     attrs: BTreeMap<String, String>,
-    /// Inline-script URLs arrive absolute.
-    url: Option<Url>,
+    /// Inline-script URLs arrive absolute. Boxed: most references have none, and a page
+    /// may hold tens of thousands of `Found`s at once.
+    url: Option<Box<Url>>,
     condition: Option<Condition>,
 }
 
@@ -278,7 +279,7 @@ impl Walk {
             .found
             .iter()
             .map(|f| match &f.url {
-                Some(url) => Some(url.clone()),
+                Some(url) => Some(Url::clone(url)),
                 None if written.insert((f.raw.as_str(), f.kind, f.line, f.condition.as_ref())) => resolve(base, &f.raw),
                 None => None,
             })
@@ -331,6 +332,7 @@ impl Walk {
             cut.dropped_references += dropped.len();
         }
         drop(distinct);
+        out.resources.reserve_exact(urls.iter().zip(&keep).filter(|(u, k)| u.is_some() && **k).count());
         let kept =
             self.found.into_iter().zip(urls).zip(keep).filter_map(|((f, url), keep)| Some((url?, f)).filter(|_| keep));
         for (url, f) in kept {
@@ -341,7 +343,7 @@ impl Walk {
                 evidence: Evidence {
                     element: f.element.into_owned(),
                     attribute: f.attribute.to_owned(),
-                    raw: one_line(f.raw.trim()),
+                    raw: one_line(trimmed(f.raw)),
                     line: f.line,
                     in_noscript: f.in_noscript,
                     attrs: f.attrs,
@@ -538,7 +540,7 @@ impl Reader<'_, '_> {
         let mut attrs = BTreeMap::new();
         for a in &tag.attrs {
             if let Some(name) = KEPT_ATTRS.iter().find(|k| a.name.eq_ignore_ascii_case(k)) {
-                attrs.insert((*name).to_owned(), one_line(&charref::decode_attribute(a.value)));
+                attrs.insert((*name).to_owned(), one_line(charref::decode_attribute(a.value).into_owned()));
             }
         }
         attrs
@@ -965,7 +967,7 @@ impl Reader<'_, '_> {
                 line: line + counter.line_at(found.offset),
                 in_noscript: self.doc.in_noscript,
                 attrs: BTreeMap::new(),
-                url: Some(url),
+                url: Some(Box::new(url)),
                 condition: condition.clone(),
             };
             self.push(f);
@@ -1060,11 +1062,17 @@ fn hides(el: &StartTag) -> bool {
 /// Evidence text with control characters (newlines above all) turned into spaces: a page
 /// must not be able to start a new line in a text report, where CI runners read workflow
 /// commands such as `::error`.
-fn one_line(s: &str) -> String {
+/// The string itself is kept when it needs no change (most do).
+fn one_line(s: String) -> String {
     if !s.chars().any(char::is_control) {
-        return s.to_owned();
+        return s;
     }
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// Without surrounding whitespace; the string itself when it has none.
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() { s } else { s.trim().to_owned() }
 }
 
 /// Resolve a reference to an absolute http(s) URL; anything else (data:, javascript:,

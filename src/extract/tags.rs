@@ -99,8 +99,15 @@ static URL_PATTERNS: LazyLock<Vec<UrlPattern>> = LazyLock::new(|| {
 });
 
 /// Find tag IDs in an inline script; `found(offset, tag)` gets the byte offset of each.
+/// Every pattern's marker, searched for in one pass over a script: a `contains` per
+/// pattern read a 300 KB inline bundle fifteen times (7% of a crawl of such pages).
+static MARKERS: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+    regex::RegexSet::new(SCRIPT_PATTERNS.iter().map(|p| regex::escape(p.marker))).expect("valid marker set")
+});
+
 pub fn scan_script(text: &str, mut found: impl FnMut(usize, TagId)) {
-    for pat in SCRIPT_PATTERNS.iter().filter(|p| text.contains(p.marker)) {
+    let present = MARKERS.matches(text);
+    for pat in present.iter().map(|i| &SCRIPT_PATTERNS[i]) {
         for caps in pat.regex.captures_iter(text) {
             let m = caps.get(1).expect("pattern has a group");
             found(

@@ -10,15 +10,14 @@
 use super::classify;
 use super::contract::{
     BrowserOut, CompanyOut, CookieOut, CookieRef, DataOut, HostOut, IncidentOut, Inventory, Mode, OccurrenceOut,
-    PageOut, Party, REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped, StorageOut, Summary, TagIdOut, Tool,
-    UnknownHost, VendorDbInfo, VendorOut,
+    PageIndex, PageOut, Party, REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped, StorageOut, Summary, TagIdOut,
+    Tool, UnknownHost, VendorDbInfo, VendorOut,
 };
 use super::visit::match_key;
 use crate::model::{Condition, FastMap, PageOutcome, PageRecord, ResourceKind};
 use crate::scope::{Scope, registrable_domain};
 use crate::vendors::VendorDb;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 
 /// What the run was pointed at, for the report header.
 pub struct RunInfo<'a> {
@@ -67,8 +66,8 @@ pub struct BrowserInfo {
 #[derive(Default)]
 pub(super) struct VendorAcc {
     pub(super) hosts: BTreeSet<HostOut>,
-    /// Shared with the occurrences: a page URL is stored once however many vendors it has.
-    pub(super) pages: BTreeSet<Arc<str>>,
+    /// Pages by arrival (the order [`Builder::add`] got them), renumbered in `finish`.
+    pub(super) pages: BTreeSet<PageIndex>,
     pub(super) kinds: BTreeSet<ResourceKind>,
     pub(super) sources: BTreeSet<Source>,
     pub(super) loaded_by: BTreeSet<String>,
@@ -82,7 +81,7 @@ pub(super) struct VendorAcc {
 
 #[derive(Default)]
 pub(super) struct UnknownAcc {
-    pub(super) pages: BTreeSet<Arc<str>>,
+    pub(super) pages: BTreeSet<PageIndex>,
     pub(super) kinds: BTreeSet<ResourceKind>,
     pub(super) sources: BTreeSet<Source>,
     pub(super) loaded_by: BTreeSet<String>,
@@ -108,7 +107,7 @@ impl Acc<'_> {
         host: &str,
         kind: ResourceKind,
         source: Source,
-        page: &Arc<str>,
+        page: PageIndex,
     ) -> (Party, Option<String>) {
         let (party, found) = classify(host, self.scope, self.db);
         // Called once per reference (about 90 a page): look before copying a string in.
@@ -127,7 +126,7 @@ impl Acc<'_> {
                 if !acc.hosts.iter().any(|h| h.host == host) {
                     acc.hosts.insert(HostOut { host: host.to_owned(), matched: m.rule.describe() });
                 }
-                acc.pages.insert(page.clone());
+                acc.pages.insert(page);
                 acc.kinds.insert(kind);
                 acc.sources.insert(source);
                 acc.resources += 1;
@@ -138,7 +137,7 @@ impl Acc<'_> {
                     self.unknown.insert(host.to_owned(), UnknownAcc::default());
                 }
                 let acc = self.unknown.get_mut(host).expect("inserted above");
-                acc.pages.insert(page.clone());
+                acc.pages.insert(page);
                 acc.kinds.insert(kind);
                 acc.sources.insert(source);
                 acc.resources += 1;
@@ -281,8 +280,10 @@ impl<'a> Builder<'a> {
             PageOutcome::Failed => self.acc.summary.pages_failed += 1,
             PageOutcome::Skipped => self.acc.summary.pages_skipped += 1,
         }
-        // The page as a user knows it: where the content came from.
-        let page_url: Arc<str> = page.final_url.as_deref().unwrap_or(&page.url).into();
+        // The page as a user knows it: where the content came from. Occurrences name it by
+        // its arrival index; `finish` renumbers them in the pages' report order.
+        let page_url: &str = page.final_url.as_deref().unwrap_or(&page.url);
+        let pi = PageIndex::try_from(self.pages.len()).expect("fewer than 4 billion pages");
         let first_occurrence = self.occurrences;
         // Browser mode matches the visit's requests against this page's markup references.
         let mut markup: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
@@ -296,7 +297,7 @@ impl<'a> Builder<'a> {
                 let (party, found) = classify(&host, self.acc.scope, self.acc.db);
                 (party, found.map(|m| m.vendor.id.clone()))
             } else {
-                self.acc.count(&host, res.kind, Source::Markup, &page_url)
+                self.acc.count(&host, res.kind, Source::Markup, pi)
             };
             let match_on = (page.visit.is_some() && !guess).then(|| match_key(res.url.as_str()));
             if self.unlisted_asset(party, res.kind) {
@@ -317,7 +318,7 @@ impl<'a> Builder<'a> {
                 attrs: ev.attrs,
                 condition: ev.condition,
             };
-            let occ = OccurrenceOut { page: page_url.clone(), line: ev.line, source: Source::Markup, runtime: None };
+            let occ = OccurrenceOut { page: pi, line: ev.line, source: Source::Markup, runtime: None };
             let at = self.occur(key, &host, party, vendor, occ);
             if let Some(k) = match_on {
                 markup.entry(k).or_default().push(at);
@@ -329,11 +330,11 @@ impl<'a> Builder<'a> {
             self.visits_failed += usize::from(visit.failed);
             match &visit.consent {
                 Some(c) if c.applied => self.consent_applied += 1,
-                _ => self.consent_not_applied.push(page_url.to_string()),
+                _ => self.consent_not_applied.push(page_url.to_owned()),
             }
-            self.merge_visit(markup, visit, &page_url);
-            self.acc.note_cookies(visit, &page_url);
-            self.acc.note_storage(visit, &page_url);
+            self.merge_visit(markup, visit, page_url, pi);
+            self.acc.note_cookies(visit, page_url);
+            self.acc.note_storage(visit, page_url);
             visit_out = Some(super::visit::visit_out(visit));
         }
         // A tag ID names the account that receives the data. It also names the vendor when
@@ -343,12 +344,12 @@ impl<'a> Builder<'a> {
             if let Some(m) = self.acc.db.recipient(tag.vendor_host) {
                 let v = self.acc.vendors.entry(m.vendor.id.clone()).or_default();
                 v.tag_ids.insert(TagIdOut { kind: tag.kind, value: tag.value.clone() });
-                v.pages.insert(page_url.clone());
+                v.pages.insert(pi);
                 v.third_party |= !self.info.scope.is_first_party(tag.vendor_host);
             }
         }
         let payment_page = page.sensitive_inputs && self.info.detect_payment_pages
-            || self.info.payment_paths.as_ref().is_some_and(|g| g.is_match(page_path(&page_url)));
+            || self.info.payment_paths.as_ref().is_some_and(|g| g.is_match(page_path(page_url)));
         self.pages.push(PageOut {
             url: page.url,
             final_url: page.final_url,
@@ -373,7 +374,7 @@ impl<'a> Builder<'a> {
             info,
             index,
             groups,
-            pages: mut page_out,
+            pages: page_out,
             occurrences,
             visited,
             visits_failed,
@@ -382,6 +383,20 @@ impl<'a> Builder<'a> {
         } = self;
         consent_not_applied.sort();
         let db = acc.db;
+        // Pages in report order (by URL), and each arrival index's place in it.
+        let mut order: Vec<usize> = (0..page_out.len()).collect();
+        order.sort_by(|&a, &b| page_out[a].url.cmp(&page_out[b].url));
+        let mut renumber = vec![0 as PageIndex; page_out.len()];
+        for (at, &arrived) in order.iter().enumerate() {
+            renumber[arrived] = at as PageIndex;
+        }
+        let mut arrived: Vec<Option<PageOut>> = page_out.into_iter().map(Some).collect();
+        let page_out: Vec<PageOut> = order.iter().map(|&i| arrived[i].take().expect("each page once")).collect();
+        let pages_of = |set: BTreeSet<PageIndex>| -> Vec<PageIndex> {
+            let mut v: Vec<PageIndex> = set.into_iter().map(|p| renumber[p as usize]).collect();
+            v.sort_unstable();
+            v
+        };
         // Each key beside its group (the index maps one to the other), then in report order.
         let mut keyed: Vec<(usize, RefKey)> = index.into_iter().map(|(key, g)| (g, key)).collect();
         keyed.sort_unstable_by_key(|(g, _)| *g);
@@ -390,7 +405,10 @@ impl<'a> Builder<'a> {
         let resources: Vec<ResourceOut> = entries
             .into_iter()
             .map(|(key, mut group)| {
-                group.occurrences.sort_by(|a, b| (&a.page, a.line, a.source).cmp(&(&b.page, b.line, b.source)));
+                for o in &mut group.occurrences {
+                    o.page = renumber[o.page as usize];
+                }
+                group.occurrences.sort_by_key(|o| (o.page, o.line, o.source));
                 let sources: BTreeSet<Source> = group.occurrences.iter().map(|o| o.source).collect();
                 let source = match collapse(sources).as_slice() {
                     [one] => *one,
@@ -440,7 +458,7 @@ impl<'a> Builder<'a> {
                     homepage: v.homepage.clone(),
                     privacy_policy: v.privacy_policy.clone(),
                     hosts: acc.hosts.into_iter().collect(),
-                    pages: acc.pages.into_iter().collect(),
+                    pages: pages_of(acc.pages),
                     kinds: acc.kinds.into_iter().collect(),
                     sources: collapse(acc.sources),
                     loaded_by: acc.loaded_by.into_iter().collect(),
@@ -471,7 +489,7 @@ impl<'a> Builder<'a> {
                 registrable_domain: registrable_domain(&host),
                 hosted_on: db.hosted_on(&host).map(|v| v.name.clone()),
                 host,
-                pages: acc.pages.into_iter().collect(),
+                pages: pages_of(acc.pages),
                 kinds: acc.kinds.into_iter().collect(),
                 sources: collapse(acc.sources),
                 loaded_by: acc.loaded_by.into_iter().collect(),
@@ -479,8 +497,6 @@ impl<'a> Builder<'a> {
             })
             .collect();
         unknown_hosts.sort_by(|a, b| (&a.registrable_domain, &a.host).cmp(&(&b.registrable_domain, &b.host)));
-
-        page_out.sort_by(|a, b| a.url.cmp(&b.url));
 
         summary.resources = occurrences;
         summary.third_party_hosts = third_hosts.len();

@@ -9,11 +9,16 @@ use crate::model::{Condition, ConsentState, CookieVia, Cut, InitiatorKind, PageO
 use crate::vendors::{Incident, IncidentKind, OwnerKind, PreviousOwner, Status};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
-/// 2: `resources[]` lists each distinct reference once, with its `occurrences` (page, line,
-/// source, runtime); 1 listed one entry per occurrence. Baselines of both are read.
-pub const REPORT_SCHEMA_VERSION: u32 = 2;
+/// 3: pages are named once, in `pages[]`, and everywhere else by their index there
+/// (`vendors[].pages`, `unknown_hosts[].pages`, occurrences as `[page, line]`); 2 named the
+/// page's URL in every occurrence; 1 listed one entry per occurrence. Baselines of all
+/// three are read.
+pub const REPORT_SCHEMA_VERSION: u32 = 3;
+
+/// A page's position in [`Inventory::pages`]: how the report names a page after it is
+/// listed once (schema 3).
+pub type PageIndex = u32;
 
 /// What a run read: a live site (`crawl`) or files on disk (`local`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
@@ -149,7 +154,7 @@ pub struct PageOut {
     pub status: Option<u16>,
     pub outcome: PageOutcome,
     pub error: Option<String>,
-    /// Not in the JSON (schema 2): what the `help:` line of a run that scanned nothing reads.
+    /// Not in the JSON: what the `help:` line of a run that scanned nothing reads.
     #[serde(skip)]
     pub skip: Option<SkipReason>,
     pub truncated: bool,
@@ -211,7 +216,8 @@ pub struct VendorOut {
     pub privacy_policy: Option<String>,
     /// The hosts seen on this run, and the database rule each matched.
     pub hosts: Vec<HostOut>,
-    pub pages: Vec<Arc<str>>,
+    /// Where it appears: indexes into [`Inventory::pages`], ascending.
+    pub pages: Vec<PageIndex>,
     /// How the vendor is referenced; empty when only a tag ID in a script names it.
     pub kinds: Vec<ResourceKind>,
     /// Where it was seen: `markup` (in the served HTML), `runtime` (requested in the
@@ -284,7 +290,8 @@ pub struct UnknownHost {
     /// the data; the recipient is that customer, unknown to the database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hosted_on: Option<String>,
-    pub pages: Vec<Arc<str>>,
+    /// Indexes into [`Inventory::pages`], ascending.
+    pub pages: Vec<PageIndex>,
     pub kinds: Vec<ResourceKind>,
     pub sources: Vec<Source>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -487,7 +494,8 @@ pub struct BrowserOut {
 /// One distinct reference: what is written (URL, kind, element, attribute, raw text, kept
 /// attributes) and every page and line it is written on. A tag in the store's template is
 /// one entry with a thousand occurrences, not a thousand entries: memory and output grow
-/// with the distinct references, not with pages times references (schema 2).
+/// with the distinct references, not with pages times references (schema 2), and each
+/// occurrence names its page by index (schema 3).
 #[derive(Debug, Clone, Serialize)]
 pub struct ResourceOut {
     pub url: String,
@@ -507,7 +515,7 @@ pub struct ResourceOut {
     pub condition: Option<Condition>,
     /// `markup`, `runtime`, or `both` over all its occurrences.
     pub source: Source,
-    /// Where it was found, sorted by page, then line.
+    /// Where it was found, sorted by page index, then line.
     pub occurrences: Vec<OccurrenceOut>,
     /// Digest of the script body (`--hash-scripts`, third-party scripts on payment pages).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -517,23 +525,39 @@ pub struct ResourceOut {
     pub content_error: Option<String>,
 }
 
-/// One place a resource was found.
-#[derive(Debug, Clone, Serialize)]
+/// One place a resource was found. Written as `[page, line]` (a reference in the markup),
+/// or `[page, line, source, runtime]` when the browser saw it (schema 3): a static scan of
+/// a large store has hundreds of thousands, so each costs a dozen bytes, not a hundred.
+#[derive(Debug, Clone)]
 pub struct OccurrenceOut {
-    /// Shared by every occurrence on the page: a page URL is stored once, not once per reference.
-    pub page: Arc<str>,
+    /// The page, by its index in [`Inventory::pages`].
+    pub page: PageIndex,
     /// 1-based line in the page source; `0` for a reference only the browser requested.
     pub line: u32,
     pub source: Source,
     /// Browser mode: the request the browser made for it on this page.
     /// Boxed: most occurrences have none, and a static crawl holds ~90 per page.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<Box<RuntimeOut>>,
 }
 
+impl Serialize for OccurrenceOut {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let markup = self.source == Source::Markup && self.runtime.is_none();
+        let mut t = s.serialize_tuple(if markup { 2 } else { 4 })?;
+        t.serialize_element(&self.page)?;
+        t.serialize_element(&self.line)?;
+        if !markup {
+            t.serialize_element(&self.source)?;
+            t.serialize_element(&self.runtime)?;
+        }
+        t.end()
+    }
+}
+
 /// A resource seen from one of its occurrences: the per-page view the checks need. Derefs
-/// to the resource, so `o.url` and `o.kind` read through while `o.page`, `o.line`,
-/// `o.source` and `o.runtime` are the occurrence's own.
+/// to the resource, so `o.url` and `o.kind` read through while `o.page` (the page's URL,
+/// resolved from its index), `o.line`, `o.source` and `o.runtime` are the occurrence's own.
 #[derive(Debug, Clone, Copy)]
 pub struct Occurrence<'a> {
     pub res: &'a ResourceOut,
@@ -550,23 +574,39 @@ impl std::ops::Deref for Occurrence<'_> {
     }
 }
 
-impl ResourceOut {
-    /// This resource's occurrences, each seen as an [`Occurrence`].
-    pub fn each(&self) -> impl Iterator<Item = Occurrence<'_>> {
-        self.occurrences.iter().map(move |o| Occurrence {
-            res: self,
-            page: &o.page,
+impl Inventory {
+    /// The name occurrences give a page: the URL its content came from (the final URL
+    /// after redirects).
+    pub fn page_name(&self, page: PageIndex) -> &str {
+        self.pages.get(page as usize).map_or("", PageOut::name)
+    }
+
+    /// The names of these pages (a vendor's or an unknown host's `pages`).
+    pub fn page_names<'a>(&'a self, pages: &'a [PageIndex]) -> impl Iterator<Item = &'a str> + Clone + 'a {
+        pages.iter().map(|&p| self.page_name(p))
+    }
+
+    /// One resource's occurrences, each seen as an [`Occurrence`].
+    pub fn each<'a>(&'a self, res: &'a ResourceOut) -> impl Iterator<Item = Occurrence<'a>> + 'a {
+        res.occurrences.iter().map(move |o| Occurrence {
+            res,
+            page: self.page_name(o.page),
             line: o.line,
             source: o.source,
             runtime: o.runtime.as_deref(),
         })
     }
-}
 
-impl Inventory {
     /// Every occurrence of every resource, in report order.
     pub fn occurrences(&self) -> impl Iterator<Item = Occurrence<'_>> {
-        self.resources.iter().flat_map(ResourceOut::each)
+        self.resources.iter().flat_map(|r| self.each(r))
+    }
+}
+
+impl PageOut {
+    /// The URL the page's references are found on: the final URL after redirects.
+    pub fn name(&self) -> &str {
+        self.final_url.as_deref().unwrap_or(&self.url)
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Enters: the [`PageRecord`](crate::model::PageRecord)s of a run (from `crawl`, `local` or
 //! `browser`), the [`Scope`] and the [`VendorDb`]. Leaves: an immutable [`Inventory`], the
-//! part of the JSON report that says what was found (`schema_version` 2, documented in
+//! part of the JSON report that says what was found (`schema_version` 3, documented in
 //! `docs/json-report.md`). What the run *thinks* of it (findings, changes, the verdict)
 //! is not in here: `checks` and `baseline` read the inventory and `crate::report::Report`
 //! wraps it with their results, so nothing below `report` is filled in later.
@@ -68,18 +68,14 @@ impl Inventory {
         self
     }
 
-    /// Payment pages by the URL their references name (the final URL after redirects).
-    fn payment_pages(&self) -> BTreeSet<String> {
-        self.pages
-            .iter()
-            .filter(|p| p.payment_page)
-            .map(|p| p.final_url.clone().unwrap_or_else(|| p.url.clone()))
-            .collect()
+    /// Payment pages, by index.
+    fn payment_pages(&self) -> BTreeSet<PageIndex> {
+        (0..self.pages.len()).filter(|&i| self.pages[i].payment_page).map(|i| i as PageIndex).collect()
     }
 }
 
-fn is_payment_script(r: &ResourceOut, payment: &BTreeSet<String>) -> bool {
+fn is_payment_script(r: &ResourceOut, payment: &BTreeSet<PageIndex>) -> bool {
     r.kind == crate::model::ResourceKind::Script
         && r.party == Party::Third
-        && r.occurrences.iter().any(|o| payment.contains(&*o.page))
+        && r.occurrences.iter().any(|o| payment.contains(&o.page))
 }

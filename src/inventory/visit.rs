@@ -9,12 +9,12 @@
 use super::builder::{Acc, Builder, RefKey};
 use super::chain;
 use super::contract::{
-    ConsentOut, CookieOut, CookieRef, DialogOut, OccurrenceOut, PageVisitOut, Party, RuntimeOut, Source, StorageOut,
+    ConsentOut, CookieOut, CookieRef, DialogOut, OccurrenceOut, PageIndex, PageVisitOut, Party, RuntimeOut, Source,
+    StorageOut,
 };
 use crate::model::{CookieVia, ResourceKind, Visit};
 use crate::scope::host_of;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 
 impl Acc<'_> {
     /// A source seen again by the browser: the vendor (or unknown host) now counts as
@@ -144,7 +144,13 @@ impl Builder<'_> {
     /// Fold one page's browser requests into its resources: a request for a URL the markup
     /// names marks that occurrence `both`; any other becomes a `runtime` occurrence (one per
     /// URL and kind on the page, with a count). Every request adds its loader edge.
-    pub(super) fn merge_visit(&mut self, markup: HashMap<String, Vec<(usize, usize)>>, visit: &Visit, page: &Arc<str>) {
+    pub(super) fn merge_visit(
+        &mut self,
+        markup: HashMap<String, Vec<(usize, usize)>>,
+        visit: &Visit,
+        page: &str,
+        pi: PageIndex,
+    ) {
         // Where this page's runtime-only requests went; `None` for an unlisted asset.
         let mut runtime_only: HashMap<(String, ResourceKind), Option<(usize, usize)>> = HashMap::new();
         for (i, req) in visit.requests.iter().enumerate() {
@@ -191,7 +197,7 @@ impl Builder<'_> {
                 continue;
             }
             // Counted first, so an unknown host seen only now exists when its loader is noted.
-            let (party, vendor) = self.acc.count(&host, req.kind, Source::Runtime, page);
+            let (party, vendor) = self.acc.count(&host, req.kind, Source::Runtime, pi);
             self.acc.edge(loader, &host);
             if self.unlisted_asset(party, req.kind) {
                 // One count per URL and kind on the page, as for a listed runtime resource.
@@ -208,8 +214,7 @@ impl Builder<'_> {
                 condition: None,
                 attrs: BTreeMap::new(),
             };
-            let occ =
-                OccurrenceOut { page: page.clone(), line: 0, source: Source::Runtime, runtime: Some(Box::new(out())) };
+            let occ = OccurrenceOut { page: pi, line: 0, source: Source::Runtime, runtime: Some(Box::new(out())) };
             let at = self.occur(key, &host, party, vendor, occ);
             runtime_only.insert((url, req.kind), Some(at));
         }

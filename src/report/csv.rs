@@ -126,7 +126,7 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 v.categories.join("; "),
                 data.join("; "),
                 v.hosts.iter().map(|h| h.host.as_str()).collect::<Vec<_>>().join("; "),
-                v.pages.join("; "),
+                r.inventory.page_names(&v.pages).collect::<Vec<_>>().join("; "),
                 v.pages.len().to_string(),
                 v.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("; "),
                 v.tag_ids.iter().map(|t| format!("{} ({})", t.value, t.kind)).collect::<Vec<_>>().join("; "),
@@ -154,7 +154,7 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 String::new(),
                 String::new(),
                 u.host.clone(),
-                u.pages.join("; "),
+                r.inventory.page_names(&u.pages).collect::<Vec<_>>().join("; "),
                 u.pages.len().to_string(),
                 u.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join("; "),
                 String::new(),
@@ -221,16 +221,22 @@ pub(crate) mod tests {
         let scope = crate::scope::Scope::new(["shop.example"], []);
         let info =
             crate::inventory::RunInfo::new(crate::inventory::Mode::Crawl, vec!["https://shop.example/".into()], &scope);
-        let inv = crate::inventory::build(vec![], info, &crate::vendors::VendorDb::embedded().unwrap());
+        let page = "https://shop.example/";
+        let record = crate::model::PageRecord::without_content(
+            page.into(),
+            0,
+            crate::model::PageOutcome::Scanned,
+            String::new(),
+        );
+        let inv = crate::inventory::build(vec![record], info, &crate::vendors::VendorDb::embedded().unwrap());
         let mut r = Report::unassessed(inv);
-        let page: std::sync::Arc<str> = "https://shop.example/".into();
         for i in 0..n {
             let host = format!("t{i}.unknown-{i}.example");
             r.inventory.unknown_hosts.push(crate::inventory::UnknownHost {
                 host: host.clone(),
                 registrable_domain: format!("unknown-{i}.example"),
                 hosted_on: None,
-                pages: vec![page.clone()],
+                pages: vec![0],
                 kinds: vec![crate::model::ResourceKind::Script],
                 sources: vec![Source::Markup],
                 loaded_by: vec![],

@@ -170,7 +170,7 @@ fn companies(inv: &Inventory) -> Vec<Company<'_>> {
         .iter()
         .map(|c| {
             let vendors: Vec<&VendorOut> = c.vendors.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect();
-            let pages = vendors.iter().flat_map(|v| v.pages.iter().map(|p| &**p)).collect();
+            let pages = vendors.iter().flat_map(|v| inv.page_names(&v.pages)).collect();
             Company { name: &c.name, parent: c.parent.as_deref(), vendors, pages }
         })
         .collect();
@@ -605,7 +605,7 @@ fn company_section(r: &Report, h: &mut String) {
                 esc(&v.categories.join(", ")),
                 if kinds.is_empty() { "an account ID in a script".to_owned() } else { esc(&kinds.join(", ")) },
                 if tags.is_empty() { "—".to_owned() } else { tags.join("<br>") },
-                examples(v.pages.iter().map(|p| &**p), v.pages.len()),
+                examples(inv.page_names(&v.pages), v.pages.len()),
             );
         }
         h.push_str("</tbody></table></div>\n");
@@ -643,7 +643,7 @@ fn unknown_section(r: &Report, h: &mut String) {
             esc(&u.registrable_domain),
             esc(&kinds.join(", ")),
             u.pages.len(),
-            examples(u.pages.iter().map(|p| &**p), u.pages.len()),
+            examples(r.inventory.page_names(&u.pages), u.pages.len()),
         );
     }
     h.push_str("</tbody></table></div>\n</section>\n");
@@ -776,7 +776,7 @@ fn page_matrix(r: &Report, h: &mut String) {
     }
     let mut unknown_pages: BTreeSet<&str> = BTreeSet::new();
     for u in &inv.unknown_hosts {
-        unknown_pages.extend(u.pages.iter().map(|p| &**p));
+        unknown_pages.extend(inv.page_names(&u.pages));
     }
     h.push_str("<div class=\"scroll\"><table class=\"matrix\"><thead><tr><th scope=\"col\">Pages</th>");
     for c in &list {

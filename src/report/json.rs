@@ -1,9 +1,11 @@
-//! The JSON report, `schema_version` 2 (documented in `docs/json-report.md`, checked against
-//! `tests/schemas/report-v2.json`).
+//! The JSON report, `schema_version` 3 (documented in `docs/json-report.md`, checked against
+//! `tests/schemas/report-v3.json`).
 //!
 //! Enters: a [`Report`]. Leaves: the inventory's fields in their documented order, with the
 //! assessment placed where the schema has it: each vendor's `approval`, then `policy` (the
-//! verdict), `findings` and `changes` at the end.
+//! verdict), `findings` and `changes` at the end. It is serialised straight into the output
+//! (a buffered file), never built as a string or a tree first; arrays of numbers and of
+//! arrays (page indexes, `[page, line]` occurrences) are written on one line each.
 
 use super::Report;
 use crate::baseline::Changes;
@@ -103,7 +105,7 @@ fn json(report: &Report) -> Json<'_> {
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     // Control, bidi and CI-command characters from the site written as \u escapes: the
     // data reads back the same, and a CI log that prints the file shows no raw command.
-    let mut ser = serde_json::Serializer::with_formatter(&mut *out, crate::sanitize::SafeJson::pretty());
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, crate::sanitize::SafeJson::report());
     json(report).serialize(&mut ser)?;
     out.write_all(b"\n")
 }
@@ -134,7 +136,11 @@ mod tests {
         let info = RunInfo::new(Mode::Crawl, vec!["https://shop.example/".into()], &scope);
         let inventory = build(vec![page], info, &db);
         assert!(inventory.summary.vendors > 0 && inventory.summary.unknown_hosts > 0, "{:?}", inventory.summary);
-        let alone = serde_json::to_string_pretty(&inventory).unwrap();
+        let mut alone = Vec::new();
+        inventory
+            .serialize(&mut serde_json::Serializer::with_formatter(&mut alone, crate::sanitize::SafeJson::report()))
+            .unwrap();
+        let alone = String::from_utf8(alone).unwrap();
         let want = format!("{},\n  \"findings\": []\n}}\n", alone.strip_suffix("\n}").unwrap());
         let mut text = Vec::new();
         render(&Report::unassessed(inventory), &mut text).unwrap();

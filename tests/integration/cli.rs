@@ -168,7 +168,7 @@ fn a_failed_run_does_not_empty_an_existing_report() {
     assert_eq!(entries.len(), 1, "no temporary files left: {entries:?}");
     let ok = vendorscan(&["scan", "examples/demo-store", "-f", "json", "-o", keep.to_str().unwrap(), "--quiet"]);
     assert_eq!(ok.status.code(), Some(0));
-    assert!(std::fs::read_to_string(&keep).unwrap().contains("\"schema_version\": 2"));
+    assert!(std::fs::read_to_string(&keep).unwrap().contains("\"schema_version\": 3"));
 }
 
 /// `diff` prints the changes and exits 0; with `--fail-on-changes` a change is exit 1.

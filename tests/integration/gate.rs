@@ -489,3 +489,62 @@ fn markdown_comment_stays_under_the_github_limit() {
     assert!(md.contains("unknown-third-party"));
     assert!(md.contains("Too long for a comment"), "says what it left out");
 }
+
+/// A baseline written before schema 3 (`tests/fixtures/reports/demo-store-schema-2.json`,
+/// pages named by URL in every occurrence) still reads: against a fresh schema-3 report of
+/// the same store, `diff` and `scan --baseline` see no change, and a script taken out of
+/// the old report shows as new, on the page the schema-2 occurrence named.
+#[test]
+fn schema_2_baselines_still_read() {
+    let old = root().join("tests/fixtures/reports/demo-store-schema-2.json");
+    let v2: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&old).unwrap()).unwrap();
+    assert_eq!(v2["schema_version"], 2);
+    let errors: Vec<String> = report_schema(2).iter_errors(&v2).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "the fixture is a schema-2 report: {errors:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let now = dir.path().join("now.json");
+    let scan = scan_demo_to(&now, &["--quiet"]);
+    assert_eq!(scan.status.code(), Some(0), "{}", stderr(&scan));
+    let v3: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&now).unwrap()).unwrap();
+    assert_eq!(v3["schema_version"], 3);
+    let diff = vendorscan(&["diff", old.to_str().unwrap(), now.to_str().unwrap(), "--fail-on-changes"]);
+    assert_eq!(diff.status.code(), Some(0), "{}{}", stdout(&diff), stderr(&diff));
+    assert!(stdout(&diff).starts_with("No changes since"), "{}", stdout(&diff));
+    let gate = scan_json(&[
+        "examples/demo-store",
+        "--site",
+        "https://demo-store.example",
+        "--baseline",
+        old.to_str().unwrap(),
+    ]);
+    let changes = &gate["changes"];
+    for list in ["new_vendors", "removed_vendors", "new_hosts", "removed_hosts", "new_scripts", "removed_scripts"] {
+        assert_eq!(changes[list], serde_json::json!([]), "{list}: {changes:#}");
+    }
+
+    // The same old report without its Klaviyo script: the fresh report has it as new, on
+    // every page the schema-2 report named.
+    let mut edited = v2.clone();
+    let resources = edited["resources"].as_array_mut().unwrap();
+    let at = resources
+        .iter()
+        .position(|r| r["kind"] == "script" && r["party"] == "third" && r["url"].as_str().unwrap().contains("klaviyo"))
+        .expect("the demo store loads Klaviyo");
+    let pages: Vec<String> = resources[at]["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["page"].as_str().unwrap().to_owned())
+        .collect();
+    resources.remove(at);
+    let older = dir.path().join("older.json");
+    std::fs::write(&older, serde_json::to_string(&edited).unwrap()).unwrap();
+    let diff = vendorscan(&["diff", older.to_str().unwrap(), now.to_str().unwrap(), "-f", "json"]);
+    let changes: serde_json::Value = serde_json::from_str(&stdout(&diff)).unwrap();
+    let mut new: Vec<String> =
+        changes["new_scripts"].as_array().unwrap().iter().map(|s| s["page"].as_str().unwrap().to_owned()).collect();
+    new.sort();
+    assert!(!pages.is_empty());
+    assert_eq!(new, pages, "{changes:#}");
+}

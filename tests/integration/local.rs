@@ -52,11 +52,8 @@ fn demo_store_pages_and_evidence() {
     let r = demo();
     let checkout = "https://demo-store.example/checkout/";
     let stripe = vendor(&r, "stripe");
-    assert_eq!(stripe["pages"], serde_json::json!([checkout]));
-    assert!(
-        vendor(&r, "hotjar")["pages"].as_array().unwrap().iter().any(|p| p == checkout),
-        "session replay on checkout"
-    );
+    assert_eq!(page_names(&r, &stripe["pages"]), [checkout]);
+    assert!(page_names(&r, &vendor(&r, "hotjar")["pages"]).iter().any(|p| p == checkout), "session replay on checkout");
     assert_eq!(vendor(&r, "google-tag-manager")["tag_ids"][0]["value"], "GTM-N7WDQ3K");
     assert_eq!(vendor(&r, "paypal")["kinds"], serde_json::json!(["script", "form-action"]));
     // Evidence points into the file, at the line where the tag is written.
@@ -159,21 +156,12 @@ fn table_report_fits_100_columns_and_groups_by_company() {
 fn output_file_and_summary_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("report.json");
-    let out = vendorscan(&[
-        "scan",
-        "examples/demo-store",
-        "--site",
-        "https://demo-store.example",
-        "-f",
-        "json",
-        "-o",
-        path.to_str().unwrap(),
-    ]);
+    let out = scan_demo_to(&path, &[]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty(), "the report goes to the file only");
     assert!(stderr(&out).contains("11 pages scanned"), "{}", stderr(&out));
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(r["schema_version"], 2);
+    assert_eq!(r["schema_version"], 3);
     assert_eq!(r["tool"]["name"], "vendorscan");
 }
 
@@ -190,14 +178,23 @@ fn a_reference_on_many_pages_is_one_resource_with_its_occurrences() {
     let scanned: Vec<&str> = r["pages"].as_array().unwrap().iter().map(|p| p["url"].as_str().unwrap()).collect();
     // The tag-manager container in the theme's head: one entry, one occurrence per page.
     let gtm = res.iter().find(|x| x["url"] == "https://www.googletagmanager.com/ns.html?id=GTM-N7WDQ3K").unwrap();
-    let on: Vec<&str> = gtm["occurrences"].as_array().unwrap().iter().map(|o| o["page"].as_str().unwrap()).collect();
+    let at: Vec<u64> = gtm["occurrences"].as_array().unwrap().iter().map(|o| o[0].as_u64().unwrap()).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "occurrences are sorted by page index: {at:?}");
+    let on: Vec<String> = gtm["occurrences"].as_array().unwrap().iter().map(|o| page_name(&r, &o[0])).collect();
     assert_eq!(on.len(), scanned.len() - 1, "every page but one has the container: {on:?}");
-    assert!(on.windows(2).all(|w| w[0] < w[1]), "occurrences are sorted by page: {on:?}");
-    assert!(on.iter().all(|p| scanned.contains(p)));
+    assert!(on.iter().all(|p| scanned.contains(&p.as_str())));
+    assert!(
+        gtm["occurrences"].as_array().unwrap().iter().all(|o| o.as_array().unwrap().len() == 2),
+        "a static scan's occurrences are [page, line]"
+    );
     let file = std::fs::read_to_string(root().join("examples/demo-store/index.html")).unwrap();
-    let home =
-        gtm["occurrences"].as_array().unwrap().iter().find(|o| o["page"] == "https://demo-store.example/").unwrap();
-    let line = file.lines().nth(home["line"].as_u64().unwrap() as usize - 1).unwrap();
+    let home = gtm["occurrences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| page_name(&r, &o[0]) == "https://demo-store.example/")
+        .unwrap();
+    let line = file.lines().nth(home[1].as_u64().unwrap() as usize - 1).unwrap();
     assert!(line.contains("GTM-N7WDQ3K"), "the occurrence's line is where the tag is written: {line:?}");
 
     // Counting: every occurrence once, in the pages' totals and the run's, whether listed or not.

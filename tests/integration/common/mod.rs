@@ -396,6 +396,16 @@ pub fn scan_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON report")
 }
 
+/// `vendorscan scan` of the demo store (as served at https://demo-store.example) with its
+/// JSON report written to `path`, plus any further arguments.
+pub fn scan_demo_to(path: &Path, extra: &[&str]) -> Output {
+    let path = path.to_str().unwrap();
+    let mut args =
+        vec!["scan", "examples/demo-store", "--site", "https://demo-store.example", "-f", "json", "-o", path];
+    args.extend_from_slice(extra);
+    vendorscan(&args)
+}
+
 /// Vendor ids in a JSON report.
 pub fn vendor_ids(report: &serde_json::Value) -> Vec<String> {
     report["vendors"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect()
@@ -410,20 +420,36 @@ pub fn page<'a>(report: &'a serde_json::Value, url: &str) -> &'a serde_json::Val
         .unwrap_or_else(|| panic!("no page {url} in {}", report["pages"]))
 }
 
+/// The name a schema-3 report gives page `index` (an index into `pages`): its final URL.
+pub fn page_name(report: &serde_json::Value, index: &serde_json::Value) -> String {
+    let i = index.as_u64().unwrap_or_else(|| panic!("a page index, not {index}")) as usize;
+    let p = &report["pages"][i];
+    p["final_url"].as_str().or(p["url"].as_str()).unwrap_or_else(|| panic!("no page {i}")).to_owned()
+}
+
+/// The names of the pages a vendor's or an unknown host's `pages` indexes.
+pub fn page_names(report: &serde_json::Value, pages: &serde_json::Value) -> Vec<String> {
+    pages.as_array().expect("pages is a list").iter().map(|i| page_name(report, i)).collect()
+}
+
 /// The report's resources one row per occurrence (schema 1's shape): each resource's fields
-/// with one occurrence's `page`, `line`, `source` and `runtime` laid over them. Most tests
-/// ask "what was found on this page, at this line", which is this view.
+/// with one occurrence's `page` (its URL), `line`, `source` and `runtime` laid over them.
+/// Most tests ask "what was found on this page, at this line", which is this view.
 pub fn resource_rows(report: &serde_json::Value) -> Vec<serde_json::Value> {
     let mut rows = Vec::new();
     for r in report["resources"].as_array().expect("resources is a list") {
         let occurrences = r["occurrences"].as_array().expect("every resource has occurrences");
         assert!(!occurrences.is_empty(), "a resource without occurrences: {r:#}");
         for o in occurrences {
+            let o = o.as_array().expect("an occurrence is [page, line, source?, runtime?]");
             let mut row = r.clone();
             let obj = row.as_object_mut().unwrap();
             obj.remove("occurrences");
-            for (k, v) in o.as_object().unwrap() {
-                obj.insert(k.clone(), v.clone());
+            obj.insert("page".into(), page_name(report, &o[0]).into());
+            obj.insert("line".into(), o[1].clone());
+            obj.insert("source".into(), o.get(2).cloned().unwrap_or_else(|| "markup".into()));
+            if let Some(rt) = o.get(3).filter(|rt| !rt.is_null()) {
+                obj.insert("runtime".into(), rt.clone());
             }
             rows.push(row);
         }
@@ -431,14 +457,15 @@ pub fn resource_rows(report: &serde_json::Value) -> Vec<serde_json::Value> {
     rows
 }
 
-/// What a JSON report breaks of the documented contract (`tests/schemas/report-v2.json`,
+/// A JSON report schema (`tests/schemas/report-vN.json`, closed objects) as a validator.
+pub fn report_schema(version: u32) -> jsonschema::Validator {
+    let path = root().join(format!("tests/schemas/report-v{version}.json"));
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(&schema).expect("the report schema compiles")
+}
+
+/// What a JSON report breaks of the documented contract (`tests/schemas/report-v3.json`,
 /// closed objects); empty when it matches.
 pub fn report_schema_errors(report: &serde_json::Value) -> Vec<String> {
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("tests/schemas/report-v2.json")).unwrap()).unwrap();
-    let validator = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .build(&schema)
-        .expect("the report schema compiles");
-    validator.iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect()
+    report_schema(3).iter_errors(report).map(|e| format!("{e} at {}", e.instance_path())).collect()
 }
