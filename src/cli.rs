@@ -238,6 +238,19 @@ pub struct BrowserArgs {
     #[arg(long, requires = "browser")]
     pub gpc: bool,
 
+    /// Do not type the test identity into the pages' form fields. Payloads are still read
+    /// (page URL, purchase values, the tag protocols' events), but what a tag reads from
+    /// what a visitor types is then not seen.
+    #[arg(long, requires = "browser")]
+    pub no_type: bool,
+
+    /// One value of the test identity typed into form fields and looked for in what leaves
+    /// the page, e.g. --identity email=qa+shop@example.com (repeatable; keys: email, phone,
+    /// first-name, last-name, street, city, postal-code, birth-date). Overrides the policy's
+    /// [identity] table; the default is an obviously fake person.
+    #[arg(long, value_name = "KEY=VALUE", requires = "browser", conflicts_with = "no_type")]
+    pub identity: Vec<String>,
+
     /// One more Chromium flag, passed as given (repeatable), e.g. --browser-arg=--proxy-server=...
     #[arg(long = "browser-arg", value_name = "FLAG", requires = "browser", allow_hyphen_values = true)]
     pub browser_args: Vec<String>,

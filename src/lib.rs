@@ -37,6 +37,7 @@ pub mod decode;
 pub mod error;
 pub mod exit;
 pub mod extract;
+pub mod flows;
 pub mod inventory;
 pub mod local;
 pub mod model;

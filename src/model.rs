@@ -310,6 +310,126 @@ pub struct RuntimeRequest {
     /// Sent after the visit answered the consent banner (`--consent reject|accept`): the
     /// page knew the visitor's choice when it asked.
     pub after_choice: bool,
+    /// What its payload carried (browser mode reads every request's URL, body, cookies and
+    /// WebSocket frames as it is recorded; only this summary is kept).
+    pub payload: Payload,
+}
+
+/// What one request carried, read from its payload (see `flows`). Nothing raw: the kinds of
+/// data, how they were written, and the tag protocol's events and account IDs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Payload {
+    /// Sorted, one per (kind, of, encoding, via).
+    pub observed: Vec<Observation>,
+    /// The tag protocol it spoke (`meta-pixel`, `ga4`, ...).
+    pub protocol: Option<&'static str>,
+    pub events: Vec<String>,
+    /// Account IDs the request named (`tiktok-pixel`, `linkedin-partner`, ...).
+    pub tag_ids: Vec<(&'static str, String)>,
+    /// Its body was longer than the analysis reads: only the start was searched.
+    pub cut: bool,
+    /// Not read at all: the run's payload budget was spent.
+    pub skipped: bool,
+}
+
+/// How a value was written when it left the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    /// As typed (or as the page holds it).
+    Plain,
+    /// Percent-encoded, once or twice.
+    Url,
+    /// In a base64 run (a nested JSON or query string, encoded).
+    Base64,
+    /// Plain, inside a gzip'd body.
+    Gzip,
+    /// Normalised (lowercased, trimmed; phone as E.164 digits), then hashed.
+    Sha256,
+    Sha1,
+    Md5,
+}
+
+impl Encoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Plain => "plain",
+            Encoding::Url => "url",
+            Encoding::Base64 => "base64",
+            Encoding::Gzip => "gzip",
+            Encoding::Sha256 => "sha256",
+            Encoding::Sha1 => "sha1",
+            Encoding::Md5 => "md5",
+        }
+    }
+}
+
+/// Which part of a request carried the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// The request URL: its query string (or path).
+    Query,
+    /// The body of a `fetch`, XHR or form POST.
+    Body,
+    /// The body of `navigator.sendBeacon` (or an `<a ping>`).
+    Beacon,
+    /// A WebSocket frame the page sent.
+    Websocket,
+    /// The `Cookie` header sent with the request.
+    Cookie,
+    /// The `Referer` header, when it carried the page's path (not only its origin).
+    Referrer,
+    /// A script read the device's properties through browser APIs (fingerprinting).
+    Script,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Query => "query",
+            Via::Body => "body",
+            Via::Beacon => "beacon",
+            Via::Websocket => "websocket",
+            Via::Cookie => "cookie",
+            Via::Referrer => "referrer",
+            Via::Script => "script",
+        }
+    }
+}
+
+/// One kind of data one request carried.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Observation {
+    /// A data kind of the vendor database (`email`, `hashed-identifier`, `purchase-cart`, ...).
+    pub kind: &'static str,
+    /// What the value is when the kind does not say it: the identity value a hash is of
+    /// (`email`, `phone`), the part of an address, `page-url`, a fingerprinting technique.
+    pub of: Option<&'static str>,
+    pub encoding: Option<Encoding>,
+    pub via: Via,
+    /// Where it was, with the value replaced by what it is: `ud[em]=«sha256(e-mail)»`.
+    pub example: String,
+}
+
+/// A script seen reading the device's properties in a fingerprinting pattern.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FingerprintSeen {
+    /// `canvas`, `canvas-font`, `webgl`, `audio`.
+    pub technique: &'static str,
+    /// The script that did it (innermost http(s) URL on the call stack).
+    pub script: Option<String>,
+    pub detail: String,
+}
+
+/// What the visit typed into the page's form fields (the test identity).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TypingAnswer {
+    /// Fields typed into, per kind (`email`, `phone`, `first-name`, ...), sorted.
+    pub fields: BTreeMap<&'static str, usize>,
+    /// Why typing stopped or did not happen, when it did not go through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// The answer a browser visit gives the consent banner (`--consent`).
@@ -431,6 +551,10 @@ pub struct Visit {
     pub dialogs_omitted: usize,
     /// How the consent banner was answered (browser visits that got far enough to look).
     pub consent: Option<ConsentAnswer>,
+    /// What was typed into the page (unless `--no-type`).
+    pub typing: Option<TypingAnswer>,
+    /// Scripts seen fingerprinting the device, sorted, distinct.
+    pub fingerprints: Vec<FingerprintSeen>,
 }
 
 impl PageRecord {

@@ -12,6 +12,7 @@ use crate::browser::{self, BrowserConfig};
 use crate::cli::{CrawlArgs, TargetArgs};
 use crate::crawl::{CrawlConfig, fetch, fetch::FetchConfig};
 use crate::error::Error;
+use crate::flows::identity::{Identity, KEYS};
 use crate::local;
 use crate::pipeline::{Job, SiteNote, Source};
 use crate::policy::PaymentPages;
@@ -19,6 +20,8 @@ use crate::report::Format;
 use crate::scope::{Scope, normalize_host};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 use url::Url;
 
@@ -28,7 +31,7 @@ enum Targets {
 }
 
 /// Turn the target arguments into a job.
-pub fn job(t: &TargetArgs, payment: &PaymentPages) -> Result<Job, Error> {
+pub fn job(t: &TargetArgs, payment: &PaymentPages, identity: &Identity) -> Result<Job, Error> {
     let targets = parse_targets(&t.targets)?;
     let mut site = t.site.as_deref().map(parse_site).transpose()?;
     let mut site_note = None;
@@ -71,9 +74,10 @@ pub fn job(t: &TargetArgs, payment: &PaymentPages) -> Result<Job, Error> {
     // Chromium is looked for before the crawl, so a missing browser is said at once, not
     // after minutes of crawling; the static scan still runs and its report is written (as
     // when Chromium will not start), and the run then fails with this error (exit code 2).
+    let identity = identity_of(&t.browser, identity)?;
     let (browser, browser_missing) = match t.browser.browser {
         true => match browser::find_chrome(t.browser.chrome.as_deref()) {
-            Ok(chrome) => (Some(browser_config(t, chrome, &fetch, &scope, &source)), None),
+            Ok(chrome) => (Some(browser_config(t, chrome, &fetch, &scope, &source, identity)), None),
             Err(e) => (None, Some(e)),
         },
         false => (None, None),
@@ -257,6 +261,22 @@ fn fetch_config(c: &CrawlArgs) -> Result<FetchConfig, Error> {
     })
 }
 
+/// The test identity: the policy's, with each `--identity KEY=VALUE` over it.
+fn identity_of(b: &crate::cli::BrowserArgs, policy: &Identity) -> Result<Identity, Error> {
+    let mut id = policy.clone();
+    for spec in &b.identity {
+        let Some((key, value)) = spec.split_once('=') else {
+            return Err(Error::usage(format!("--identity \"{spec}\" is not KEY=VALUE"))
+                .with_help(format!("for example --identity email=qa@example.com (keys: {})", KEYS.join(", "))));
+        };
+        id.set(key.trim(), value).map_err(|msg| {
+            Error::usage(format!("--identity {msg}"))
+                .with_help(format!("keys: {}; birth-date as YYYY-MM-DD", KEYS.join(", ")))
+        })?;
+    }
+    Ok(id)
+}
+
 /// The browser settings of a run: the same host mappings, headers and scope as the crawl.
 fn browser_config(
     t: &TargetArgs,
@@ -264,6 +284,7 @@ fn browser_config(
     fetch: &FetchConfig,
     scope: &Scope,
     source: &Source,
+    identity: Identity,
 ) -> BrowserConfig {
     let b = &t.browser;
     let local = match source {
@@ -305,6 +326,9 @@ fn browser_config(
             first_party_origins,
             consent: b.consent,
             gpc: b.gpc,
+            needles: Arc::new(identity.needles()),
+            identity: (!b.no_type).then(|| Arc::new(identity)),
+            budget: Arc::new(AtomicI64::new(browser::PAYLOAD_BUDGET)),
         },
         concurrency: b.browser_concurrency as usize,
     }

@@ -6,6 +6,7 @@
 //! cargo-deny does. Unknown keys are errors: a typo must never silently weaken a gate.
 
 use crate::error::Error;
+use crate::flows::identity::Identity;
 use crate::rules::{RuleId, Severity};
 use crate::scope::host_in_domain;
 use crate::vendors::{OwnerKind, Vendor, VendorDb, company_key};
@@ -129,6 +130,9 @@ pub struct Entry {
     /// visitor asked for, so it needs no consent (`tracking-after-reject` and
     /// `tracking-before-consent` leave it out); the entry's reason says why.
     pub necessary: bool,
+    /// `data = [...]` on an [[allow]] entry: the data kinds the vendor may receive. Anything
+    /// else a browser visit sees it receive is an `unapproved-data` finding. `None`: no limit.
+    pub data: Option<Vec<String>>,
 }
 
 impl Entry {
@@ -204,6 +208,9 @@ pub struct Policy {
     pub payment: PaymentPages,
     /// `[rules]`: severities this store gives rules instead of their defaults.
     pub severities: std::collections::BTreeMap<RuleId, Severity>,
+    /// `[identity]`: the test identity browser visits type, where the store wants its own
+    /// (a test account's e-mail, a phone number its forms accept).
+    pub identity: Identity,
 }
 
 impl Policy {
@@ -226,6 +233,7 @@ impl Default for Policy {
             deny: vec![],
             payment: PaymentPages { paths: None, detect: true, require_integrity: false },
             severities: Default::default(),
+            identity: Identity::default(),
         }
     }
 }
@@ -243,6 +251,8 @@ struct RawPolicy {
     /// `[rules]`: a rule id mapped to the severity it should have in this store.
     #[serde(default)]
     rules: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    #[serde(default)]
+    identity: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -262,6 +272,7 @@ struct RawEntry {
     severity: Option<String>,
     #[serde(default)]
     necessary: bool,
+    data: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -530,7 +541,30 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                     "{at}: necessary = true marks an approved vendor as strictly necessary: give it on [[allow]] entries with vendor = \"ID\""
                 ));
             }
+            let data = match (&e.data, table) {
+                (None, _) => None,
+                (Some(kinds), Table::Allow) => {
+                    let known: Vec<&str> = db.data_kind_ids().collect();
+                    for k in kinds.iter().filter(|k| !known.contains(&k.as_str())) {
+                        let hint = did_you_mean(k, known.iter().copied())
+                            .map(|n| format!("did you mean \"{n}\"? "))
+                            .unwrap_or_default();
+                        problems.push(format!(
+                            "{at}: data = [\"{k}\"]: not a data kind ({hint}known: {})",
+                            known.join(", ")
+                        ));
+                    }
+                    Some(kinds.clone())
+                }
+                (Some(_), Table::Deny) => {
+                    problems.push(format!(
+                        "{at}: data lists what an approved vendor may receive: give it on [[allow]] entries"
+                    ));
+                    None
+                }
+            };
             let entry = Entry {
+                data,
                 table,
                 index,
                 line,
@@ -569,6 +603,12 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
                 rule.get_ref(),
                 severity.get_ref()
             )),
+        }
+    }
+    for (key, value) in &raw.identity {
+        let line = lines.line_at(key.span().start);
+        if let Err(msg) = policy.identity.set(key.get_ref(), value.get_ref()) {
+            problems.push(format!("{name}:{line}: [identity] {msg}"));
         }
     }
     if let Some(p) = &raw.payment_pages {

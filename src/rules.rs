@@ -74,6 +74,8 @@ pub enum RuleId {
     OwnerChanged,
     TrackingAfterReject,
     TrackingBeforeConsent,
+    UnapprovedData,
+    PersonalDataSent,
 }
 
 /// What a rule means and how severe it is unless the policy says otherwise.
@@ -179,6 +181,16 @@ impl RuleId {
                 "On a page with a consent banner, an advertising, analytics, session-replay, social or affiliate vendor was sent requests before the visitor made any consent choice (browser mode)",
                 "Load the tag only once the visitor agrees (the consent manager's category, the tag manager's consent settings); `[rules] tracking-before-consent = \"error\"` makes this fail the gate.",
             ),
+            RuleId::UnapprovedData => (
+                Severity::Error,
+                "An approved vendor was seen receiving a kind of data its [[allow]] entry's data = [...] does not list (browser mode)",
+                "Stop sending it (the tag's settings: advanced matching, user data, automatic form capture), or, if the store has a basis for it, add the kind to data = [...] on the vendor's [[allow]] entry.",
+            ),
+            RuleId::PersonalDataSent => (
+                Severity::Warning,
+                "Personal data (an e-mail, phone number, name, address or birth date, in plain or hashed form) was seen going to an advertising, analytics or session-replay vendor, or to an unknown third party (browser mode)",
+                "Check that the store has a legal basis and tells its customers; turn off the tag's form capture or advanced matching if not. Listing what the vendor may receive with data = [...] on its [[allow]] entry replaces this warning with the unapproved-data check.",
+            ),
         };
         RuleInfo { severity, summary, help }
     }
@@ -210,6 +222,6 @@ mod tests {
             assert!(seen.insert(rule.as_str()), "{rule} twice");
             assert!(!rule.info().summary.is_empty() && !rule.info().help.is_empty());
         }
-        assert_eq!(seen.len(), 16);
+        assert_eq!(seen.len(), 18);
     }
 }

@@ -10,6 +10,7 @@ pub mod cdp;
 pub mod consent;
 
 pub mod launch;
+pub mod typing;
 pub mod visit;
 
 use crate::crawl::Stop;
@@ -21,7 +22,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 pub use launch::{HostRules, LaunchOptions, find_chrome};
-pub use visit::{LocalSite, VisitConfig};
+pub use visit::{LocalSite, PAYLOAD_BUDGET, VisitConfig};
 
 pub struct BrowserConfig {
     pub launch: LaunchOptions,

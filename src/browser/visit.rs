@@ -19,17 +19,22 @@
 //! (Ctrl-C) keeps what each open tab recorded.
 
 use super::cdp::{Cdp, Event};
-use super::consent;
+use super::{consent, typing};
 use crate::crawl::Stop;
+use crate::flows::identity::{Identity, Needle};
+use crate::flows::{self, Matcher, Outgoing};
 use crate::model::{
-    ConsentAnswer, ConsentState, CookieSeen, CookieVia, Dialog, InitiatorKind, ResourceKind, RuntimeRequest,
-    StorageWrite, Visit,
+    ConsentAnswer, ConsentState, CookieSeen, CookieVia, Dialog, FingerprintSeen, InitiatorKind, Payload, ResourceKind,
+    RuntimeRequest, StorageWrite, TypingAnswer, Via, Visit,
 };
 use crate::scope::host_of;
 use base64::Engine;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -41,7 +46,7 @@ const BINDING: &str = "__vendorscanReport";
 /// Runs in every frame before the page's own scripts: reports which script set a cookie
 /// through `document.cookie` or wrote to Web Storage. The caller is the innermost http(s)
 /// URL in the call stack; the hook itself has none, so it never names itself.
-const HOOK: &str = r#"(() => {
+const HOOK_BASE: &str = r#"(() => {
   const report = globalThis.__vendorscanReport;
   if (typeof report !== 'function') return;
   // Out of the page's reach: its scripts can neither see the scanner nor forge reports.
@@ -90,7 +95,17 @@ const HOOK: &str = r#"(() => {
       return setItem.apply(this, arguments);
     };
   } catch (e) {}
+  /*FINGERPRINT*/
 })();"#;
+
+/// The hook with the fingerprinting detector (`flows::fingerprint`) inside it, so it shares
+/// the binding the hook hides from the page.
+static HOOK: LazyLock<String> = LazyLock::new(|| {
+    HOOK_BASE.replace(
+        "/*FINGERPRINT*/",
+        &format!("try {{ ({})(send, caller); }} catch (e) {{}}", flows::fingerprint::HOOK_JS),
+    )
+});
 
 /// A built site on disk served to the browser in place of the live site (local mode):
 /// requests to `origin` are answered from `root`, so the page URLs are the same as in a
@@ -116,7 +131,18 @@ pub struct VisitConfig {
     pub consent: ConsentState,
     /// Send the Global Privacy Control signal (`--gpc`).
     pub gpc: bool,
+    /// The test identity typed into each page's fields; `None` with `--no-type`. Its forms
+    /// are looked for in every payload either way (a page may hold them from elsewhere).
+    pub identity: Option<Arc<Identity>>,
+    pub needles: Arc<Vec<Needle>>,
+    /// Payload bytes the run may still read, shared by every visit (see [`PAYLOAD_BUDGET`]).
+    pub budget: Arc<AtomicI64>,
 }
+
+/// Payload bytes one run reads at most (URLs, bodies, frames, cookie headers): a store of
+/// thousands of pages with replay uploads must not make the analysis the run's cost. Past
+/// it, requests are still recorded, their payloads not read, and the report says so.
+pub const PAYLOAD_BUDGET: i64 = 512 << 20;
 
 /// What a request id currently points at (redirects reuse the id).
 struct Current {
@@ -134,6 +160,9 @@ struct Setter {
     urls: Vec<String>,
     origin: Option<String>,
 }
+
+/// The `Cookie` and `Referer` headers one hop of a request went out with.
+type SentHeaders = (Option<String>, Option<String>);
 
 /// (session, request id): how the protocol names one request (its redirects included).
 type Key = (String, String);
@@ -213,7 +242,18 @@ struct Capture {
     /// from here on was sent after the visitor's choice.
     choice_made: bool,
     consent: Option<ConsentAnswer>,
+    /// What the analysis looks for in payloads (the identity's forms, the page's URL).
+    matcher: Option<Matcher>,
+    budget: Arc<AtomicI64>,
+    /// Headers sent for a request before its own event arrived: (cookie, referer) per key.
+    early_headers: HashMap<Key, Vec<SentHeaders>>,
+    fingerprints: std::collections::BTreeSet<FingerprintSeen>,
+    typing: Option<TypingAnswer>,
 }
+
+/// Fingerprinting sightings kept per visit (one per technique and script; a page that
+/// loads a hundred scripts that all do it has a hundred, and no more are needed).
+const MAX_FINGERPRINTS: usize = 100;
 
 /// How many distinct dialogs one visit lists; a page that opens more (a different text
 /// each time) has the rest counted in `dialogs_omitted`.
@@ -231,7 +271,11 @@ pub async fn visit(cdp: &Cdp, url: &Url, cfg: &VisitConfig, stop: &Stop) -> Visi
     // Downloads are refused for the whole context (`Browser.setDownloadBehavior`): nothing a
     // page offers is written to disk. `Page.downloadWillBegin` still names each one.
     let _ = cdp.call(None, "Browser.setDownloadBehavior", json!({ "behavior": "deny", "browserContextId": ctx })).await;
-    let mut cap = Capture::default();
+    let mut cap = Capture {
+        matcher: Some(Matcher::new(cfg.needles.to_vec(), Some(url))),
+        budget: cfg.budget.clone(),
+        ..Capture::default()
+    };
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let (visit, stopped) = run(cdp, url, cfg, &ctx, &mut cap, start, (&tx, rx), stop).await;
     cdp.unroute(&tx);
@@ -321,7 +365,19 @@ async fn run(
     let mut consent_step: Option<ConsentStep<'_>> = None;
     let mut consent_done: Option<Result<Value, String>> = None;
     let mut found: Option<String> = None;
+    // Typing the test identity: once, after load and after the consent answer (if any), so
+    // the tags the choice let in are listening when the fields change.
+    let mut typing_step: Option<TypingStep<'_>> = None;
+    let mut typing_started = false;
     loop {
+        let answered = cfg.consent == ConsentState::None || cap.consent.is_some();
+        if !typing_started && consent_step.is_none() && answered && cap.loaded && cap.left_for.is_none() {
+            typing_started = true;
+            if let (Some(id), Some(frame)) = (&cfg.identity, cap.main_frame.clone()) {
+                let limit = TYPE_LIMIT.min(hard.saturating_duration_since(Instant::now()));
+                typing_step = Some(Box::pin(typing::type_identity(cdp, &session, frame, id, limit)));
+            }
+        }
         if let Some(result) = consent_done.take() {
             consent_step = None;
             match (result, found.take()) {
@@ -366,7 +422,8 @@ async fn run(
             }
         }
         // While the banner is being looked for or answered, the settle window waits for it.
-        let until = if consent_step.is_some() { hard } else { settle_until.map_or(hard, |s| s.min(hard)) };
+        let busy = consent_step.is_some() || typing_step.is_some();
+        let until = if busy { hard } else { settle_until.map_or(hard, |s| s.min(hard)) };
         let ev = tokio::select! {
             r = &mut nav, if navigating => {
                 navigating = false;
@@ -383,6 +440,13 @@ async fn run(
             }
             r = async { consent_step.as_mut().expect("polled only while some").await }, if consent_step.is_some() => {
                 consent_done = Some(r);
+                continue;
+            }
+            r = async { typing_step.as_mut().expect("polled only while some").await }, if typing_step.is_some() => {
+                typing_step = None;
+                cap.typing = Some(r);
+                // What the fields' listeners send may be debounced: a full settle window from here.
+                settle_until = Some(Instant::now() + cfg.settle);
                 continue;
             }
             ev = rx.recv() => ev,
@@ -411,6 +475,7 @@ async fn run(
         }
     }
     drop(consent_step);
+    drop(typing_step);
     let stopped = ended == Ended::Stopped;
     if stopped {
         // Every event the browser sent before it answers this is already in the channel
@@ -475,12 +540,21 @@ async fn run(
         dialogs: std::mem::take(&mut cap.dialogs),
         dialogs_omitted: cap.dialogs_omitted,
         consent: cap.consent.take(),
+        typing: cap.typing.take(),
+        fingerprints: std::mem::take(&mut cap.fingerprints).into_iter().collect(),
     };
     (visit, stopped)
 }
 
 /// One step of the consent answer, running in the page while the visit records.
 type ConsentStep<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, String>> + Send + 'a>>;
+
+/// Typing the identity, in progress.
+type TypingStep<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = TypingAnswer> + Send + 'a>>;
+
+/// How long typing into a page's fields may take (a dozen fields of thirty characters
+/// is a few hundred protocol round trips: well under a second on a page that is not busy).
+const TYPE_LIMIT: Duration = Duration::from_secs(10);
 
 /// How long answering a banner may take (the call, the manager's own work, reading the
 /// choice back: about a second and a half in the page's script).
@@ -579,7 +653,7 @@ fn setup_commands(cfg: &VisitConfig, page: bool) -> Vec<(&'static str, Value)> {
         // Binding calls are reported only while the Runtime domain is on.
         cmds.push(("Runtime.enable", json!({})));
         cmds.push(("Runtime.addBinding", json!({ "name": BINDING })));
-        cmds.push(("Page.addScriptToEvaluateOnNewDocument", json!({ "source": HOOK })));
+        cmds.push(("Page.addScriptToEvaluateOnNewDocument", json!({ "source": HOOK.as_str() })));
         if cfg.gpc {
             cmds.push(("Page.addScriptToEvaluateOnNewDocument", json!({ "source": consent::GPC_HOOK })));
         }
@@ -635,6 +709,7 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
             }
         }
         "Network.loadingFailed" => on_loading_failed(cap, &session, p),
+        "Network.webSocketFrameSent" => on_frame_sent(cap, &session, p),
         // Sent once per hop as the request's headers are written to the connection.
         "Network.requestWillBeSentExtraInfo" => on_sent_extra(cap, &session, p),
         "Network.responseReceivedExtraInfo" => {
@@ -695,6 +770,17 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                         cap.image_setters.entry(url.to_owned()).or_insert(by);
                     }
                 }
+                Some("fp") => {
+                    if let Some(f) = flows::fingerprint::parse(&msg) {
+                        if cap.fingerprints.len() < MAX_FINGERPRINTS {
+                            cap.fingerprints.insert(FingerprintSeen {
+                                technique: f.technique.as_str(),
+                                script: f.script,
+                                detail: f.detail,
+                            });
+                        }
+                    }
+                }
                 Some("storage") => cap.storage.push(StorageWrite {
                     area: if msg["area"] == "session" { "session" } else { "local" },
                     origin: msg["origin"].as_str().unwrap_or("").to_owned(),
@@ -743,8 +829,26 @@ fn on_loading_failed(cap: &mut Capture, session: &str, p: &Value) {
 /// `Network.requestWillBeSentExtraInfo`: one more hop of the request went out. Counted by
 /// id, as it may come before or after the request's own event.
 fn on_sent_extra(cap: &mut Capture, session: &str, p: &Value) {
-    if let Some(id) = p["requestId"].as_str() {
-        *cap.sent_hops.entry((session.to_owned(), id.to_owned())).or_default() += 1;
+    let Some(id) = p["requestId"].as_str() else { return };
+    let key = (session.to_owned(), id.to_owned());
+    *cap.sent_hops.entry(key.clone()).or_default() += 1;
+    // The headers as written to the connection: the only place the `Cookie` header shows.
+    let header = |name: &str| {
+        p["headers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::to_owned)
+    };
+    let (cookie, referer) = (header("cookie"), header("referer"));
+    if cookie.is_none() && referer.is_none() {
+        return;
+    }
+    match cap.current.get(&key).and_then(|c| c.index) {
+        Some(i) => add_headers(cap, i, cookie.as_deref(), referer.as_deref()),
+        None => cap.early_headers.entry(key).or_default().push((cookie, referer)),
     }
 }
 
@@ -834,6 +938,7 @@ fn synthetic(url: Url, kind: ResourceKind, cdp_type: &str, method: &str, frame: 
         canceled: false,
         unload: false,
         after_choice: false,
+        payload: Payload::default(),
     }
 }
 
@@ -1077,7 +1182,12 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
         canceled: false,
         unload: false,
         after_choice: false,
+        payload: Payload::default(),
     };
+    let body = body_of(&p["request"]);
+    let via = if request.cdp_type == "Ping" { Via::Beacon } else { Via::Body };
+    let mut request = request;
+    request.payload = read_payload(cap, &request.url, body.as_deref(), via);
     let wire = Wire { key: key.clone(), hop: hops.len() - 1, canceled: false };
     // While leaving, the interception may have announced it first: fill that entry in.
     let index = match cap.intercepted_net.remove(&key) {
@@ -1091,7 +1201,93 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
     if navigation {
         cap.main_navs.insert(id.to_owned(), index);
     }
+    for (cookie, referer) in cap.early_headers.remove(&key).into_iter().flatten() {
+        add_headers(cap, index, cookie.as_deref(), referer.as_deref());
+    }
     cap.current.insert(key, Current { index: Some(index), hops });
+}
+
+/// The body a request sent: the exact bytes when the browser gives them (a gzip'd or
+/// binary body), else its text. Bounded: past [`MAX_SENT_BODY`] the rest is not kept.
+fn body_of(req: &Value) -> Option<Vec<u8>> {
+    if let Some(entries) = req["postDataEntries"].as_array() {
+        let mut out = Vec::new();
+        for e in entries {
+            if let Some(b) = e["bytes"].as_str() {
+                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b) {
+                    out.extend_from_slice(&bytes[..bytes.len().min(MAX_SENT_BODY.saturating_sub(out.len()))]);
+                }
+            }
+        }
+        if !out.is_empty() {
+            return Some(out);
+        }
+    }
+    req["postData"].as_str().map(|t| t.as_bytes()[..t.len().min(MAX_SENT_BODY)].to_vec())
+}
+
+/// How much of one body (or frame) is kept to be read: a gzip'd body this long inflates
+/// past what [`flows::MAX_BODY`] reads anyway.
+const MAX_SENT_BODY: usize = 4 << 20;
+
+/// Read what a request carried, unless the run's payload budget is spent.
+fn read_payload(cap: &Capture, url: &Url, body: Option<&[u8]>, via: Via) -> Payload {
+    let Some(m) = &cap.matcher else { return Payload::default() };
+    let cost = (url.as_str().len() + body.map_or(0, <[u8]>::len)) as i64;
+    if cap.budget.fetch_sub(cost, Ordering::Relaxed) < cost {
+        return Payload { skipped: true, ..Payload::default() };
+    }
+    let a = flows::analyse(&Outgoing { url, body, body_via: via }, m);
+    Payload {
+        observed: a.observations,
+        protocol: a.protocol,
+        events: a.events,
+        tag_ids: a.tag_ids,
+        cut: a.truncated,
+        skipped: false,
+    }
+}
+
+/// The cookies and referrer the browser wrote for request `i`: what they carried joins
+/// what its URL and body did.
+fn add_headers(cap: &mut Capture, i: usize, cookie: Option<&str>, referer: Option<&str>) {
+    let Some(m) = &cap.matcher else { return };
+    let cost = (cookie.map_or(0, str::len) + referer.map_or(0, str::len)) as i64;
+    if cap.budget.fetch_sub(cost, Ordering::Relaxed) < cost {
+        cap.requests[i].payload.skipped = true;
+        return;
+    }
+    let more = flows::analyse_headers(cookie, referer, m);
+    flows::merge(&mut cap.requests[i].payload.observed, more);
+}
+
+/// `Network.webSocketFrameSent`: a frame the page sent on one of its sockets (text as is,
+/// binary in base64).
+fn on_frame_sent(cap: &mut Capture, session: &str, p: &Value) {
+    let Some(i) = current_index(cap, session, p) else { return };
+    let r = &p["response"];
+    let data = r["payloadData"].as_str().unwrap_or("");
+    let bytes = if r["opcode"].as_u64() == Some(2) {
+        base64::engine::general_purpose::STANDARD.decode(data).unwrap_or_default()
+    } else {
+        data.as_bytes().to_vec()
+    };
+    if bytes.is_empty() {
+        return;
+    }
+    let url = cap.requests[i].url.clone();
+    let frame = read_payload(cap, &url, Some(&bytes[..bytes.len().min(MAX_SENT_BODY)]), Via::Websocket);
+    let p = &mut cap.requests[i].payload;
+    // The socket's URL was read when it opened: only what the frame adds counts here.
+    let from_frame: Vec<_> = frame.observed.into_iter().filter(|o| o.via == Via::Websocket).collect();
+    flows::merge(&mut p.observed, from_frame);
+    for e in frame.events {
+        if !p.events.contains(&e) {
+            p.events.push(e);
+        }
+    }
+    p.cut |= frame.cut;
+    p.skipped |= frame.skipped;
 }
 
 /// `Fetch.requestPaused`. At the request stage: a first-party request is answered from
@@ -1190,6 +1386,8 @@ fn record_intercepted(cap: &mut Capture, session: &str, p: &Value) {
         request.initiator_url = before.initiator_url.clone();
         request.initiator_line = before.initiator_line;
     }
+    let via = if request.cdp_type == "Ping" || cdp_type == "Ping" { Via::Beacon } else { Via::Body };
+    request.payload = read_payload(cap, &request.url, body_of(&p["request"]).as_deref(), via);
     let i = push_request(cap, request, Wire::default());
     cap.intercepted.insert(fetch_id.to_owned(), i);
     if let Some(k) = net_key {

@@ -10,7 +10,7 @@
 pub use crate::rules::{RuleId, RuleInfo, Severity};
 
 use crate::baseline::Changes;
-use crate::inventory::{Inventory, Occurrence, Party, ResourceOut, Source, Stopped, page_path};
+use crate::inventory::{DataObservedOut, Inventory, Occurrence, Party, ResourceOut, Source, Stopped, page_path};
 use crate::model::ResourceKind;
 use crate::policy::{Entry, EntryRef, FailOn, Policy, Target, UnknownMode};
 use crate::vendors::{Vendor, VendorDb};
@@ -363,6 +363,7 @@ pub fn evaluate(
     }
     compromised_findings(&mut out, report, db, &location);
     consent_findings(&mut out, report, db, policy, &location);
+    data_findings(&mut out, report, db, policy, today, &location);
     if let Some(changes) = changes {
         baseline_findings(&mut out, changes, report, db, fail_on_new);
     }
@@ -521,6 +522,114 @@ fn consent_findings(
     }
 }
 
+/// Data kinds that identify a person: in plain or hashed form, they are personal data.
+pub const PERSONAL_KINDS: &[&str] = &["email", "phone", "name", "postal-address", "date-of-birth", "hashed-identifier"];
+
+/// Vendor categories whose business is profiling or measuring visitors: personal data
+/// sent to them is a finding even without a `data` list.
+pub const PROFILING_CATEGORIES: &[&str] = &["advertising", "analytics", "session-replay"];
+
+/// Browser mode: what recipients were seen to receive, against what the policy lets them
+/// (`unapproved-data`: a kind missing from the approving entry's `data = [...]`) or, where it
+/// says nothing, personal data going to a profiling vendor or an unknown third party
+/// (`personal-data-sent`).
+fn data_findings(
+    out: &mut Collector,
+    report: &Inventory,
+    db: &VendorDb,
+    policy: &Policy,
+    today: Date,
+    location: &dyn Fn(Option<&OnPage>, &str) -> Location,
+) {
+    let file = policy.file.as_deref();
+    let mut recipients: Vec<(Subject, Vec<&str>, &[DataObservedOut])> = Vec::new();
+    for v in report.vendors.iter().filter(|v| !v.first_party && !v.data_observed.is_empty()) {
+        let Some(vendor) = db.get(&v.id) else { continue };
+        let hosts: Vec<&str> = v.hosts.iter().map(|h| h.host.as_str()).collect();
+        let subject = Subject { vendor: Some(vendor), host: hosts.first().map(|h| (*h).to_owned()) };
+        recipients.push((subject, hosts, &v.data_observed));
+    }
+    for u in report.unknown_hosts.iter().filter(|u| !u.data_observed.is_empty()) {
+        recipients.push((
+            Subject { vendor: None, host: Some(u.host.clone()) },
+            vec![u.host.as_str()],
+            &u.data_observed,
+        ));
+    }
+    for (subject, hosts, observed) in &recipients {
+        let profiling =
+            subject.vendor.is_none_or(|v| v.categories.iter().any(|c| PROFILING_CATEGORIES.contains(&c.as_str())));
+        // Per finding: the observations it is about, in report order.
+        let mut what: BTreeMap<(RuleId, Option<DecidedBy>), Vec<&DataObservedOut>> = BTreeMap::new();
+        for o in observed.iter() {
+            for page in report.page_names(&o.pages) {
+                let path = page_path(page);
+                let entry = policy
+                    .allow
+                    .iter()
+                    .find(|e| e.matches(subject.vendor, hosts) && e.covers_page(path) && !e.expired(today));
+                let (rule, by) = match entry.and_then(|e| e.data.as_ref().map(|d| (e, d))) {
+                    Some((e, allowed)) if !allowed.iter().any(|k| k == o.kind) => {
+                        (RuleId::UnapprovedData, Some(DecidedBy::Entry(e.reference(file))))
+                    }
+                    Some(_) => continue,
+                    None if profiling && PERSONAL_KINDS.contains(&o.kind) => (RuleId::PersonalDataSent, None),
+                    None => continue,
+                };
+                let loc = Location { url: Some(o.request.clone()), ..location(None, page) };
+                out.add(rule, subject, by.clone(), loc, None);
+                let list = what.entry((rule, by)).or_default();
+                if !list.iter().any(|x| std::ptr::eq(*x, o)) {
+                    list.push(o);
+                }
+            }
+        }
+        for ((rule, by), list) in what {
+            let key = (rule, subject.key(), by.clone());
+            let Some(f) = out.map.get_mut(&key) else { continue };
+            let mut pages: Vec<&str> = f.locations.iter().map(|l| l.page.as_str()).collect();
+            pages.sort_unstable();
+            pages.dedup();
+            let shown: Vec<&str> = pages.iter().take(3).copied().collect();
+            let more = if pages.len() > 3 { format!(" and {} more", pages.len() - 3) } else { String::new() };
+            let kinds: Vec<String> = list.iter().map(|o| describe_observed(o)).collect();
+            let example = list.first().map(|o| format!("; e.g. {} in {}", o.example, o.request)).unwrap_or_default();
+            let who = subject.describe();
+            let on = format!("on {} ({}{more})", crate::model::plural(pages.len(), "page", "pages"), shown.join(", "));
+            f.message = match (rule, &by) {
+                (RuleId::UnapprovedData, Some(entry)) => {
+                    let allowed = entry
+                        .entry()
+                        .and_then(|e| policy.allow.get(e.index))
+                        .and_then(|e| e.data.as_ref())
+                        .map(|d| if d.is_empty() { "nothing".to_owned() } else { d.join(", ") })
+                        .unwrap_or_default();
+                    format!(
+                        "{who} received {} {on}, beyond what {entry} lets it receive ({allowed}){example}",
+                        kinds.join("; ")
+                    )
+                }
+                _ => format!("{who} received personal data: {} {on}{example}", kinds.join("; ")),
+            };
+        }
+    }
+}
+
+/// "e-mail (sha256, in the query)" for an observation.
+pub fn describe_observed(o: &DataObservedOut) -> String {
+    let what = match (o.kind, o.of) {
+        ("hashed-identifier", Some(of)) => format!("hashed {}", of.replace("email", "e-mail")),
+        ("device-fingerprint", Some(t)) => format!("device fingerprint ({t})"),
+        ("postal-address", Some(of)) => format!("postal address ({})", of.replace('-', " ")),
+        (k, _) => k.replace('-', " ").replace("email", "e-mail"),
+    };
+    let how = match o.encoding {
+        Some(e) => format!("{}, ", e.as_str()),
+        None => String::new(),
+    };
+    format!("{what} ({how}via {})", o.via.as_str())
+}
+
 fn message(f: &Finding, db: &VendorDb, policy: &Policy) -> String {
     let subject = Subject { vendor: f.vendor.as_deref().and_then(|id| db.get(id)), host: f.host.clone() };
     let mut pages: Vec<&str> = f.locations.iter().map(|l| l.page.as_str()).collect();
@@ -601,7 +710,9 @@ fn message(f: &Finding, db: &VendorDb, policy: &Policy) -> String {
         | RuleId::ScriptChanged
         | RuleId::ScanIncomplete
         | RuleId::TrackingAfterReject
-        | RuleId::TrackingBeforeConsent => {
+        | RuleId::TrackingBeforeConsent
+        | RuleId::UnapprovedData
+        | RuleId::PersonalDataSent => {
             format!("{who} on {n}")
         }
     }

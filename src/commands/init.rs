@@ -23,7 +23,7 @@ pub fn run(args: InitArgs) -> Result<Outcome, Error> {
             .with_help("review and edit the existing policy, or pass --force to replace it"));
     }
     let db = load_db(args.target.vendors.as_deref())?;
-    let mut job = plan::job(&args.target, &Policy::default().payment)?;
+    let mut job = plan::job(&args.target, &Policy::default().payment, &Policy::default().identity)?;
     // A policy written without the browser's findings would approve too little: stop here.
     if let Some(e) = job.browser_missing.take() {
         return Err(e);

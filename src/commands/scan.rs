@@ -38,7 +38,7 @@ pub fn run(args: ScanArgs, term: &super::Term) -> Result<Outcome, Error> {
     let baseline =
         gate.baseline.as_deref().map(|p| baseline::load(p).map(|v| (p.display().to_string(), v))).transpose()?;
     plan::outputs(args.output.as_deref(), &args.save)?;
-    let mut job = plan::job(&args.target, &policy.payment)?;
+    let mut job = plan::job(&args.target, &policy.payment, &policy.identity)?;
     let uses_paths =
         policy.allow.iter().chain(&policy.deny).any(|e| e.pages.is_some()) || policy.payment.paths.is_some();
     if uses_paths && matches!(job.source, Source::Local { site: None, .. }) {

@@ -9,12 +9,12 @@
 
 use super::classify;
 use super::contract::{
-    BrowserOut, CompanyOut, CookieOut, CookieRef, DataOut, HostOut, IncidentOut, Inventory, Mode, OccurrenceOut,
-    PageIndex, PageOut, Party, REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped, StorageOut, Summary, TagIdOut,
-    Tool, UnknownHost, VendorDbInfo, VendorOut,
+    BrowserOut, CompanyOut, CookieOut, CookieRef, DataObservedOut, DataOut, HostOut, IncidentOut, Inventory, Mode,
+    OccurrenceOut, PageIndex, PageOut, Party, PayloadsOut, REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped,
+    StorageOut, Summary, TagIdOut, Tool, UnknownHost, VendorDbInfo, VendorOut,
 };
 use super::visit::match_key;
-use crate::model::{Condition, FastMap, PageOutcome, PageRecord, ResourceKind};
+use crate::model::{Condition, Encoding, FastMap, PageOutcome, PageRecord, ResourceKind, Via};
 use crate::scope::{Scope, registrable_domain};
 use crate::vendors::VendorDb;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -61,6 +61,8 @@ pub struct BrowserInfo {
     pub page_timeout_ms: u64,
     pub consent: crate::model::ConsentState,
     pub gpc: bool,
+    /// The test identity was typed into the pages (`--no-type` not given).
+    pub typing: bool,
 }
 
 #[derive(Default)]
@@ -77,6 +79,20 @@ pub(super) struct VendorAcc {
     pub(super) tag_ids: BTreeSet<TagIdOut>,
     pub(super) resources: usize,
     pub(super) third_party: bool,
+    pub(super) observed: Observed,
+}
+
+/// What a recipient was seen to receive, by (kind, of, encoding, via).
+pub(super) type Observed = BTreeMap<ObsKey, ObsAcc>;
+pub(super) type ObsKey = (&'static str, Option<&'static str>, Option<Encoding>, Via);
+
+#[derive(Default)]
+pub(super) struct ObsAcc {
+    pub(super) pages: BTreeSet<PageIndex>,
+    pub(super) events: BTreeSet<String>,
+    /// The smallest example and request seen, so the report does not depend on page order.
+    pub(super) example: Option<String>,
+    pub(super) request: Option<String>,
 }
 
 #[derive(Default)]
@@ -86,6 +102,7 @@ pub(super) struct UnknownAcc {
     pub(super) sources: BTreeSet<Source>,
     pub(super) loaded_by: BTreeSet<String>,
     pub(super) resources: usize,
+    pub(super) observed: Observed,
 }
 
 /// The running totals of one [`build`].
@@ -195,6 +212,7 @@ pub struct Builder<'a> {
     /// Pages whose visit answered the consent banner, and those where it could not.
     pub(super) consent_applied: usize,
     pub(super) consent_not_applied: Vec<String>,
+    pub(super) payloads: PayloadsOut,
 }
 
 impl<'a> Builder<'a> {
@@ -218,6 +236,7 @@ impl<'a> Builder<'a> {
             visited: 0,
             visits_failed: 0,
             consent_applied: 0,
+            payloads: PayloadsOut::default(),
             consent_not_applied: Vec::new(),
         }
     }
@@ -334,6 +353,7 @@ impl<'a> Builder<'a> {
             }
             self.merge_visit(markup, visit, page_url, pi);
             self.acc.note_cookies(visit, page_url);
+            self.acc.note_payloads(visit, pi, &mut self.payloads);
             self.acc.note_storage(visit, page_url);
             visit_out = Some(super::visit::visit_out(visit));
         }
@@ -380,6 +400,7 @@ impl<'a> Builder<'a> {
             visits_failed,
             consent_applied,
             mut consent_not_applied,
+            payloads,
         } = self;
         consent_not_applied.sort();
         let db = acc.db;
@@ -455,6 +476,7 @@ impl<'a> Builder<'a> {
                         .iter()
                         .map(|d| DataOut { kind: d.kind.clone(), basis: d.basis.as_str(), source: d.source.clone() })
                         .collect(),
+                    data_observed: observed_out(acc.observed, &pages_of),
                     homepage: v.homepage.clone(),
                     privacy_policy: v.privacy_policy.clone(),
                     hosts: acc.hosts.into_iter().collect(),
@@ -494,6 +516,7 @@ impl<'a> Builder<'a> {
                 sources: collapse(acc.sources),
                 loaded_by: acc.loaded_by.into_iter().collect(),
                 resources: acc.resources,
+                data_observed: observed_out(acc.observed, &pages_of),
             })
             .collect();
         unknown_hosts.sort_by(|a, b| (&a.registrable_domain, &a.host).cmp(&(&b.registrable_domain, &b.host)));
@@ -553,12 +576,35 @@ impl<'a> Builder<'a> {
                 } else {
                     consent_not_applied
                 },
+                typing: b.typing,
+                payloads,
             }),
         }
     }
 }
 
 /// `{markup, runtime}` reads as "both"; a vendor's `sources` is then `[both]`.
+/// A recipient's observations in report order (sorted by key), with their pages renumbered.
+fn observed_out(observed: Observed, pages_of: &dyn Fn(BTreeSet<PageIndex>) -> Vec<PageIndex>) -> Vec<DataObservedOut> {
+    observed
+        .into_iter()
+        .map(|((kind, of, encoding, via), acc)| DataObservedOut {
+            kind,
+            of,
+            encoding,
+            via,
+            pages: pages_of(acc.pages),
+            // A page that names a thousand events would make the entry a page long.
+            events: acc.events.into_iter().take(MAX_EVENTS).collect(),
+            example: acc.example.unwrap_or_default(),
+            request: acc.request.unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// Event names listed per observation.
+const MAX_EVENTS: usize = 20;
+
 fn collapse(sources: BTreeSet<Source>) -> Vec<Source> {
     if sources.contains(&Source::Markup) && sources.contains(&Source::Runtime) {
         vec![Source::Both]

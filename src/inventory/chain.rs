@@ -59,6 +59,7 @@ mod tests {
             canceled: false,
             unload: false,
             after_choice: false,
+            payload: Default::default(),
         }
     }
 

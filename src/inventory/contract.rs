@@ -5,7 +5,10 @@
 //! around them. Changing a field here changes the public JSON: bump
 //! [`REPORT_SCHEMA_VERSION`] and document it.
 
-use crate::model::{Condition, ConsentState, CookieVia, Cut, InitiatorKind, PageOutcome, ResourceKind, SkipReason};
+use crate::model::{
+    Condition, ConsentState, CookieVia, Cut, Encoding, InitiatorKind, PageOutcome, ResourceKind, SkipReason,
+    TypingAnswer, Via,
+};
 use crate::vendors::{Incident, IncidentKind, OwnerKind, PreviousOwner, Status};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -210,6 +213,10 @@ pub struct VendorOut {
     pub incidents: Vec<IncidentOut>,
     pub categories: Vec<String>,
     pub data_received: Vec<DataOut>,
+    /// Browser mode: what its requests were seen to carry (payloads read, the test
+    /// identity found in plain or hashed form, fingerprinting by its scripts), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_observed: Vec<DataObservedOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub homepage: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -281,6 +288,35 @@ impl From<&Incident> for IncidentOut {
     }
 }
 
+/// One kind of data a recipient was seen to receive (`vendors[].data_observed`): observed
+/// in what the browser sent, not documented or guessed from the category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataObservedOut {
+    /// A data kind of the vendor database: `email`, `phone`, `name`, `postal-address`,
+    /// `date-of-birth`, `hashed-identifier`, `purchase-cart`, `page-url-referrer`,
+    /// `device-fingerprint`, `cookies-identifiers`, ...
+    pub kind: &'static str,
+    /// What it is when the kind does not say: the identity value a hash is of (`email`,
+    /// `phone`, `name`, ...), an address part, `page-url`, a fingerprinting technique.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub of: Option<&'static str>,
+    /// `plain`, `url`, `base64`, `gzip`, `sha256`, `sha1`, `md5`; absent where it does not
+    /// apply (a cookie sent, a fingerprinting script).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
+    /// `query`, `body`, `beacon`, `websocket`, `cookie`, `referrer`, `script`.
+    pub via: Via,
+    /// Indexes into [`Inventory::pages`], ascending.
+    pub pages: Vec<PageIndex>,
+    /// The tag protocol's event names the requests carried (`Purchase`, `page_view`), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
+    /// Where it was, with the value replaced by what it is: `ud[em]=«sha256(e-mail)»`.
+    pub example: String,
+    /// One request that carried it: scheme, host and path, never the query.
+    pub request: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct UnknownHost {
     pub host: String,
@@ -294,6 +330,9 @@ pub struct UnknownHost {
     pub pages: Vec<PageIndex>,
     pub kinds: Vec<ResourceKind>,
     pub sources: Vec<Source>,
+    /// Browser mode: what its requests were seen to carry, as for a vendor.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_observed: Vec<DataObservedOut>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub loaded_by: Vec<String>,
     pub resources: usize,
@@ -434,6 +473,9 @@ pub struct PageVisitOut {
     /// The consent banner: which manager was found and how it was answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consent: Option<ConsentOut>,
+    /// What was typed into the page's form fields (the test identity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typed: Option<TypingAnswer>,
 }
 
 /// How one visit answered the consent banner (`pages[].visit.consent`).
@@ -489,6 +531,22 @@ pub struct BrowserOut {
     /// or the answer failed; `pages[].visit.consent` says which), sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub consent_not_applied: Vec<String>,
+    /// The test identity was typed into the pages' form fields (not with `--no-type`).
+    pub typing: bool,
+    /// What reading the payloads cost and where it stopped.
+    pub payloads: PayloadsOut,
+}
+
+/// How much of what the pages sent was read (`browser.payloads`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PayloadsOut {
+    /// Requests (and WebSocket frames' sockets) whose payload was read.
+    pub read: usize,
+    /// Requests whose body was longer than the analysis reads (1 MiB after
+    /// decompression): only the start was searched.
+    pub cut: usize,
+    /// Requests not read at all: the run's budget (512 MiB of payload) was spent.
+    pub skipped: usize,
 }
 
 /// One distinct reference: what is written (URL, kind, element, attribute, raw text, kept

@@ -6,15 +6,16 @@
 //! `runtime` occurrence; every request adds a "who loaded whom" edge; cookies and Web
 //! Storage writes are merged over pages. Pure: the browser itself lives in `crate::browser`.
 
-use super::builder::{Acc, Builder, RefKey};
+use super::builder::{Acc, Builder, ObsAcc, RefKey};
 use super::chain;
 use super::contract::{
-    ConsentOut, CookieOut, CookieRef, DialogOut, OccurrenceOut, PageIndex, PageVisitOut, Party, RuntimeOut, Source,
-    StorageOut,
+    ConsentOut, CookieOut, CookieRef, DialogOut, OccurrenceOut, PageIndex, PageVisitOut, Party, PayloadsOut,
+    RuntimeOut, Source, StorageOut, TagIdOut,
 };
-use crate::model::{CookieVia, ResourceKind, Visit};
+use crate::model::{CookieVia, ResourceKind, Via, Visit};
 use crate::scope::host_of;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use url::Url;
 
 impl Acc<'_> {
     /// A source seen again by the browser: the vendor (or unknown host) now counts as
@@ -221,6 +222,97 @@ impl Builder<'_> {
     }
 }
 
+impl Acc<'_> {
+    /// What a visit's requests carried and its scripts read, credited to the third party
+    /// that received it (a vendor or an unknown host). What went to the store itself is
+    /// not a disclosure and is left out.
+    pub(super) fn note_payloads(&mut self, visit: &Visit, page: PageIndex, totals: &mut PayloadsOut) {
+        for req in &visit.requests {
+            let p = &req.payload;
+            if p.skipped {
+                totals.skipped += 1;
+                continue;
+            }
+            totals.read += 1;
+            totals.cut += usize::from(p.cut);
+            if p.observed.is_empty() && p.tag_ids.is_empty() {
+                continue;
+            }
+            let host = req.url.host_str().unwrap_or("");
+            let request = redacted_request(&req.url);
+            if let Some(acc) = self.third_party_vendor(host) {
+                for (kind, value) in &p.tag_ids {
+                    acc.tag_ids.insert(TagIdOut { kind, value: value.clone() });
+                }
+            }
+            for o in &p.observed {
+                let key = (o.kind, o.of, o.encoding, o.via);
+                let Some(observed) = self.observed_of(host) else { break };
+                observe(observed.entry(key).or_default(), page, &p.events, &o.example, &request);
+            }
+        }
+        for f in &visit.fingerprints {
+            let Some(script) = f.script.as_deref().and_then(|s| Url::parse(s).ok()) else { continue };
+            let host = script.host_str().unwrap_or("").to_owned();
+            let Some(observed) = self.observed_of(&host) else { continue };
+            let key = ("device-fingerprint", Some(f.technique), None, Via::Script);
+            observe(observed.entry(key).or_default(), page, &[], &f.detail, &redacted_request(&script));
+        }
+    }
+
+    /// The observations of the third party `host` is: its vendor's, or the unknown host's.
+    fn observed_of(&mut self, host: &str) -> Option<&mut super::builder::Observed> {
+        if self.scope.is_first_party(host) {
+            return None;
+        }
+        match self.db.recipient(host) {
+            Some(m) => {
+                let id = m.vendor.id.clone();
+                self.vendors.get_mut(&id).map(|a| &mut a.observed)
+            }
+            None => self.unknown.get_mut(host).map(|a| &mut a.observed),
+        }
+    }
+
+    fn third_party_vendor(&mut self, host: &str) -> Option<&mut super::builder::VendorAcc> {
+        if self.scope.is_first_party(host) {
+            return None;
+        }
+        let id = self.db.recipient(host)?.vendor.id.clone();
+        self.vendors.get_mut(&id)
+    }
+}
+
+fn observe(acc: &mut ObsAcc, page: PageIndex, events: &[String], example: &str, request: &str) {
+    acc.pages.insert(page);
+    for e in events {
+        if acc.events.len() < 64 || acc.events.contains(e) {
+            acc.events.insert(e.clone());
+        }
+    }
+    if acc.example.as_deref().is_none_or(|x| example < x) {
+        acc.example = Some(example.to_owned());
+    }
+    if acc.request.as_deref().is_none_or(|x| request < x) {
+        acc.request = Some(request.to_owned());
+    }
+}
+
+/// A request as the report names it: scheme, host and path, never the query (it may carry
+/// what the report must not repeat), and not a page long.
+fn redacted_request(u: &Url) -> String {
+    let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let s = format!("{}://{}{port}{}", u.scheme(), u.host_str().unwrap_or(""), u.path());
+    if s.len() <= 200 {
+        return s;
+    }
+    let mut end = 200;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
 /// How the visit of one page went, as `pages[].visit` reports it.
 pub(super) fn visit_out(visit: &Visit) -> PageVisitOut {
     let urls_of = |kind: ResourceKind| {
@@ -248,6 +340,7 @@ pub(super) fn visit_out(visit: &Visit) -> PageVisitOut {
             confirmed: c.confirmed,
             detail: c.detail.clone(),
         }),
+        typed: visit.typing.clone(),
     }
 }
 

@@ -241,6 +241,7 @@ pub(crate) mod tests {
                 sources: vec![Source::Markup],
                 loaded_by: vec![],
                 resources: 1,
+                data_observed: vec![],
             });
             let mut f = Finding::new(RuleId::UnknownThirdParty, format!("{host} is not in the vendor database"));
             f.host = Some(host.clone());

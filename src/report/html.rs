@@ -458,10 +458,12 @@ fn kind_label(kind: &str) -> String {
     KINDS.iter().find(|(k, _)| *k == kind).map_or_else(|| kind.replace('-', " "), |(_, l)| (*l).to_owned())
 }
 
-/// What a company's vendors receive, kind by kind: documented (or inherent to every
-/// request) beats likely (typical for the category).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// What a company's vendors receive, kind by kind: observed (seen leaving the browser)
+/// beats documented (or inherent to every request), which beats likely (typical for the
+/// category).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Basis {
+    Observed,
     Documented,
     Likely,
 }
@@ -469,12 +471,14 @@ enum Basis {
 fn received<'a>(vendors: &[&'a VendorOut]) -> BTreeMap<&'a str, Basis> {
     let mut kinds: BTreeMap<&str, Basis> = BTreeMap::new();
     for v in vendors {
-        for d in &v.data_received {
-            let basis = if d.basis == "inferred" { Basis::Likely } else { Basis::Documented };
-            let e = kinds.entry(&d.kind).or_insert(basis);
-            if basis == Basis::Documented {
-                *e = Basis::Documented;
-            }
+        let observed = v.data_observed.iter().map(|o| (o.kind, Basis::Observed));
+        let known = v
+            .data_received
+            .iter()
+            .map(|d| (d.kind.as_str(), if d.basis == "inferred" { Basis::Likely } else { Basis::Documented }));
+        for (kind, basis) in observed.chain(known) {
+            let e = kinds.entry(kind).or_insert(basis);
+            *e = (*e).min(basis);
         }
     }
     kinds
@@ -495,8 +499,9 @@ fn data_matrix(list: &[Company], h: &mut String) {
         return;
     }
     h.push_str(
-        "<div class=\"scroll\"><table class=\"matrix\"><caption>Who receives what: <span class=\"yes\">●</span> documented \
-         by the vendor, <span class=\"muted\">○</span> likely for its kind of service</caption><thead><tr><th scope=\"col\">Company</th>",
+        "<div class=\"scroll\"><table class=\"matrix\"><caption>Who receives what: <span class=\"yes\">◆</span> observed \
+         leaving the browser, <span class=\"yes\">●</span> documented by the vendor, <span class=\"muted\">○</span> likely \
+         for its kind of service</caption><thead><tr><th scope=\"col\">Company</th>",
     );
     for c in &columns {
         let _ = write!(h, "<th scope=\"col\">{}</th>", esc(&kind_label(c)));
@@ -506,6 +511,7 @@ fn data_matrix(list: &[Company], h: &mut String) {
         let _ = write!(h, "<tr><th scope=\"row\">{}</th>", esc(company.name));
         for c in &columns {
             h.push_str(match kinds.get(c.as_str()) {
+                Some(Basis::Observed) => "<td class=\"yes\">◆<span class=\"sr\"> observed</span></td>",
                 Some(Basis::Documented) => "<td class=\"yes\">●<span class=\"sr\"> documented</span></td>",
                 Some(Basis::Likely) => "<td class=\"muted\">○<span class=\"sr\"> likely</span></td>",
                 None => "<td></td>",
@@ -516,8 +522,13 @@ fn data_matrix(list: &[Company], h: &mut String) {
     h.push_str("</tbody></table></div>\n");
 }
 
-/// Documented and likely data of one company, as two lines of words.
+/// Observed, documented and likely data of one company, as lines of words.
 fn data_lines(vendors: &[&VendorOut], h: &mut String) {
+    let observed: Vec<String> = vendors.iter().flat_map(|v| super::observed_items(&v.data_observed)).collect();
+    if !observed.is_empty() {
+        let items: Vec<String> = observed.iter().map(|o| esc(o)).collect();
+        let _ = write!(h, "<p><b>Observed:</b> {}</p>", items.join("; "));
+    }
     let kinds = received(vendors);
     let of = |b: Basis| kinds.iter().filter(|(_, x)| **x == b).map(|(k, _)| esc(&kind_label(k))).collect::<Vec<_>>();
     let (documented, likely) = (of(Basis::Documented), of(Basis::Likely));

@@ -290,6 +290,11 @@ fn data_cell(v: &VendorOut) -> String {
     let known: Vec<&str> = v.data_received.iter().filter(|d| d.basis != "inferred").map(|d| d.kind.as_str()).collect();
     let likely: Vec<&str> = v.data_received.iter().filter(|d| d.basis == "inferred").map(|d| d.kind.as_str()).collect();
     let mut cell = text(&known.join(", "));
+    let observed = super::observed_items(&v.data_observed);
+    if !observed.is_empty() {
+        let seen = format!("**observed:** {}", text(&observed.join("; ")));
+        cell = if cell.is_empty() { seen } else { format!("{seen}; documented: {cell}") };
+    }
     if !likely.is_empty() {
         if !cell.is_empty() {
             cell.push_str("; ");
@@ -386,9 +391,13 @@ fn unknown_hosts(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let kinds: Vec<&str> = u.kinds.iter().map(|k| k.as_str()).collect();
         writeln!(
             out,
-            "| {}{} | {} | {} | {} |",
+            "| {}{}{} | {} | {} | {} |",
             code(&u.host),
             super::hosted_note(u).map(|n| format!(" ({})", text(&n))).unwrap_or_default(),
+            match super::observed_items(&u.data_observed) {
+                o if o.is_empty() => String::new(),
+                o => format!(" · **observed:** {}", text(&o.join("; "))),
+            },
             code(&u.registrable_domain),
             u.pages.len(),
             text(&kinds.join(", "))

@@ -73,6 +73,22 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
     }
 }
 
+/// What a recipient was seen to receive, one line each: "hashed e-mail (sha256, via query),
+/// events: Purchase".
+pub(crate) fn observed_items(list: &[crate::inventory::DataObservedOut]) -> Vec<String> {
+    list.iter()
+        .map(|o| {
+            let mut s = crate::checks::describe_observed(o);
+            if !o.events.is_empty() {
+                let shown: Vec<&str> = o.events.iter().take(4).map(String::as_str).collect();
+                let more = if o.events.len() > 4 { ", …" } else { "" };
+                s.push_str(&format!(" [{}{more}]", shown.join(", ")));
+            }
+            s
+        })
+        .collect()
+}
+
 /// What a store owner should know about who is behind a vendor, as (label, text) lines:
 /// an owner that competes with the store, earlier owners, a product shut down or
 /// hijacked, documented incidents. Empty for most vendors.

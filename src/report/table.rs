@@ -238,6 +238,8 @@ fn vendor_lines(out: &mut dyn Write, v: &VendorOut) -> io::Result<()> {
     let basis = |b: &str| v.data_received.iter().filter(|d| d.basis == b).map(|d| d.kind.clone()).collect::<Vec<_>>();
     let mut data = basis("inherent");
     data.extend(basis("documented"));
+    // Seen leaving the browser, first: the rest is what the vendor says or its kind does.
+    wrapped(out, 4, "observed: ", &super::observed_items(&v.data_observed))?;
     wrapped(out, 4, "receives: ", &data)?;
     wrapped(out, 4, "likely also: ", &basis("inferred"))?;
     for (label, note) in super::owner_notes(v) {
@@ -415,6 +417,7 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             if let Some(note) = super::hosted_note(u) {
                 paragraph(out, 6, "", &note)?;
             }
+            wrapped(out, 6, "observed: ", &super::observed_items(&u.data_observed))?;
         }
     }
     for (outcome, title) in [(PageOutcome::Failed, "Pages that failed"), (PageOutcome::Skipped, "Pages skipped")] {
@@ -508,6 +511,7 @@ mod hostile_tests {
                 popups: vec![],
                 downloads: vec![],
                 consent: None,
+                typed: None,
             }),
             payment_page: false,
         };

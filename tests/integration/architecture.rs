@@ -12,7 +12,7 @@ use std::path::Path;
 /// Earlier layers first. A module may use its own layer and any earlier one.
 const LAYERS: &[&[&str]] = &[
     &["model", "rules", "sanitize", "progress", "error", "exit"],
-    &["decode", "scope"],
+    &["decode", "scope", "flows"],
     &["vendors", "policy"],
     &["extract"],
     &["crawl", "local", "browser"],

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 /// One browser test at a time: each starts a whole Chromium, and two cores are all CI has.
 static ONE_BROWSER: Mutex<()> = Mutex::new(());
 
-fn chromium() -> Option<std::sync::MutexGuard<'static, ()>> {
+pub(crate) fn chromium() -> Option<std::sync::MutexGuard<'static, ()>> {
     // The same search the binary makes ($CHROME, then the usual paths).
     if vendorscan::browser::find_chrome(None).is_err() {
         assert!(

@@ -73,6 +73,7 @@ fn browser_visit() -> Visit {
         canceled: false,
         unload: false,
         after_choice: false,
+        payload: Default::default(),
     };
     // The visitor rejected consent (`--consent reject`) before the pixel went out.
     let mut pixel = req(
@@ -83,6 +84,21 @@ fn browser_visit() -> Visit {
         Some(KLAVIYO_JS),
     );
     pixel.after_choice = true;
+    // What the pixel carried: the e-mail typed into the page, hashed, and the event name.
+    pixel.payload = vendorscan::model::Payload {
+        observed: vec![vendorscan::model::Observation {
+            kind: "hashed-identifier",
+            of: Some("email"),
+            encoding: Some(vendorscan::model::Encoding::Sha256),
+            via: vendorscan::model::Via::Query,
+            example: "m=«sha256(e-mail)»".into(),
+        }],
+        protocol: Some("criteo"),
+        events: vec!["viewHome".into()],
+        tag_ids: vec![("criteo-account", "12345".into())],
+        cut: false,
+        skipped: false,
+    };
     Visit {
         requests: vec![
             req(GTM_JS, "Script", ResourceKind::Script, InitiatorKind::Parser, Some(HOME)),
@@ -132,6 +148,8 @@ fn browser_visit() -> Visit {
             confirmed: Some(true),
             detail: Some("Cookiebot.submitCustomConsent(false, false, false); Cookiebot.consent: []".into()),
         }),
+        typing: Some(vendorscan::model::TypingAnswer { fields: [("email", 1)].into_iter().collect(), detail: None }),
+        fingerprints: Vec::new(),
     }
 }
 
@@ -168,6 +186,7 @@ fn fixture() -> Report {
             page_timeout_ms: 30000,
             consent: vendorscan::model::ConsentState::Reject,
             gpc: false,
+            typing: true,
         }),
         ..RunInfo::new(Mode::Local, vec!["site".into()], &scope)
     };

@@ -9,6 +9,7 @@ mod ci_templates;
 mod cli;
 mod corpus;
 mod crawl;
+mod dataflow;
 mod formats;
 mod gate;
 mod hostile;
