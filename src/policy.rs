@@ -252,7 +252,7 @@ struct RawPolicy {
     #[serde(default)]
     rules: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
     #[serde(default)]
-    identity: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    identity: std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -607,7 +607,19 @@ pub fn parse(text: &str, file: Option<&Path>, db: &VendorDb) -> Result<Policy, E
     }
     for (key, value) in &raw.identity {
         let line = lines.line_at(key.span().start);
-        if let Err(msg) = policy.identity.set(key.get_ref(), value.get_ref()) {
+        // A postal code or a birth date written without quotes is a TOML number or date:
+        // the value is the same.
+        let text = match value.get_ref() {
+            toml::Value::String(t) => t.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Datetime(d) => d.to_string(),
+            other => {
+                problems
+                    .push(format!("{name}:{line}: [identity] {} = {other}: write the value in quotes", key.get_ref()));
+                continue;
+            }
+        };
+        if let Err(msg) = policy.identity.set(key.get_ref(), &text) {
             problems.push(format!("{name}:{line}: [identity] {msg}"));
         }
     }
@@ -649,6 +661,32 @@ mod tests {
 
     fn db() -> VendorDb {
         VendorDb::embedded().unwrap()
+    }
+
+    #[test]
+    fn identity_and_data_limits_are_read_and_checked() {
+        let text = r#"
+[[allow]]
+vendor = "klaviyo"
+reason = "newsletter"
+data = ["email", "page-url-referrer"]
+
+[identity]
+email = "qa@shop.example"
+postal-code = 10115
+birth-date = 1985-07-04
+"#;
+        let p = parse(text, None, &db()).unwrap();
+        assert_eq!(p.allow[0].data.as_deref(), Some(&["email".to_owned(), "page-url-referrer".to_owned()][..]));
+        assert_eq!((p.identity.email.as_str(), p.identity.postal_code.as_str()), ("qa@shop.example", "10115"));
+        assert_eq!(p.identity.birth_date, "1985-07-04");
+        let bad = "[[allow]]\nvendor = \"klaviyo\"\nreason = \"x\"\ndata = [\"emial\"]\n[identity]\nphone = \"12\"\nshoe = \"44444\"\n";
+        let e = parse(bad, None, &db()).unwrap_err().to_string();
+        assert!(e.contains(r#"data = ["emial"]: not a data kind (did you mean "email"?"#), "{e}");
+        assert!(e.contains("[identity] identity `phone`"), "{e}");
+        assert!(e.contains("unknown identity key `shoe`"), "{e}");
+        let deny = "[[deny]]\nvendor = \"klaviyo\"\nreason = \"x\"\ndata = [\"email\"]\n";
+        assert!(parse(deny, None, &db()).unwrap_err().to_string().contains("give it on [[allow]] entries"));
     }
 
     #[test]

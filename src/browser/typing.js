@@ -11,9 +11,10 @@
   };
   const all = () => {
     const out = [];
+    // Bounded: a page of a hundred thousand inputs is searched no further than a few thousand.
     const walk = (root) => {
-      out.push(...root.querySelectorAll('input'));
-      for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+      for (const el of root.querySelectorAll('input')) { if (out.length >= 5000) return; out.push(el); }
+      for (const el of root.querySelectorAll('*')) if (el.shadowRoot && out.length < 5000) walk(el.shadowRoot);
     };
     walk(document);
     return out;

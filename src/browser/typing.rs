@@ -88,7 +88,8 @@ async fn run(
             // picker does, with the events it fires.
             eval(format!(
                 "(() => {{ const el = globalThis.__vsFields[{i}]; el.value = {}; \
-                 el.dispatchEvent(new Event('input', {{ bubbles: true }})); }})()",
+                 el.dispatchEvent(new Event('input', {{ bubbles: true }})); \
+                 el.dispatchEvent(new Event('change', {{ bubbles: true }})); }})()",
                 json!(value)
             ))
             .await?;
@@ -101,9 +102,21 @@ async fn run(
                     .await?;
             }
         }
-        // Leaving the field fires `change` (the value changed by user input) and `blur`.
-        eval(format!("(() => {{ const el = globalThis.__vsFields[{i}]; if (el) el.blur(); return true; }})()")).await?;
+        // Leaving the field fires `change` (the value changed by user input) and `blur`. If
+        // the page moved the focus while we typed (to another field, a frame), the keys went
+        // there: stop, rather than type the rest of the identity into something unknown.
+        let still = eval(format!(
+            "(() => {{ const el = globalThis.__vsFields[{i}]; if (!el) return false; \
+             const here = (el.getRootNode().activeElement || document.activeElement) === el; el.blur(); return here; }})()"
+        ))
+        .await?;
         *answer.fields.entry(kind_name(field)).or_default() += 1;
+        if still != Value::Bool(true) {
+            return Err(format!(
+                "the page moved the focus away from a {} field while it was typed into; typing stopped there",
+                kind_name(field)
+            ));
+        }
     }
     Ok(())
 }

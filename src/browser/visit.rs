@@ -95,6 +95,30 @@ const HOOK_BASE: &str = r#"(() => {
       return setItem.apply(this, arguments);
     };
   } catch (e) {}
+  // The prices the page shows (a product's, the cart's or order's total), for the payload
+  // analysis to recognise them in what tags send: the top document only, once parsed.
+  try {
+    if (window === window.top) document.addEventListener('DOMContentLoaded', () => {
+      try {
+        const vals = [];
+        const sel = 'meta[property="product:price:amount"],meta[property="og:price:amount"],[itemprop="price"],[data-cart-total],[data-order-total]';
+        for (const el of document.querySelectorAll(sel)) {
+          vals.push(el.getAttribute('content') || el.getAttribute('data-cart-total') || el.getAttribute('data-order-total') || el.textContent);
+          if (vals.length > 20) break;
+        }
+        const walk = (o, depth) => {
+          if (!o || typeof o !== 'object' || depth > 6 || vals.length > 20) return;
+          if (Array.isArray(o)) { o.slice(0, 50).forEach((x) => walk(x, depth + 1)); return; }
+          for (const k of ['price', 'lowPrice', 'highPrice', 'totalPrice']) if (o[k] != null) vals.push(String(o[k]));
+          for (const v of Object.values(o).slice(0, 50)) walk(v, depth + 1);
+        };
+        for (const s of document.querySelectorAll('script[type="application/ld+json"]')) {
+          try { walk(JSON.parse(s.textContent.slice(0, 200000)), 0); } catch (e) {}
+        }
+        if (vals.length) send({ t: 'price', values: vals.slice(0, 20).map((v) => String(v).trim().slice(0, 32)) });
+      } catch (e) {}
+    });
+  } catch (e) {}
   /*FINGERPRINT*/
 })();"#;
 
@@ -143,6 +167,9 @@ pub struct VisitConfig {
 /// thousands of pages with replay uploads must not make the analysis the run's cost. Past
 /// it, requests are still recorded, their payloads not read, and the report says so.
 pub const PAYLOAD_BUDGET: i64 = 512 << 20;
+/// Payload bytes one page has read at most: a page that streams frames or uploads cannot
+/// leave the rest of the run unread, nor hold its visit's loop in analysis for long.
+pub const PAGE_PAYLOAD_BUDGET: i64 = 64 << 20;
 
 /// What a request id currently points at (redirects reuse the id).
 struct Current {
@@ -245,8 +272,10 @@ struct Capture {
     /// What the analysis looks for in payloads (the identity's forms, the page's URL).
     matcher: Option<Matcher>,
     budget: Arc<AtomicI64>,
+    /// Payload bytes this page may still have read: one page cannot spend the whole run's.
+    page_budget: i64,
     /// Headers sent for a request before its own event arrived: (cookie, referer) per key.
-    early_headers: HashMap<Key, Vec<SentHeaders>>,
+    early_headers: HashMap<Key, Vec<(usize, SentHeaders)>>,
     fingerprints: std::collections::BTreeSet<FingerprintSeen>,
     typing: Option<TypingAnswer>,
 }
@@ -274,6 +303,7 @@ pub async fn visit(cdp: &Cdp, url: &Url, cfg: &VisitConfig, stop: &Stop) -> Visi
     let mut cap = Capture {
         matcher: Some(Matcher::new(cfg.needles.to_vec(), Some(url))),
         budget: cfg.budget.clone(),
+        page_budget: PAGE_PAYLOAD_BUDGET,
         ..Capture::default()
     };
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
@@ -370,14 +400,6 @@ async fn run(
     let mut typing_step: Option<TypingStep<'_>> = None;
     let mut typing_started = false;
     loop {
-        let answered = cfg.consent == ConsentState::None || cap.consent.is_some();
-        if !typing_started && consent_step.is_none() && answered && cap.loaded && cap.left_for.is_none() {
-            typing_started = true;
-            if let (Some(id), Some(frame)) = (&cfg.identity, cap.main_frame.clone()) {
-                let limit = TYPE_LIMIT.min(hard.saturating_duration_since(Instant::now()));
-                typing_step = Some(Box::pin(typing::type_identity(cdp, &session, frame, id, limit)));
-            }
-        }
         if let Some(result) = consent_done.take() {
             consent_step = None;
             match (result, found.take()) {
@@ -421,7 +443,19 @@ async fn run(
                 }
             }
         }
-        // While the banner is being looked for or answered, the settle window waits for it.
+        // Once the consent answer is in (or none is to be given), typing starts: here, after
+        // that answer was handled, so a page without a banner is typed into too, before
+        // its settle window (which the search for a banner used up) ends the visit.
+        let answered = cfg.consent == ConsentState::None || cap.consent.is_some();
+        if !typing_started && consent_step.is_none() && answered && cap.loaded && cap.left_for.is_none() {
+            typing_started = true;
+            if let (Some(id), Some(frame)) = (&cfg.identity, cap.main_frame.clone()) {
+                let limit = TYPE_LIMIT.min(hard.saturating_duration_since(Instant::now()));
+                typing_step = Some(Box::pin(typing::type_identity(cdp, &session, frame, id, limit)));
+            }
+        }
+        // While the banner is being looked for or answered, or fields typed into, the settle
+        // window waits for it.
         let busy = consent_step.is_some() || typing_step.is_some();
         let until = if busy { hard } else { settle_until.map_or(hard, |s| s.min(hard)) };
         let ev = tokio::select! {
@@ -475,7 +509,13 @@ async fn run(
         }
     }
     drop(consent_step);
-    drop(typing_step);
+    if typing_step.take().is_some() {
+        // Cut short (the page's time ran out, it left, or a stop): say so, not "no typing".
+        cap.typing = Some(TypingAnswer {
+            detail: Some("typing was cut short: the visit ended before it was done".into()),
+            ..TypingAnswer::default()
+        });
+    }
     let stopped = ended == Ended::Stopped;
     if stopped {
         // Every event the browser sent before it answers this is already in the channel
@@ -734,6 +774,15 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                     cap.frames.insert(id.to_owned(), u.to_owned());
                 } else if session == cap.main_session {
                     on_main_commit(cap, f["loaderId"].as_str().unwrap_or_default(), u);
+                    // The page's own document, after any redirect: its URL is the one a tag
+                    // sends as "the page".
+                    if cap.left_for.is_none() && !cap.leaving {
+                        if let (Some(m), Ok(url)) = (&cap.matcher, Url::parse(u)) {
+                            if m.page_url() != Some(url.as_str()) {
+                                cap.matcher = Some(m.for_page(&url));
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -770,14 +819,30 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                         cap.image_setters.entry(url.to_owned()).or_insert(by);
                     }
                 }
+                // The page's prices: what a tag sends as a purchase or cart value.
+                Some("price") if session == cap.main_session => {
+                    let prices: Vec<f64> = msg["values"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .filter_map(flows::parse_price)
+                        .take(20)
+                        .collect();
+                    if let Some(m) = cap.matcher.as_mut() {
+                        m.set_prices(prices);
+                    }
+                }
                 Some("fp") => {
                     if let Some(f) = flows::fingerprint::parse(&msg) {
-                        if cap.fingerprints.len() < MAX_FINGERPRINTS {
-                            cap.fingerprints.insert(FingerprintSeen {
-                                technique: f.technique.as_str(),
-                                script: f.script,
-                                detail: f.detail,
-                            });
+                        cap.fingerprints.insert(FingerprintSeen {
+                            technique: f.technique.as_str(),
+                            script: f.script,
+                            detail: f.detail,
+                        });
+                        // The smallest are kept, so which ones does not depend on timing.
+                        while cap.fingerprints.len() > MAX_FINGERPRINTS {
+                            cap.fingerprints.pop_last();
                         }
                     }
                 }
@@ -846,9 +911,17 @@ fn on_sent_extra(cap: &mut Capture, session: &str, p: &Value) {
     if cookie.is_none() && referer.is_none() {
         return;
     }
-    match cap.current.get(&key).and_then(|c| c.index) {
-        Some(i) => add_headers(cap, i, cookie.as_deref(), referer.as_deref()),
-        None => cap.early_headers.entry(key).or_default().push((cookie, referer)),
+    // Which hop these headers went out with: the n-th extra info of a request id is its n-th
+    // hop, which may not be recorded yet (the events of one hop come in either order).
+    let hop = cap.sent_hops[&key] - 1;
+    let recorded = cap.current.get(&key).map_or(0, |c| c.hops.len());
+    if hop >= recorded {
+        cap.early_headers.entry(key).or_default().push((hop, (cookie, referer)));
+        return;
+    }
+    let index = cap.wire.iter().position(|w| w.key == key && w.hop == hop);
+    if let Some(i) = index {
+        add_headers(cap, i, cookie.as_deref(), referer.as_deref());
     }
 }
 
@@ -1201,8 +1274,13 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
     if navigation {
         cap.main_navs.insert(id.to_owned(), index);
     }
-    for (cookie, referer) in cap.early_headers.remove(&key).into_iter().flatten() {
-        add_headers(cap, index, cookie.as_deref(), referer.as_deref());
+    let hop = hops.len() - 1;
+    if let Some(early) = cap.early_headers.get_mut(&key) {
+        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(early).into_iter().partition(|(h, _)| *h == hop);
+        *early = later;
+        for (_, (cookie, referer)) in now {
+            add_headers(cap, index, cookie.as_deref(), referer.as_deref());
+        }
     }
     cap.current.insert(key, Current { index: Some(index), hops });
 }
@@ -1226,17 +1304,23 @@ fn body_of(req: &Value) -> Option<Vec<u8>> {
     req["postData"].as_str().map(|t| t.as_bytes()[..t.len().min(MAX_SENT_BODY)].to_vec())
 }
 
+/// Event names kept per request (a WebSocket adds those of each frame it sends).
+const MAX_EVENTS_PER_REQUEST: usize = 100;
+
 /// How much of one body (or frame) is kept to be read: a gzip'd body this long inflates
 /// past what [`flows::MAX_BODY`] reads anyway.
 const MAX_SENT_BODY: usize = 4 << 20;
 
 /// Read what a request carried, unless the run's payload budget is spent.
-fn read_payload(cap: &Capture, url: &Url, body: Option<&[u8]>, via: Via) -> Payload {
-    let Some(m) = &cap.matcher else { return Payload::default() };
+fn read_payload(cap: &mut Capture, url: &Url, body: Option<&[u8]>, via: Via) -> Payload {
     let cost = (url.as_str().len() + body.map_or(0, <[u8]>::len)) as i64;
-    if cap.budget.fetch_sub(cost, Ordering::Relaxed) < cost {
+    if cap.matcher.is_none() {
+        return Payload::default();
+    }
+    if !spend(cap, cost) {
         return Payload { skipped: true, ..Payload::default() };
     }
+    let Some(m) = &cap.matcher else { return Payload::default() };
     let a = flows::analyse(&Outgoing { url, body, body_via: via }, m);
     Payload {
         observed: a.observations,
@@ -1248,15 +1332,30 @@ fn read_payload(cap: &Capture, url: &Url, body: Option<&[u8]>, via: Via) -> Payl
     }
 }
 
+/// Take `cost` bytes from the page's and the run's payload budgets; false when either is spent.
+fn spend(cap: &mut Capture, cost: i64) -> bool {
+    if cap.page_budget < cost {
+        return false;
+    }
+    if cap.budget.fetch_sub(cost, Ordering::Relaxed) < cost {
+        return false;
+    }
+    cap.page_budget -= cost;
+    true
+}
+
 /// The cookies and referrer the browser wrote for request `i`: what they carried joins
 /// what its URL and body did.
 fn add_headers(cap: &mut Capture, i: usize, cookie: Option<&str>, referer: Option<&str>) {
-    let Some(m) = &cap.matcher else { return };
     let cost = (cookie.map_or(0, str::len) + referer.map_or(0, str::len)) as i64;
-    if cap.budget.fetch_sub(cost, Ordering::Relaxed) < cost {
+    if cap.matcher.is_none() {
+        return;
+    }
+    if !spend(cap, cost) {
         cap.requests[i].payload.skipped = true;
         return;
     }
+    let Some(m) = &cap.matcher else { return };
     let more = flows::analyse_headers(cookie, referer, m);
     flows::merge(&mut cap.requests[i].payload.observed, more);
 }
@@ -1281,8 +1380,9 @@ fn on_frame_sent(cap: &mut Capture, session: &str, p: &Value) {
     // The socket's URL was read when it opened: only what the frame adds counts here.
     let from_frame: Vec<_> = frame.observed.into_iter().filter(|o| o.via == Via::Websocket).collect();
     flows::merge(&mut p.observed, from_frame);
+    // A socket may send frames for as long as the page is open: its event names are capped.
     for e in frame.events {
-        if !p.events.contains(&e) {
+        if p.events.len() < MAX_EVENTS_PER_REQUEST && !p.events.contains(&e) {
             p.events.push(e);
         }
     }

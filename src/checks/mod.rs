@@ -564,14 +564,18 @@ fn data_findings(
         for o in observed.iter() {
             for page in report.page_names(&o.pages) {
                 let path = page_path(page);
-                let entry = policy
+                // Every valid entry covering the page with a `data` list limits it: what any
+                // of them lists is allowed (a vendor entry's list is not lost behind a
+                // category entry without one).
+                let limits: Vec<&Entry> = policy
                     .allow
                     .iter()
-                    .find(|e| e.matches(subject.vendor, hosts) && e.covers_page(path) && !e.expired(today));
-                let (rule, by) = match entry.and_then(|e| e.data.as_ref().map(|d| (e, d))) {
-                    Some((e, allowed)) if !allowed.iter().any(|k| k == o.kind) => {
-                        (RuleId::UnapprovedData, Some(DecidedBy::Entry(e.reference(file))))
-                    }
+                    .filter(|e| e.data.is_some() && e.matches(subject.vendor, hosts) && e.covers_page(path))
+                    .filter(|e| !e.expired(today))
+                    .collect();
+                let allowed = |k: &str| limits.iter().any(|e| e.data.iter().flatten().any(|d| d == k));
+                let (rule, by) = match limits.first() {
+                    Some(e) if !allowed(o.kind) => (RuleId::UnapprovedData, Some(DecidedBy::Entry(e.reference(file)))),
                     Some(_) => continue,
                     None if profiling && PERSONAL_KINDS.contains(&o.kind) => (RuleId::PersonalDataSent, None),
                     None => continue,

@@ -116,6 +116,18 @@ pub fn render(r: &Inventory, today: jiff::civil::Date) -> String {
                 "owned-by = {}   # the company that owns it today",
                 toml::Value::String(one_line(&v.company))
             );
+            // Browser mode: what it was seen receiving, approved as found like the vendor itself;
+            // the reviewer removes what it should not get, and the gate holds it to the rest.
+            let mut kinds: Vec<&str> = v.data_observed.iter().map(|o| o.kind).collect();
+            kinds.dedup();
+            if !kinds.is_empty() {
+                let list: Vec<String> = kinds.iter().map(|k| format!("\"{k}\"")).collect();
+                let _ = writeln!(
+                    t,
+                    "data = [{}]   # what the browser saw it receive; remove what it should not get",
+                    list.join(", ")
+                );
+            }
             let _ = writeln!(t, "# owner = \"\"");
             let _ = writeln!(t, "# expires = {expires}");
             let _ = writeln!(t, "# pages = [\"/**\"]\n");

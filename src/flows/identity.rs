@@ -89,9 +89,10 @@ impl Identity {
         }
         // A short value would be found by chance in unrelated payloads (a name of three
         // letters is in every minified script): every match must mean the value left.
-        if value.chars().count() < 5 && key != "postal-code" {
+        let min = if key == "postal-code" { 3 } else { 5 };
+        if value.chars().count() < min {
             return Err(format!(
-                "identity `{key}` = \"{value}\" is too short to be told from chance (5 characters at least)"
+                "identity `{key}` = \"{value}\" is too short to be told from chance ({min} characters at least)"
             ));
         }
         let slot = match key {
@@ -164,11 +165,27 @@ impl Identity {
         // Without the country code, as a national form writes it: the code is one to three
         // digits, and a suffix that is not the national number never matches anything (each
         // is a whole run of digits, and at least seven long).
-        if self.phone.trim_start().starts_with('+') {
+        if let Some(rest) = self.phone.trim().strip_prefix('+') {
             for cc in 1..=3 {
                 if let Some(national) = phone_digits.get(cc..).filter(|n| n.len() >= 7) {
                     add(national.to_owned(), "phone", "phone", None);
                 }
+            }
+            // As typed without the country code (`202-555-0147` from `+1 202-555-0147`), and
+            // the ways an input mask writes a ten-digit national number.
+            let after_cc = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+            let national_typed = after_cc.trim_start_matches([' ', '-', '.', ')']);
+            if digits(national_typed).len() >= 7 {
+                add(national_typed.to_owned(), "phone", "phone", None);
+            }
+        }
+        let ten = if phone_digits.len() == 11 && phone_digits.starts_with('1') { &phone_digits[1..] } else { "" };
+        if ten.len() == 10 {
+            let (a, b, c) = (&ten[..3], &ten[3..6], &ten[6..]);
+            for form in
+                [format!("({a}) {b}-{c}"), format!("{a}-{b}-{c}"), format!("{a}.{b}.{c}"), format!("{a} {b} {c}")]
+            {
+                add(form, "phone", "phone", None);
             }
         }
         hashes(&phone_digits, "phone", &mut add);
@@ -295,6 +312,7 @@ mod tests {
         assert!(find("12025550147").is_some_and(|x| x.digits_only), "E.164 digits");
         assert!(find("+12025550147").is_some());
         assert!(find("2025550147").is_some(), "national form");
+        assert!(find("(202) 555-0147").is_some() && find("202-555-0147").is_some(), "as a mask writes it");
         assert!(find("19700131").is_some(), "Meta's db format");
         assert!(find("zz99zz").is_some(), "postal code without spaces");
         assert!(n.windows(2).all(|w| w[0].text.len() >= w[1].text.len()), "longest first");
@@ -317,6 +335,7 @@ mod tests {
         assert!(id.set("email", "nobody").unwrap_err().contains("not an e-mail"));
         assert!(id.set("phone", "+1 23").unwrap_err().contains("7 digits"));
         assert!(id.set("first-name", "Al").unwrap_err().contains("too short"));
+        assert!(id.set("postal-code", "1").unwrap_err().contains("3 characters"));
         assert!(id.set("birth-date", "31/01/1970").unwrap_err().contains("YYYY-MM-DD"));
         assert!(id.set("shoe-size", "44444").unwrap_err().contains("unknown identity key"));
         assert_eq!(id, Identity::default(), "a refused value changes nothing");

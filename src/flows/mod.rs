@@ -56,12 +56,17 @@ pub struct Matcher {
     search: AhoCorasick,
     /// The page URL without its fragment, when it is long enough to mean something.
     page_url: Option<String>,
+    /// The prices the page shows (a product's, the cart's or order's total), once known.
+    prices: Vec<f64>,
 }
 
 impl Matcher {
     pub fn new(identity_needles: Vec<Needle>, page_url: Option<&Url>) -> Matcher {
         let mut needles = identity_needles;
-        let page_url = page_url.map(|u| {
+        // The home page's URL is the origin and a slash: any URL of the store starts with it,
+        // so it would be found in every image link. Only a page with a path or query is
+        // looked for (a `Referer` is judged the same way).
+        let page_url = page_url.filter(|u| u.path() != "/" || u.query().is_some()).map(|u| {
             let mut u = u.clone();
             u.set_fragment(None);
             u.as_str().to_owned()
@@ -81,7 +86,114 @@ impl Matcher {
             .match_kind(MatchKind::LeftmostLongest)
             .build(needles.iter().map(|n| n.text.as_bytes()))
             .expect("needles are plain strings");
-        Matcher { needles, search, page_url }
+        Matcher { needles, search, page_url, prices: Vec::new() }
+    }
+
+    /// The page URL looked for, if any.
+    pub fn page_url(&self) -> Option<&str> {
+        self.page_url.as_deref()
+    }
+
+    /// The same matcher for the page's final URL (after redirects), keeping its prices.
+    pub fn for_page(&self, page_url: &Url) -> Matcher {
+        let identity: Vec<Needle> = self.needles.iter().filter(|n| n.of != "page-url").cloned().collect();
+        let mut m = Matcher::new(identity, Some(page_url));
+        m.prices = self.prices.clone();
+        m
+    }
+
+    /// The prices the page shows: a parameter with a money name (`value`, `price`, `total`,
+    /// `revenue`, `amount`) holding one of them is the purchase or cart value leaving.
+    pub fn set_prices(&mut self, mut prices: Vec<f64>) {
+        prices.retain(|p| p.is_finite() && *p > 0.0);
+        prices.dedup();
+        self.prices = prices;
+    }
+}
+
+/// A price as a page writes it (`19.00`, `$1,299.99`, `19,90 €`), as a number.
+pub fn parse_price(text: &str) -> Option<f64> {
+    let kept: String = text.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == ',').collect();
+    // A comma is the decimal mark when it is the last separator and two digits follow it
+    // (`19,90`, `1.299,90`); otherwise it groups thousands (`1,299.99`).
+    let normal = match (kept.rfind(','), kept.rfind('.')) {
+        (Some(c), d) if d.is_none_or(|d| c > d) && kept.len() - c == 3 => kept.replace('.', "").replace(',', "."),
+        _ => kept.replace(',', ""),
+    };
+    normal.parse::<f64>().ok().filter(|p| p.is_finite() && *p > 0.0)
+}
+
+/// Parameter names that carry money: a purchase, cart or product value.
+fn money_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    let last = k.rsplit(['.', '[', ']', '_', '-']).find(|p| !p.is_empty()).unwrap_or(&k);
+    ["value", "price", "total", "revenue", "amount", "subtotal", "sum", "ordertotal", "carttotal"].contains(&last)
+        || k.contains("price")
+        || k.contains("revenue")
+        || k.ends_with("total")
+}
+
+/// The page's prices in a request's parameters: query pairs, a form body, a JSON body
+/// (any depth) and newline-separated batches of query strings.
+fn price_observations(
+    req: &Outgoing<'_>,
+    body: Option<&str>,
+    m: &Matcher,
+    seen: &mut std::collections::BTreeSet<Observation>,
+) {
+    if m.prices.is_empty() {
+        return;
+    }
+    let mut pairs: Vec<(String, String, Via)> =
+        req.url.query_pairs().take(200).map(|(k, v)| (k.into_owned(), v.into_owned(), Via::Query)).collect();
+    if let Some(b) = body {
+        let t = b.trim_start();
+        if t.starts_with('{') || t.starts_with('[') {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(t) {
+                json_pairs(&v, "", 0, &mut |k, v| pairs.push((k, v, req.body_via)));
+            }
+        } else {
+            for line in t.lines().take(50) {
+                for (k, v) in url::form_urlencoded::parse(line.as_bytes()).take(200) {
+                    pairs.push((k.into_owned(), v.into_owned(), req.body_via));
+                }
+            }
+        }
+    }
+    for (k, v, via) in pairs {
+        if !money_key(&k) {
+            continue;
+        }
+        let Some(n) = parse_price(&v) else { continue };
+        // Cents are the same value (`1999` for 19.99); a rounding difference is not another.
+        if m.prices.iter().any(|p| (p - n).abs() < 0.005 || (p * 100.0 - n).abs() < 0.5) {
+            seen.insert(Observation {
+                kind: "purchase-cart",
+                of: Some("price"),
+                encoding: Some(Encoding::Plain),
+                via,
+                example: format!("{}=«the page's price»", safe_key(&k)),
+            });
+        }
+    }
+}
+
+/// Every scalar of a JSON value with its dotted path, bounded in depth and count.
+fn json_pairs(v: &serde_json::Value, path: &str, depth: usize, out: &mut dyn FnMut(String, String)) {
+    if depth > 8 {
+        return;
+    }
+    match v {
+        serde_json::Value::Object(o) => {
+            for (k, x) in o.iter().take(200) {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                json_pairs(x, &p, depth + 1, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().take(200).for_each(|x| json_pairs(x, path, depth + 1, out)),
+        serde_json::Value::String(s) => out(path.to_owned(), s.clone()),
+        serde_json::Value::Number(n) => out(path.to_owned(), n.to_string()),
+        _ => {}
     }
 }
 
@@ -108,6 +220,7 @@ pub fn analyse(req: &Outgoing<'_>, m: &Matcher) -> Analysis {
         }
         String::from_utf8_lossy(&bytes).into_owned()
     });
+    price_observations(req, body_text.as_deref(), m, &mut seen);
     if let Some(d) = protocols::decode(req.url, body_text.as_deref()) {
         let body_via = req.body_via;
         let hashed_seen = seen.iter().any(|o| o.kind == "hashed-identifier");
@@ -118,7 +231,10 @@ pub fn analyse(req: &Outgoing<'_>, m: &Matcher) -> Analysis {
             {
                 continue;
             }
-            let in_url = req.url.query().is_some_and(|q| q.contains(&*p.name) || q.contains(&encode_key(&p.name)));
+            // In the URL when the query has that key (or its root, for a nested one such as
+            // Criteo's `p2[m]` inside `p2`): the body otherwise.
+            let root = p.name.split('[').next().unwrap_or(&p.name);
+            let in_url = req.url.query_pairs().any(|(k, _)| k == p.name.as_str() || k == root);
             let via = if in_url || req.body.is_none() { Via::Query } else { body_via };
             let encoding = match p.kind {
                 "hashed-identifier" => Some(hash_of(&p.value)),
@@ -134,8 +250,22 @@ pub fn analyse(req: &Outgoing<'_>, m: &Matcher) -> Analysis {
             });
         }
         out.protocol = Some(d.protocol);
-        out.events = d.events;
-        out.tag_ids = d.tag_ids;
+        // The page wrote these: event names lose what could mislead a terminal or a
+        // reader (control and bidi characters), and an account ID must look like one.
+        out.events = d
+            .events
+            .iter()
+            .map(|e| e.chars().filter(|c| !crate::sanitize::is_unsafe(*c)).take(100).collect::<String>())
+            .filter(|e| !e.trim().is_empty())
+            .collect();
+        out.events.dedup();
+        out.tag_ids = d
+            .tag_ids
+            .into_iter()
+            .filter(|(_, v)| {
+                (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+            })
+            .collect();
     }
     out.observations = dedupe(seen);
     out
@@ -203,10 +333,6 @@ fn hash_of(v: &str) -> Encoding {
     }
 }
 
-fn encode_key(k: &str) -> String {
-    percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC).to_string()
-}
-
 /// A parameter name fit for the report: short, and only the characters names are made of
 /// (a page choosing its own keys cannot write text into the report through them).
 fn safe_key(k: &str) -> String {
@@ -256,15 +382,8 @@ fn search_surface(bytes: &[u8], via: Via, m: &Matcher, seen: &mut std::collectio
     if let Some(t) = &twice {
         views.push((Encoding::Url, t));
     }
-    let mut decoded: Vec<Vec<u8>> = Vec::new();
-    for (_, v) in &views {
-        for run in base64_runs(v) {
-            if decoded.len() >= MAX_BASE64_RUNS {
-                break;
-            }
-            decoded.push(run);
-        }
-    }
+    // Each view has its own allowance of runs: decoys in one cannot hide another's.
+    let decoded: Vec<Vec<u8>> = views.iter().flat_map(|(_, v)| base64_runs(v)).collect();
     let mut b64_views: Vec<(Encoding, Vec<u8>)> = Vec::new();
     for d in decoded {
         let d_once = url_decode(&d);
@@ -273,17 +392,30 @@ fn search_surface(bytes: &[u8], via: Via, m: &Matcher, seen: &mut std::collectio
             b64_views.push((Encoding::Base64, o));
         }
     }
+    // Hits judged part of a longer value, per needle: past a few dozen, a payload that
+    // repeats the e-mail a million times costs no more.
+    let mut swallowed_hits: std::collections::HashMap<usize, usize> = Default::default();
+    let mut found_keys: Vec<(&str, &str, Option<Encoding>)> = Vec::new();
     for (enc, text) in views.iter().map(|(e, t)| (*e, *t)).chain(b64_views.iter().map(|(e, t)| (*e, t.as_slice()))) {
         for hit in m.search.find_iter(text) {
-            let n = &m.needles[hit.pattern().as_usize()];
-            if n.digits_only && digit_beside(text, hit.start(), hit.end()) {
+            let i = hit.pattern().as_usize();
+            let n = &m.needles[i];
+            // One form of a value is enough: the most direct view it shows in says how it
+            // was written (a phone number typed with its `+` is not also "URL-encoded").
+            let key = (n.kind, n.of, n.hashed);
+            if found.contains(&i) || found_keys.contains(&key) || !bounded(text, hit.start(), hit.end(), n) {
                 continue;
             }
-            let i = hit.pattern().as_usize();
-            if found.contains(&i) || swallowed(text, hit.start(), hit.end(), n, m) {
+            let tries = swallowed_hits.entry(i).or_default();
+            if *tries >= MAX_SWALLOW_CHECKS {
+                continue;
+            }
+            if swallowed(text, hit.start(), hit.end(), n, m) {
+                *tries += 1;
                 continue;
             }
             found.push(i);
+            found_keys.push(key);
             let encoding = n.hashed.unwrap_or(enc);
             let example = match key_before(text, hit.start()) {
                 Some(k) => format!("{k}={}", n.placeholder()),
@@ -309,7 +441,6 @@ fn swallowed(text: &[u8], start: usize, end: usize, n: &Needle, m: &Matcher) -> 
                 | b'/'
                 | b'"'
                 | b'\''
-                | b' '
                 | b':'
                 | b','
                 | b';'
@@ -319,7 +450,8 @@ fn swallowed(text: &[u8], start: usize, end: usize, n: &Needle, m: &Matcher) -> 
                 | b']'
                 | b'<'
                 | b'>'
-        )
+                | b'|'
+        ) || c.is_ascii_whitespace()
     };
     let mut a = start;
     while a > 0 && start - a < 512 && !sep(text[a - 1]) {
@@ -346,9 +478,28 @@ fn swallowed(text: &[u8], start: usize, end: usize, n: &Needle, m: &Matcher) -> 
         .any(|o| memchr::memmem::find(&token, o.text.as_bytes()).is_some())
 }
 
-fn digit_beside(text: &[u8], start: usize, end: usize) -> bool {
-    (start > 0 && text[start - 1].is_ascii_digit()) || text.get(end).is_some_and(u8::is_ascii_digit)
+/// Does the hit stand on its own? A run of digits (a phone number) must have no digit
+/// beside it (a timestamp may contain any seven digits), a word (a name, a city) no letter or
+/// digit beside it (`maria` in `mariadb`), and the page's URL must end where a URL ends
+/// (`/product/mug` is not `/product/mug-xl`).
+fn bounded(text: &[u8], start: usize, end: usize, n: &Needle) -> bool {
+    let before = start.checked_sub(1).map(|i| text[i]);
+    let after = text.get(end).copied();
+    if n.digits_only {
+        return !before.is_some_and(|b| b.is_ascii_digit()) && !after.is_some_and(|b| b.is_ascii_digit());
+    }
+    if n.of == "page-url" {
+        return !after.is_some_and(|b| b.is_ascii_alphanumeric() || b"/-_.~".contains(&b));
+    }
+    if n.hashed.is_none() && n.text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return !before.is_some_and(|b| b.is_ascii_alphanumeric()) && !after.is_some_and(|b| b.is_ascii_alphanumeric());
+    }
+    true
 }
+
+/// How many hits of one needle per payload part are checked against longer values before
+/// the rest are taken to be inside one too.
+const MAX_SWALLOW_CHECKS: usize = 32;
 
 /// The parameter name written just before a value: `key=` in a query or form, `"key":` in
 /// JSON. Looked for in the few bytes before the value only.
@@ -373,10 +524,35 @@ fn url_decode(b: &[u8]) -> Option<Vec<u8>> {
     (out != b).then_some(out)
 }
 
+/// One run decoded as base64 (standard or web-safe, padded or not), when the result is
+/// mostly printable text.
+fn decode_b64(run: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let cleaned: Vec<u8> = run
+        .iter()
+        .map(|&c| match c {
+            b'-' => b'+',
+            b'_' => b'/',
+            c => c,
+        })
+        .collect();
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    // A run that is not a whole number of base64 quanta may be base64 followed by text;
+    // decode the longest prefix that is.
+    let usable = cleaned.len() - cleaned.len() % 4;
+    let bytes = engine.decode(&cleaned[..usable]).ok()?;
+    let printable = bytes.iter().filter(|&&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t').count();
+    (bytes.len() >= 8 && printable * 10 >= bytes.len() * 9).then_some(bytes)
+}
+
 /// Runs that look like base64 (16 characters or more, standard or web-safe alphabet),
 /// decoded, when the result is mostly text: a payload nested as base64 JSON or query.
 fn base64_runs(text: &[u8]) -> Vec<Vec<u8>> {
-    use base64::Engine;
     let mut out = Vec::new();
     let is_b64 = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_');
     let mut i = 0;
@@ -393,28 +569,14 @@ fn base64_runs(text: &[u8]) -> Vec<Vec<u8>> {
         if run.len() < 16 {
             continue;
         }
-        let cleaned: Vec<u8> = run
-            .iter()
-            .map(|&c| match c {
-                b'-' => b'+',
-                b'_' => b'/',
-                c => c,
-            })
-            .collect();
-        let engine = base64::engine::GeneralPurpose::new(
-            &base64::alphabet::STANDARD,
-            base64::engine::GeneralPurposeConfig::new()
-                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
-                .with_decode_allow_trailing_bits(true),
-        );
-        // A run that is not a whole number of base64 quanta may be base64 followed by
-        // text; decode the longest prefix that is.
-        let usable = cleaned.len() - cleaned.len() % 4;
-        let Ok(bytes) = engine.decode(&cleaned[..usable]) else { continue };
-        let printable = bytes.iter().filter(|&&b| (0x20..0x7f).contains(&b) || b == b'\n' || b == b'\t').count();
-        if bytes.len() >= 8 && printable * 10 >= bytes.len() * 9 {
-            out.push(bytes);
+        // `/` is base64 and a path separator: a value in a URL path is one segment of a
+        // longer run, so each segment is tried as well as the whole.
+        if run.contains(&b'/') {
+            for seg in run.split(|&c| c == b'/').filter(|s| s.len() >= 16) {
+                out.extend(decode_b64(seg));
+            }
         }
+        out.extend(decode_b64(run));
     }
     out
 }
@@ -529,6 +691,60 @@ mod tests {
             ]
         );
         assert_eq!(obs[0].example, "cookie _uid, _hem");
+    }
+
+    #[test]
+    fn the_pages_price_under_a_money_name_is_the_purchase_value() {
+        let mut m = matcher();
+        m.set_prices(vec![parse_price("$1,299.50").unwrap(), parse_price("19,90 €").unwrap()]);
+        let url = Url::parse("https://collect.metrics.test/e?ev=checkout&order_total=1299.5").unwrap();
+        let a = analyse(
+            &Outgoing { url: &url, body: Some(br#"{"cart":{"value":"19.90"},"qty":2}"#), body_via: Via::Body },
+            &m,
+        );
+        assert_eq!(
+            kinds(&a.observations),
+            vec![
+                ("purchase-cart", Some("price"), Some("plain"), "query"),
+                ("purchase-cart", Some("price"), Some("plain"), "body")
+            ]
+        );
+        // The same number under another name (a quantity, a timestamp) is not a price.
+        let url = Url::parse("https://collect.metrics.test/e?qty=1299.5&id=1990").unwrap();
+        assert!(analyse(&Outgoing { url: &url, body: None, body_via: Via::Body }, &m).observations.is_empty());
+        assert_eq!(parse_price("1.299,90"), Some(1299.9));
+        assert_eq!(parse_price("free"), None);
+    }
+
+    #[test]
+    fn words_stand_alone_and_names_beside_the_email_still_count() {
+        // `Vendorina` inside `vendorinadb` is not the first name.
+        assert!(run("https://x.vendor.test/c?db=vendorinadb", None, Via::Body).is_empty());
+        // A name on its own line next to the e-mail is a name sent too.
+        let obs = run("https://x.vendor.test/c", Some(b"Testperson\nvendorscan.testperson@example.com"), Via::Body);
+        assert_eq!(
+            kinds(&obs),
+            vec![("email", Some("email"), Some("plain"), "body"), ("name", Some("name"), Some("plain"), "body")]
+        );
+    }
+
+    #[test]
+    fn the_page_url_must_end_where_a_url_ends_and_the_home_page_is_not_searched() {
+        assert!(
+            run("https://x.vendor.test/c?u=https%3A%2F%2Fshop.test%2Fproduct%2Fmug%3Fv%3D2x", None, Via::Body)
+                .is_empty()
+        );
+        let home = Matcher::new(vec![], Some(&Url::parse("https://shop.test/").unwrap()));
+        let url = Url::parse("https://cdn.vendor.test/img?src=https%3A%2F%2Fshop.test%2Ffiles%2Flogo.png").unwrap();
+        assert!(analyse(&Outgoing { url: &url, body: None, body_via: Via::Body }, &home).observations.is_empty());
+    }
+
+    #[test]
+    fn base64_in_a_url_path_segment_is_read() {
+        let b64 =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"email":"vendorscan.testperson@example.com"}"#);
+        let obs = run(&format!("https://x.vendor.test/t/{b64}/px.gif"), None, Via::Body);
+        assert_eq!(kinds(&obs), vec![("email", Some("email"), Some("base64"), "query")]);
     }
 
     #[test]

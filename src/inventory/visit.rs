@@ -229,11 +229,13 @@ impl Acc<'_> {
     pub(super) fn note_payloads(&mut self, visit: &Visit, page: PageIndex, totals: &mut PayloadsOut) {
         for req in &visit.requests {
             let p = &req.payload;
+            // A request whose later parts (a frame, its headers) came after the budget ran
+            // out still counts for what was read before.
             if p.skipped {
                 totals.skipped += 1;
-                continue;
+            } else {
+                totals.read += 1;
             }
-            totals.read += 1;
             totals.cut += usize::from(p.cut);
             if p.observed.is_empty() && p.tag_ids.is_empty() {
                 continue;
@@ -243,6 +245,11 @@ impl Acc<'_> {
             if let Some(acc) = self.third_party_vendor(host) {
                 for (kind, value) in &p.tag_ids {
                     acc.tag_ids.insert(TagIdOut { kind, value: value.clone() });
+                }
+                // IDs seen at run time come from what pages send: a page inventing a new
+                // one per request must not make the list endless (the smallest are kept).
+                while acc.tag_ids.len() > MAX_TAG_IDS {
+                    acc.tag_ids.pop_last();
                 }
             }
             for o in &p.observed {
@@ -283,11 +290,16 @@ impl Acc<'_> {
     }
 }
 
+/// Account IDs kept per vendor.
+const MAX_TAG_IDS: usize = 50;
+
 fn observe(acc: &mut ObsAcc, page: PageIndex, events: &[String], example: &str, request: &str) {
     acc.pages.insert(page);
+    // The smallest names are kept, so the list does not depend on the order pages came in.
     for e in events {
-        if acc.events.len() < 64 || acc.events.contains(e) {
-            acc.events.insert(e.clone());
+        acc.events.insert(e.clone());
+        if acc.events.len() > 64 {
+            acc.events.pop_last();
         }
     }
     if acc.example.as_deref().is_none_or(|x| example < x) {

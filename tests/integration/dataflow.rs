@@ -20,6 +20,7 @@ const HOSTS: &[&str] = &[
     "snap.licdn.com",
     "px.ads.linkedin.com",
     "www.googletagmanager.com",
+    "metrics.shopstats.example",
 ];
 
 fn js(body: &str) -> Response {
@@ -27,6 +28,9 @@ fn js(body: &str) -> Response {
 }
 
 const SIGNUP: &str = r#"<!doctype html><html><head><title>Sign up</title>
+<script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":"Coffee club",
+"offers":{"@type":"Offer","price":"42.50","priceCurrency":"EUR"}}</script>
+<script src="http://metrics.shopstats.example:{{PORT}}/m.js"></script>
 <script src="http://www.googletagmanager.com:{{PORT}}/gtm.js?id=GTM-FLOW1"></script>
 <script src="http://snap.licdn.com:{{PORT}}/li.js"></script>
 <script src="http://static.klaviyo.com:{{PORT}}/k.js"></script>
@@ -65,6 +69,13 @@ fn store(ws_port: u16) -> Server {
         js("const pv = () => { new Image().src = 'http://px.ads.linkedin.com:{{PORT}}/collect?pid=1234&fmt=gif&e=pv&t=' + Date.now(); };
             pv(); document.addEventListener('change', pv, true);"),
     );
+    // An analytics service the database does not know: the page's price as the order value.
+    r.insert(
+        "/m.js".into(),
+        js("addEventListener('load', () => fetch('http://metrics.shopstats.example:{{PORT}}/e', { method: 'POST', mode: 'no-cors',
+              body: JSON.stringify({ event: 'view', order_total: '42.50', qty: 1 }) }));"),
+    );
+    r.insert("/e".into(), Response::with_type(204, "text/plain", b""));
     // A plain JSON POST of the e-mail as soon as the field changes.
     r.insert(
         "/k.js".into(),
@@ -233,6 +244,18 @@ fn each_vendor_is_credited_with_exactly_what_it_received_and_how() {
     assert!(personal(&observed(&report, "linkedin-insight-tag")).is_empty(), "LinkedIn received nothing personal");
     assert!(personal(&observed(&report, "google-tag-manager")).is_empty(), "the tag manager received nothing personal");
 
+    // The page's price, sent as an order total to a host the database does not know.
+    let unknown = report["unknown_hosts"].as_array().unwrap();
+    let stats = unknown.iter().find(|u| u["host"] == "metrics.shopstats.example").expect("the unknown host");
+    let price = &stats["data_observed"][0];
+    assert_eq!(
+        (price["kind"].as_str(), price["of"].as_str(), price["via"].as_str()),
+        (Some("purchase-cart"), Some("price"), Some("body")),
+        "{stats:#}"
+    );
+    assert_eq!(price["example"], "order_total=«the page's price»");
+    assert!(!observed(&report, "linkedin-insight-tag").iter().any(|o| o.0 == "purchase-cart"));
+
     // The examples never carry the value itself.
     let text = report["vendors"].to_string();
     assert!(!text.contains("vendorscan.testperson@example.com"), "a raw e-mail in the report");
@@ -272,7 +295,11 @@ fn a_data_limit_in_the_policy_turns_extra_data_into_an_error() {
         }
     }
     std::fs::write(&policy, allow).unwrap();
-    let (code, report) = run(&args(&server, ws_port, &["--policy", policy.to_str().unwrap()]));
+    // With a consent state asked for and no banner on the page, the fields are typed into all
+    // the same (the answer is "no banner", then typing).
+    let (code, report) = run(&args(&server, ws_port, &["--policy", policy.to_str().unwrap(), "--consent", "reject"]));
+    let typed = &report["pages"][0]["visit"]["typed"]["fields"];
+    assert_eq!(typed["email"], 1, "{:#}", report["pages"][0]["visit"]);
     assert_eq!(code, Some(1), "an unapproved data kind fails the gate");
     let findings = report["findings"].as_array().unwrap();
     let f = findings.iter().find(|f| f["rule"] == "unapproved-data").expect("unapproved-data");
@@ -353,4 +380,28 @@ fn a_fingerprinting_script_is_named_and_a_chart_is_not() {
     assert!(canvas["request"].as_str().unwrap().ends_with("/fp.js"), "names the script: {canvas}");
     let klaviyo = observed(&report, "klaviyo");
     assert!(!klaviyo.iter().any(|o| o.0 == "device-fingerprint"), "a chart is not fingerprinting: {klaviyo:?}");
+}
+
+#[test]
+fn policy_init_in_browser_mode_approves_what_each_vendor_was_seen_receiving() {
+    let Some(_one) = chromium() else { return };
+    let (ws_port, _frames) = ws_server();
+    let server = store(ws_port);
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("vendorscan.toml");
+    let mut init: Vec<String> = vec!["policy".into(), "init".into(), "-o".into(), policy.display().to_string()];
+    init.extend(args(&server, ws_port, &["--quiet"]));
+    let all: Vec<&str> = init.iter().map(String::as_str).collect();
+    let out = vendorscan(&all);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let klaviyo = text.split("[[allow]]").find(|e| e.contains("vendor = \"klaviyo\"")).expect("klaviyo entry");
+    assert!(klaviyo.contains("data = [") && klaviyo.contains("\"email\""), "{klaviyo}");
+    let criteo = text.split("[[allow]]").find(|e| e.contains("vendor = \"criteo\"")).expect("criteo entry");
+    assert!(criteo.contains("\"hashed-identifier\"") && !criteo.contains("\"email\""), "{criteo}");
+    // As written, the policy passes the same store: nothing is unapproved, nothing warned.
+    let (code, report) = run(&args(&server, ws_port, &["--policy", policy.to_str().unwrap()]));
+    let rules: Vec<&str> = report["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert_eq!(code, Some(0), "{rules:?}");
+    assert!(!rules.iter().any(|r| *r == "unapproved-data" || *r == "personal-data-sent"), "{rules:?}");
 }
