@@ -40,7 +40,7 @@ const HOSTS: &[&str] = &[
     "static.klaviyo.com",
 ];
 
-fn js(body: &str) -> Response {
+pub(crate) fn js(body: &str) -> Response {
     Response::with_type(200, "text/javascript", body.as_bytes())
 }
 

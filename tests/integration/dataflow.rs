@@ -7,7 +7,7 @@
 //! manager) receive nothing personal and must not be credited with it. Every name is mapped
 //! to loopback (`--resolve`, `--offline`), the WebSocket too.
 
-use crate::browser::chromium;
+use crate::browser::{chromium, js};
 use crate::common::*;
 use std::collections::HashMap;
 
@@ -22,10 +22,6 @@ const HOSTS: &[&str] = &[
     "www.googletagmanager.com",
     "metrics.shopstats.example",
 ];
-
-fn js(body: &str) -> Response {
-    Response::with_type(200, "text/javascript", body.as_bytes())
-}
 
 const SIGNUP: &str = r#"<!doctype html><html><head><title>Sign up</title>
 <script type="application/ld+json">{"@context":"https://schema.org","@type":"Product","name":"Coffee club",
