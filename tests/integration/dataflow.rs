@@ -401,3 +401,59 @@ fn policy_init_in_browser_mode_approves_what_each_vendor_was_seen_receiving() {
     assert_eq!(code, Some(0), "{rules:?}");
     assert!(!rules.iter().any(|r| *r == "unapproved-data" || *r == "personal-data-sent"), "{rules:?}");
 }
+
+#[test]
+fn a_vendor_cookie_the_visit_does_not_send_is_not_claimed_as_sent() {
+    let Some(_one) = chromium() else { return };
+    // The vendor's iframe keeps the e-mail's hash in a cookie of its own (a `.localhost` host is
+    // a secure context, so a `SameSite=None; Secure` cookie can be set over plain HTTP), then
+    // calls home. Each visit's browser context blocks third-party cookies, as a private
+    // window does: the cookie does not go out, and the report must not say it did. (What a
+    // cookie that is sent carries is read like any other part: `flows` unit tests.)
+    let mut r = HashMap::new();
+    r.insert(
+        "/".into(),
+        Response::with_type(
+            200,
+            "text/html",
+            b"<!doctype html><title>Shop</title><input type=email id=email>
+<script>document.getElementById('email').addEventListener('change', (e) => {
+  const f = document.createElement('iframe');
+  f.src = 'http://tracker.localhost:{{PORT}}/frame.html#' + encodeURIComponent(e.target.value);
+  document.body.appendChild(f); });</script>",
+        ),
+    );
+    r.insert(
+        "/frame.html".into(),
+        Response::with_type(
+            200,
+            "text/html",
+            format!(
+                "<!doctype html><script>{HEX}
+(async () => {{ const em = await hex('SHA-256', decodeURIComponent(location.hash.slice(1)));
+  document.cookie = 'uid=' + em + '; SameSite=None; Secure; Path=/; Max-Age=3600';
+  fetch('/collect?e=sync', {{ credentials: 'include' }}); }})();</script>"
+            )
+            .as_bytes(),
+        ),
+    );
+    r.insert("/collect?e=sync".into(), Response::with_type(204, "text/plain", b""));
+    let server = Server::start(r);
+    let mut a: Vec<String> =
+        vec![format!("{}/", server.origin()), "--offline".into(), "--browser".into(), "--settle".into(), "1500".into()];
+    for h in ["shop.test", "tracker.localhost"] {
+        a.extend(["--resolve".into(), server.resolve(h)]);
+    }
+    // A frame is a secure context only under a secure page.
+    a.push(format!("--browser-arg=--unsafely-treat-insecure-origin-as-secure={}", server.origin()));
+    let (_, report) = run(&a);
+    let seen = server.seen();
+    let collect = seen.iter().find(|s| s.path == "/collect?e=sync").expect("the frame called home");
+    assert!(!collect.headers.iter().any(|(k, _)| k == "cookie"), "the browser sent the third-party cookie");
+    let host = report["unknown_hosts"].as_array().unwrap().iter().find(|u| u["host"] == "tracker.localhost");
+    let host = host.unwrap_or_else(|| panic!("{:#}", report["unknown_hosts"]));
+    let claimed = host["data_observed"].as_array().into_iter().flatten().any(|o| o["via"] == "cookie");
+    assert!(!claimed, "{host:#}");
+    // The e-mail itself did reach the frame, in its URL's fragment: never sent over the wire.
+    assert!(!host["data_observed"].to_string().contains("\"email\""), "{host:#}");
+}
