@@ -238,6 +238,18 @@ pub struct BrowserArgs {
     #[arg(long, requires = "browser")]
     pub gpc: bool,
 
+    /// Keep recording after the settle window while the page is still sending: wait for a
+    /// second without a new request, up to MS milliseconds after the load event (a chain of
+    /// tags that load each other late). 0: the settle window is fixed.
+    #[arg(long, default_value_t = 0, value_name = "MS", requires = "browser",
+          value_parser = clap::value_parser!(u64).range(0..=120_000))]
+    pub settle_max: u64,
+
+    /// Do not scroll the pages: by default each is scrolled to its end, a screen at a time,
+    /// after load (lazy images, scroll-depth and visibility tags fire then).
+    #[arg(long, requires = "browser")]
+    pub no_scroll: bool,
+
     /// Do not type the test identity into the pages' form fields. Payloads are still read
     /// (page URL, purchase values, the tag protocols' events), but what a tag reads from
     /// what a visitor types is then not seen.

@@ -313,6 +313,37 @@ pub struct RuntimeRequest {
     /// What its payload carried (browser mode reads every request's URL, body, cookies and
     /// WebSocket frames as it is recorded; only this summary is kept).
     pub payload: Payload,
+    /// What the visit was doing when the page sent it.
+    pub step: Step,
+}
+
+/// The steps of a browser visit, in order: what was going on when a request went out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Step {
+    /// Loading the page, up to its load event.
+    #[default]
+    Load,
+    /// Looking for the consent banner and answering it.
+    Consent,
+    /// Typing the test identity into form fields.
+    Type,
+    /// Scrolling the page to its end.
+    Scroll,
+    /// Waiting for what comes late (the settle window).
+    Settle,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Load => "load",
+            Step::Consent => "consent",
+            Step::Type => "type",
+            Step::Scroll => "scroll",
+            Step::Settle => "settle",
+        }
+    }
 }
 
 /// What one request carried, read from its payload (see `flows`). Nothing raw: the kinds of
@@ -553,6 +584,8 @@ pub struct Visit {
     pub consent: Option<ConsentAnswer>,
     /// What was typed into the page (unless `--no-type`).
     pub typing: Option<TypingAnswer>,
+    /// Scroll steps taken to reach the page's end (unless `--no-scroll`).
+    pub scrolled: Option<u32>,
     /// Scripts seen fingerprinting the device, sorted, distinct.
     pub fingerprints: Vec<FingerprintSeen>,
 }

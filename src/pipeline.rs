@@ -216,8 +216,16 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
                 let (settle_ms, page_timeout_ms) = job.browser_timing;
                 let (consent, gpc) = job.browser_consent;
                 let typing = cfg.visit.identity.is_some();
-                browser_info =
-                    Some(BrowserInfo { product: visited.version, settle_ms, page_timeout_ms, consent, gpc, typing });
+                browser_info = Some(BrowserInfo {
+                    product: visited.version,
+                    settle_ms,
+                    page_timeout_ms,
+                    consent,
+                    gpc,
+                    typing,
+                    scroll: cfg.visit.scroll,
+                    settle_max_ms: cfg.visit.settle_max.as_millis() as u64,
+                });
             }
             // The browser would not start: the static results are still reported (and
             // the run still fails with the browser's error after the report is written).

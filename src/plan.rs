@@ -326,6 +326,8 @@ fn browser_config(
             first_party_origins,
             consent: b.consent,
             gpc: b.gpc,
+            scroll: !b.no_scroll,
+            settle_max: Duration::from_millis(b.settle_max),
             needles: Arc::new(identity.needles()),
             identity: (!b.no_type).then(|| Arc::new(identity)),
             budget: Arc::new(AtomicI64::new(browser::PAYLOAD_BUDGET)),

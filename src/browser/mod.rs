@@ -10,6 +10,7 @@ pub mod cdp;
 pub mod consent;
 
 pub mod launch;
+pub mod scroll;
 pub mod typing;
 pub mod visit;
 

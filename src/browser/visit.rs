@@ -19,13 +19,13 @@
 //! (Ctrl-C) keeps what each open tab recorded.
 
 use super::cdp::{Cdp, Event};
-use super::{consent, typing};
+use super::{consent, scroll, typing};
 use crate::crawl::Stop;
 use crate::flows::identity::{Identity, Needle};
 use crate::flows::{self, Matcher, Outgoing};
 use crate::model::{
     ConsentAnswer, ConsentState, CookieSeen, CookieVia, Dialog, FingerprintSeen, InitiatorKind, Payload, ResourceKind,
-    RuntimeRequest, StorageWrite, TypingAnswer, Via, Visit,
+    RuntimeRequest, Step, StorageWrite, TypingAnswer, Via, Visit,
 };
 use crate::scope::host_of;
 use base64::Engine;
@@ -155,6 +155,10 @@ pub struct VisitConfig {
     pub consent: ConsentState,
     /// Send the Global Privacy Control signal (`--gpc`).
     pub gpc: bool,
+    /// Scroll each page to its end after load (not with `--no-scroll`).
+    pub scroll: bool,
+    /// The adaptive settle's maximum after load (`--settle-max`); at most `settle`: fixed.
+    pub settle_max: Duration,
     /// The test identity typed into each page's fields; `None` with `--no-type`. Its forms
     /// are looked for in every payload either way (a page may hold them from elsewhere).
     pub identity: Option<Arc<Identity>>,
@@ -278,6 +282,12 @@ struct Capture {
     early_headers: HashMap<Key, Vec<(usize, SentHeaders)>>,
     fingerprints: std::collections::BTreeSet<FingerprintSeen>,
     typing: Option<TypingAnswer>,
+    /// The visit's step now: each request is stamped with it.
+    step: Step,
+    /// When the last request was recorded (the adaptive settle waits for a quiet spell).
+    last_request_at: Option<Instant>,
+    /// How far the page was scrolled: steps taken.
+    scrolled: Option<u32>,
 }
 
 /// Fingerprinting sightings kept per visit (one per technique and script; a page that
@@ -399,6 +409,9 @@ async fn run(
     // the tags the choice let in are listening when the fields change.
     let mut typing_step: Option<TypingStep<'_>> = None;
     let mut typing_started = false;
+    let mut scroll_step: Option<ScrollStep<'_>> = None;
+    let mut scroll_started = false;
+    let mut settle_start: Option<Instant> = None;
     loop {
         if let Some(result) = consent_done.take() {
             consent_step = None;
@@ -451,12 +464,25 @@ async fn run(
             typing_started = true;
             if let (Some(id), Some(frame)) = (&cfg.identity, cap.main_frame.clone()) {
                 let limit = TYPE_LIMIT.min(hard.saturating_duration_since(Instant::now()));
+                cap.step = Step::Type;
                 typing_step = Some(Box::pin(typing::type_identity(cdp, &session, frame, id, limit)));
             }
         }
-        // While the banner is being looked for or answered, or fields typed into, the settle
-        // window waits for it.
-        let busy = consent_step.is_some() || typing_step.is_some();
+        // Then the page is scrolled to its end, as a reader does.
+        if typing_started && typing_step.is_none() && !scroll_started && cap.left_for.is_none() {
+            scroll_started = true;
+            match (cfg.scroll, cap.main_frame.clone()) {
+                (true, Some(frame)) => {
+                    let limit = scroll::limit().min(hard.saturating_duration_since(Instant::now()));
+                    cap.step = Step::Scroll;
+                    scroll_step = Some(Box::pin(scroll::scroll_page(cdp, &session, frame, limit)));
+                }
+                _ => cap.step = Step::Settle,
+            }
+        }
+        // While the banner is being looked for or answered, fields typed into or the page
+        // scrolled, the settle window waits for it.
+        let busy = consent_step.is_some() || typing_step.is_some() || scroll_step.is_some();
         let until = if busy { hard } else { settle_until.map_or(hard, |s| s.min(hard)) };
         let ev = tokio::select! {
             r = &mut nav, if navigating => {
@@ -483,8 +509,24 @@ async fn run(
                 settle_until = Some(Instant::now() + cfg.settle);
                 continue;
             }
+            r = async { scroll_step.as_mut().expect("polled only while some").await }, if scroll_step.is_some() => {
+                scroll_step = None;
+                cap.scrolled = Some(r.unwrap_or(0));
+                cap.step = Step::Settle;
+                // What the last step set off gets a moment, within the settle window or past it.
+                let after = Instant::now() + AFTER_STEP.min(cfg.settle);
+                settle_until = Some(settle_until.map_or(after, |s| s.max(after)));
+                continue;
+            }
             ev = rx.recv() => ev,
-            _ = tokio::time::sleep_until(until) => break,
+            _ = tokio::time::sleep_until(until) => {
+                // Adaptive settle (`--settle-max`): while requests keep coming, wait for a
+                // quiet spell, up to the maximum after load.
+                match adaptive(cfg, cap, settle_start, until, hard) {
+                    Some(later) if !busy => { settle_until = Some(later); continue; }
+                    _ => break,
+                }
+            }
             _ = &mut stopping => { ended = Ended::Stopped; break; }
         };
         let Some(ev) = ev else {
@@ -499,7 +541,9 @@ async fn run(
         }
         if cap.loaded && settle_until.is_none() {
             settle_until = Some(Instant::now() + cfg.settle);
+            settle_start = Some(Instant::now());
             if cfg.consent != ConsentState::None {
+                cap.step = Step::Consent;
                 // Consent managers load after the page, often late: look for as long as the
                 // settle window (a second at least), answering as soon as one shows.
                 let wait = cfg.settle.max(Duration::from_secs(1));
@@ -509,6 +553,7 @@ async fn run(
         }
     }
     drop(consent_step);
+    drop(scroll_step);
     if typing_step.take().is_some() {
         // Cut short (the page's time ran out, it left, or a stop): say so, not "no typing".
         cap.typing = Some(TypingAnswer {
@@ -581,6 +626,7 @@ async fn run(
         dialogs_omitted: cap.dialogs_omitted,
         consent: cap.consent.take(),
         typing: cap.typing.take(),
+        scrolled: cap.scrolled,
         fingerprints: std::mem::take(&mut cap.fingerprints).into_iter().collect(),
     };
     (visit, stopped)
@@ -588,6 +634,33 @@ async fn run(
 
 /// One step of the consent answer, running in the page while the visit records.
 type ConsentStep<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, String>> + Send + 'a>>;
+
+/// Scrolling the page, in progress.
+type ScrollStep<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<u32, String>> + Send + 'a>>;
+
+/// After the last scroll step, at least this long for what it set off.
+const AFTER_STEP: Duration = Duration::from_millis(1000);
+
+/// The quiet spell the adaptive settle waits for: no new request for this long.
+const QUIET: Duration = Duration::from_millis(1000);
+
+/// With `--settle-max` above `--settle`: when the settle window ends while the page is still
+/// sending, the window moves to a quiet spell after its last request, never past the maximum
+/// (counted from the load) nor the page's cap. `None`: the visit ends here.
+fn adaptive(
+    cfg: &VisitConfig,
+    cap: &Capture,
+    start: Option<Instant>,
+    until: Instant,
+    hard: Instant,
+) -> Option<Instant> {
+    let max = start? + cfg.settle_max;
+    if cfg.settle_max <= cfg.settle || until >= hard || until >= max {
+        return None;
+    }
+    let quiet_at = cap.last_request_at? + QUIET.min(cfg.settle.max(Duration::from_millis(200)));
+    (quiet_at > until).then(|| quiet_at.min(max).min(hard))
+}
 
 /// Typing the identity, in progress.
 type TypingStep<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = TypingAnswer> + Send + 'a>>;
@@ -1012,6 +1085,7 @@ fn synthetic(url: Url, kind: ResourceKind, cdp_type: &str, method: &str, frame: 
         unload: false,
         after_choice: false,
         payload: Payload::default(),
+        step: Step::Load,
     }
 }
 
@@ -1022,6 +1096,8 @@ fn http_url(raw: &str) -> Option<Url> {
 fn push_request(cap: &mut Capture, mut request: RuntimeRequest, wire: Wire) -> usize {
     request.unload |= cap.leaving;
     request.after_choice |= cap.choice_made;
+    request.step = cap.step;
+    cap.last_request_at = Some(Instant::now());
     if cap.leaving {
         cap.last_leave_request = Some(Instant::now());
     }
@@ -1256,6 +1332,7 @@ fn on_request(cap: &mut Capture, session: &str, p: &Value) {
         unload: false,
         after_choice: false,
         payload: Payload::default(),
+        step: Step::Load,
     };
     let body = body_of(&p["request"]);
     let via = if request.cdp_type == "Ping" { Via::Beacon } else { Via::Body };

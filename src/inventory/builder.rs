@@ -63,6 +63,8 @@ pub struct BrowserInfo {
     pub gpc: bool,
     /// The test identity was typed into the pages (`--no-type` not given).
     pub typing: bool,
+    pub scroll: bool,
+    pub settle_max_ms: u64,
 }
 
 #[derive(Default)]
@@ -577,6 +579,8 @@ impl<'a> Builder<'a> {
                     consent_not_applied
                 },
                 typing: b.typing,
+                scroll: b.scroll,
+                settle_max_ms: (b.settle_max_ms > b.settle_ms).then_some(b.settle_max_ms),
                 payloads,
             }),
         }

@@ -60,6 +60,7 @@ mod tests {
             unload: false,
             after_choice: false,
             payload: Default::default(),
+            step: Default::default(),
         }
     }
 

@@ -6,7 +6,7 @@
 //! [`REPORT_SCHEMA_VERSION`] and document it.
 
 use crate::model::{
-    Condition, ConsentState, CookieVia, Cut, Encoding, InitiatorKind, PageOutcome, ResourceKind, SkipReason,
+    Condition, ConsentState, CookieVia, Cut, Encoding, InitiatorKind, PageOutcome, ResourceKind, SkipReason, Step,
     TypingAnswer, Via,
 };
 use crate::vendors::{Incident, IncidentKind, OwnerKind, PreviousOwner, Status};
@@ -387,6 +387,10 @@ pub struct RuntimeOut {
     /// (`--consent reject|accept`, when the choice was made).
     #[serde(skip_serializing_if = "is_zero")]
     pub after_choice: usize,
+    /// What the visit was doing when it was first sent: `consent`, `type`, `scroll`,
+    /// `settle`; absent for `load` (the page loading).
+    #[serde(skip_serializing_if = "is_load")]
+    pub step: Step,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -476,6 +480,9 @@ pub struct PageVisitOut {
     /// What was typed into the page's form fields (the test identity).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub typed: Option<TypingAnswer>,
+    /// Scroll steps taken to reach the page's end (a screen each; absent with `--no-scroll`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scrolled: Option<u32>,
 }
 
 /// How one visit answered the consent banner (`pages[].visit.consent`).
@@ -499,6 +506,10 @@ pub struct ConsentOut {
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+fn is_load(s: &Step) -> bool {
+    *s == Step::Load
 }
 
 /// A dialog a page opened: its type, its text (cleaned and cut), and how often.
@@ -533,6 +544,11 @@ pub struct BrowserOut {
     pub consent_not_applied: Vec<String>,
     /// The test identity was typed into the pages' form fields (not with `--no-type`).
     pub typing: bool,
+    /// The pages were scrolled to their end (not with `--no-scroll`).
+    pub scroll: bool,
+    /// `--settle-max`: the adaptive settle's maximum after load, when it is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settle_max_ms: Option<u64>,
     /// What reading the payloads cost and where it stopped.
     pub payloads: PayloadsOut,
 }

@@ -172,6 +172,7 @@ impl Builder<'_> {
                 canceled: req.canceled,
                 unload: req.unload,
                 after_choice: usize::from(req.after_choice),
+                step: req.step,
             };
             if let Some(at) = markup.get(&match_key(&url)) {
                 self.acc.edge(loader, &host);
@@ -353,6 +354,7 @@ pub(super) fn visit_out(visit: &Visit) -> PageVisitOut {
             detail: c.detail.clone(),
         }),
         typed: visit.typing.clone(),
+        scrolled: visit.scrolled,
     }
 }
 

@@ -512,6 +512,7 @@ mod hostile_tests {
                 downloads: vec![],
                 consent: None,
                 typed: None,
+                scrolled: None,
             }),
             payment_page: false,
         };

@@ -74,6 +74,7 @@ fn browser_visit() -> Visit {
         unload: false,
         after_choice: false,
         payload: Default::default(),
+        step: Default::default(),
     };
     // The visitor rejected consent (`--consent reject`) before the pixel went out.
     let mut pixel = req(
@@ -150,6 +151,7 @@ fn browser_visit() -> Visit {
         }),
         typing: Some(vendorscan::model::TypingAnswer { fields: [("email", 1)].into_iter().collect(), detail: None }),
         fingerprints: Vec::new(),
+        scrolled: None,
     }
 }
 
@@ -187,6 +189,8 @@ fn fixture() -> Report {
             consent: vendorscan::model::ConsentState::Reject,
             gpc: false,
             typing: true,
+            scroll: true,
+            settle_max_ms: 0,
         }),
         ..RunInfo::new(Mode::Local, vec!["site".into()], &scope)
     };

@@ -15,6 +15,7 @@ mod gate;
 mod hostile;
 mod hostile_output;
 mod html_report;
+mod interaction;
 mod limits;
 mod local;
 mod ownership;
