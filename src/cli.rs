@@ -228,9 +228,11 @@ pub struct BrowserArgs {
     /// reject ("Reject all") or accept ("Accept all"). Answered through the consent
     /// manager's own API or button (OneTrust, Cookiebot, Didomi, Usercentrics, any IAB TCF v2
     /// CMP) or a button reading "reject all"/"accept all" in several languages; the report
-    /// says per page which banner was found and whether the choice took.
-    #[arg(long, value_enum, default_value_t = crate::model::ConsentState::None, value_name = "STATE", requires = "browser")]
-    pub consent: crate::model::ConsentState,
+    /// says per page which banner was found and whether the choice took. Repeatable
+    /// (default: none): each state is one more visit of every page, and the report compares
+    /// the states per vendor; the first state's visit is the one the rest describes.
+    #[arg(long, value_enum, value_name = "STATE", requires = "browser")]
+    pub consent: Vec<crate::model::ConsentState>,
 
     /// Send the Global Privacy Control signal: `Sec-GPC: 1` on every request and
     /// `navigator.globalPrivacyControl = true` before the page's scripts run. Tracking

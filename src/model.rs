@@ -264,6 +264,11 @@ pub struct PageRecord {
     pub cut: Option<Cut>,
     /// What a real visit in Chromium requested, set and stored (`--browser` only).
     pub visit: Option<Visit>,
+    /// With several `--consent` states: the visits in the states after the first (whose
+    /// visit is `visit`), in the order given.
+    pub other_states: Vec<(ConsentState, Visit)>,
+    /// With several `--consent` states: the state `visit` was made in (the first given).
+    pub visit_state: Option<ConsentState>,
 }
 
 /// Who asked the browser for a URL, from the DevTools protocol's initiator.
@@ -608,6 +613,8 @@ impl PageRecord {
             sensitive_inputs: false,
             cut: None,
             visit: None,
+            other_states: Vec::new(),
+            visit_state: None,
         }
     }
 }

@@ -67,6 +67,9 @@ pub struct Job {
     pub browser_timing: (u64, u64),
     /// `--consent` and `--gpc`, for the report.
     pub browser_consent: (crate::model::ConsentState, bool),
+    /// Every `--consent` state, the first (`browser_consent`'s) included: each is a visit of
+    /// every page.
+    pub browser_states: Vec<crate::model::ConsentState>,
     /// How script digests are fetched (`--hash-scripts`): the crawl's headers and mappings.
     pub fetch: FetchConfig,
     /// `--max-time`: the whole run's time budget.
@@ -208,10 +211,34 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
             .filter(|(_, p)| p.outcome == PageOutcome::Scanned)
             .filter_map(|(i, p)| Url::parse(p.final_url.as_deref().unwrap_or(&p.url)).ok().map(|u| (i, u)))
             .collect();
+        let wanted_again = wanted.clone();
         match run.rt.block_on(browser::visit_pages(cfg, wanted, progress, &run.stop)) {
             Ok(visited) => {
                 for (i, visit) in visited.visits {
                     kept[i].visit = Some(visit);
+                }
+                // Each further consent state: the same pages again, in a fresh browser.
+                for &state in job.browser_states.iter().skip(1) {
+                    if run.stopped().is_some() {
+                        break;
+                    }
+                    let again = BrowserConfig {
+                        launch: cfg.launch.clone(),
+                        visit: browser::VisitConfig { consent: state, ..cfg.visit.clone() },
+                        concurrency: cfg.concurrency,
+                    };
+                    match run.rt.block_on(browser::visit_pages(&again, wanted_again.clone(), progress, &run.stop)) {
+                        Ok(more) => {
+                            for (i, visit) in more.visits {
+                                kept[i].visit_state = Some(job.browser_states[0]);
+                                kept[i].other_states.push((state, visit));
+                            }
+                        }
+                        Err(e) => {
+                            browser_failed = Some(e);
+                            break;
+                        }
+                    }
                 }
                 let (settle_ms, page_timeout_ms) = job.browser_timing;
                 let (consent, gpc) = job.browser_consent;
@@ -225,6 +252,7 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
                     typing,
                     scroll: cfg.visit.scroll,
                     settle_max_ms: cfg.visit.settle_max.as_millis() as u64,
+                    states: job.browser_states.clone(),
                 });
             }
             // The browser would not start: the static results are still reported (and

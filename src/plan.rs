@@ -93,7 +93,8 @@ pub fn job(t: &TargetArgs, payment: &PaymentPages, identity: &Identity) -> Resul
         browser_missing,
         site_note,
         browser_timing: (t.browser.settle, t.browser.page_timeout * 1000),
-        browser_consent: (t.browser.consent, t.browser.gpc),
+        browser_consent: (consent_states(&t.browser)[0], t.browser.gpc),
+        browser_states: consent_states(&t.browser),
         fetch,
         budget: t.crawl.max_time.0,
     })
@@ -261,6 +262,20 @@ fn fetch_config(c: &CrawlArgs) -> Result<FetchConfig, Error> {
     })
 }
 
+/// The `--consent` states in the order given, each once; `none` when none is given.
+fn consent_states(b: &crate::cli::BrowserArgs) -> Vec<crate::model::ConsentState> {
+    let mut states: Vec<crate::model::ConsentState> = Vec::new();
+    for s in &b.consent {
+        if !states.contains(s) {
+            states.push(*s);
+        }
+    }
+    if states.is_empty() {
+        states.push(crate::model::ConsentState::None);
+    }
+    states
+}
+
 /// The test identity: the policy's, with each `--identity KEY=VALUE` over it.
 fn identity_of(b: &crate::cli::BrowserArgs, policy: &Identity) -> Result<Identity, Error> {
     let mut id = policy.clone();
@@ -324,7 +339,7 @@ fn browser_config(
             local,
             headers: fetch.headers.clone(),
             first_party_origins,
-            consent: b.consent,
+            consent: consent_states(b)[0],
             gpc: b.gpc,
             scroll: !b.no_scroll,
             settle_max: Duration::from_millis(b.settle_max),

@@ -82,6 +82,7 @@ impl HostRules {
     }
 }
 
+#[derive(Clone)]
 pub struct LaunchOptions {
     pub chrome: PathBuf,
     pub rules: HostRules,

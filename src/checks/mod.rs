@@ -474,6 +474,29 @@ fn consent_findings(
             }
         }
     }
+    // The other `--consent` states of the run: their visits are in each vendor's matrix.
+    for v in report.vendors.iter().filter(|v| !v.first_party) {
+        let Some(vendor) = db.get(&v.id) else { continue };
+        if !needs_consent(vendor) || necessary(vendor) {
+            continue;
+        }
+        let subject = Subject { vendor: Some(vendor), host: v.hosts.first().map(|h| h.host.clone()) };
+        for cell in v.consent_matrix.iter().filter(|c| c.state != browser.consent) {
+            let (rule, pages, url) = match cell.state {
+                crate::model::ConsentState::Reject => {
+                    (RuleId::TrackingAfterReject, &cell.pages_after_choice, &cell.first_after_choice)
+                }
+                crate::model::ConsentState::None => {
+                    (RuleId::TrackingBeforeConsent, &cell.pages_before_choice, &cell.first_before_choice)
+                }
+                crate::model::ConsentState::Accept => continue,
+            };
+            for page in report.page_names(pages) {
+                let loc = Location { line: None, url: url.clone(), loaded_by: None, ..location(None, page) };
+                found.add(rule, &subject, None, loc, None);
+            }
+        }
+    }
     // The markup's own consent gate for a vendor, when it has one: the browser evidence
     // says whether that gate held.
     let gated: HashMap<&str, &str> = report

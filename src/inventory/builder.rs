@@ -9,9 +9,9 @@
 
 use super::classify;
 use super::contract::{
-    BrowserOut, CompanyOut, CookieOut, CookieRef, DataObservedOut, DataOut, HostOut, IncidentOut, Inventory, Mode,
-    OccurrenceOut, PageIndex, PageOut, Party, PayloadsOut, REPORT_SCHEMA_VERSION, ResourceOut, Source, Stopped,
-    StorageOut, Summary, TagIdOut, Tool, UnknownHost, VendorDbInfo, VendorOut,
+    BrowserOut, CompanyOut, ConsentCellOut, CookieOut, CookieRef, DataObservedOut, DataOut, HostOut, IncidentOut,
+    Inventory, Mode, OccurrenceOut, PageIndex, PageOut, Party, PayloadsOut, REPORT_SCHEMA_VERSION, ResourceOut, Source,
+    StateOut, Stopped, StorageOut, Summary, TagIdOut, Tool, UnknownHost, VendorDbInfo, VendorOut,
 };
 use super::visit::match_key;
 use crate::model::{Condition, Encoding, FastMap, PageOutcome, PageRecord, ResourceKind, Via};
@@ -65,6 +65,8 @@ pub struct BrowserInfo {
     pub typing: bool,
     pub scroll: bool,
     pub settle_max_ms: u64,
+    /// Every `--consent` state visited, the first (`consent`) included.
+    pub states: Vec<crate::model::ConsentState>,
 }
 
 #[derive(Default)]
@@ -82,6 +84,26 @@ pub(super) struct VendorAcc {
     pub(super) resources: usize,
     pub(super) third_party: bool,
     pub(super) observed: Observed,
+    /// Per consent state: what its visits sent to this vendor (several `--consent` states).
+    pub(super) states: BTreeMap<crate::model::ConsentState, StateAcc>,
+}
+
+/// One vendor in one consent state.
+#[derive(Default)]
+pub(super) struct StateAcc {
+    pub(super) requests: usize,
+    pub(super) after_choice: usize,
+    pub(super) pages: BTreeSet<PageIndex>,
+    /// Pages where it was sent requests after the choice was made.
+    pub(super) pages_after_choice: BTreeSet<PageIndex>,
+    /// Pages showing a banner where it was sent requests before any choice.
+    pub(super) pages_before_choice: BTreeSet<PageIndex>,
+    /// The smallest URL it was sent after the choice, as evidence.
+    pub(super) first_after_choice: Option<String>,
+    pub(super) first_before_choice: Option<String>,
+    pub(super) cookies: BTreeSet<String>,
+    pub(super) storage: BTreeSet<String>,
+    pub(super) kinds: BTreeSet<&'static str>,
 }
 
 /// What a recipient was seen to receive, by (kind, of, encoding, via).
@@ -215,6 +237,8 @@ pub struct Builder<'a> {
     pub(super) consent_applied: usize,
     pub(super) consent_not_applied: Vec<String>,
     pub(super) payloads: PayloadsOut,
+    /// Per consent state: pages visited, pages where the choice was made, and where not.
+    pub(super) state_pages: BTreeMap<crate::model::ConsentState, (usize, usize, Vec<String>)>,
 }
 
 impl<'a> Builder<'a> {
@@ -239,6 +263,7 @@ impl<'a> Builder<'a> {
             visits_failed: 0,
             consent_applied: 0,
             payloads: PayloadsOut::default(),
+            state_pages: BTreeMap::new(),
             consent_not_applied: Vec::new(),
         }
     }
@@ -359,6 +384,24 @@ impl<'a> Builder<'a> {
             self.acc.note_storage(visit, page_url);
             visit_out = Some(super::visit::visit_out(visit));
         }
+        // Several consent states: every state's visit of the page, the first included.
+        if !page.other_states.is_empty() {
+            let all = page
+                .visit_state
+                .zip(page.visit.as_ref())
+                .into_iter()
+                .chain(page.other_states.iter().map(|(s, v)| (*s, v)));
+            for (state, visit) in all {
+                let entry = self.state_pages.entry(state).or_default();
+                entry.0 += 1;
+                match &visit.consent {
+                    Some(c) if c.applied => entry.1 += 1,
+                    _ if state != crate::model::ConsentState::None => entry.2.push(page_url.to_owned()),
+                    _ => {}
+                }
+                self.acc.note_state(state, visit, pi);
+            }
+        }
         // A tag ID names the account that receives the data. It also names the vendor when
         // the vendor's own host is not in the markup (GA4's `G-` ID is loaded through
         // googletagmanager.com, the data goes to google-analytics.com).
@@ -403,6 +446,7 @@ impl<'a> Builder<'a> {
             consent_applied,
             mut consent_not_applied,
             payloads,
+            state_pages,
         } = self;
         consent_not_applied.sort();
         let db = acc.db;
@@ -479,6 +523,23 @@ impl<'a> Builder<'a> {
                         .map(|d| DataOut { kind: d.kind.clone(), basis: d.basis.as_str(), source: d.source.clone() })
                         .collect(),
                     data_observed: observed_out(acc.observed, &pages_of),
+                    consent_matrix: acc
+                        .states
+                        .into_iter()
+                        .map(|(state, s)| ConsentCellOut {
+                            state,
+                            requests: s.requests,
+                            after_choice: s.after_choice,
+                            pages: pages_of(s.pages),
+                            pages_after_choice: pages_of(s.pages_after_choice),
+                            first_after_choice: s.first_after_choice,
+                            pages_before_choice: pages_of(s.pages_before_choice),
+                            first_before_choice: s.first_before_choice,
+                            cookies: s.cookies.into_iter().collect(),
+                            storage: s.storage.into_iter().collect(),
+                            data_observed: s.kinds.into_iter().collect(),
+                        })
+                        .collect(),
                     homepage: v.homepage.clone(),
                     privacy_policy: v.privacy_policy.clone(),
                     hosts: acc.hosts.into_iter().collect(),
@@ -577,6 +638,23 @@ impl<'a> Builder<'a> {
                     Vec::new()
                 } else {
                     consent_not_applied
+                },
+                states: if b.states.len() > 1 {
+                    b.states
+                        .iter()
+                        .map(|s| {
+                            let (visited, applied, mut not_applied) = state_pages.get(s).cloned().unwrap_or_default();
+                            not_applied.sort();
+                            StateOut {
+                                state: *s,
+                                pages_visited: visited,
+                                consent_applied: (*s != crate::model::ConsentState::None).then_some(applied),
+                                consent_not_applied: not_applied,
+                            }
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
                 },
                 typing: b.typing,
                 scroll: b.scroll,

@@ -217,6 +217,10 @@ pub struct VendorOut {
     /// identity found in plain or hashed form, fingerprinting by its scripts), sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data_observed: Vec<DataObservedOut>,
+    /// Browser mode with several `--consent` states: what each state's visits sent it, in
+    /// the order `none`, `reject`, `accept` (states it received nothing in are absent).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub consent_matrix: Vec<ConsentCellOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub homepage: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -286,6 +290,51 @@ impl From<&Incident> for IncidentOut {
             sources: i.sources.clone(),
         }
     }
+}
+
+/// One vendor in one consent state (`vendors[].consent_matrix[]`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentCellOut {
+    pub state: ConsentState,
+    /// Requests its hosts were sent in this state's visits.
+    pub requests: usize,
+    /// Of those, sent after the visit answered the banner.
+    pub after_choice: usize,
+    /// Indexes into [`Inventory::pages`], ascending.
+    pub pages: Vec<PageIndex>,
+    /// Pages where it was sent requests after the choice (with `reject`: against it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pages_after_choice: Vec<PageIndex>,
+    /// One such request (the smallest URL), as evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_after_choice: Option<String>,
+    /// Pages that showed a consent banner where it was sent requests before any choice.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pages_before_choice: Vec<PageIndex>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_before_choice: Option<String>,
+    /// Cookies it set (by header or script) in this state, `name (domain)`, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cookies: Vec<String>,
+    /// `local:KEY` / `session:KEY` its scripts wrote in this state, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<String>,
+    /// The data kinds it was seen receiving in this state (see `data_observed`), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_observed: Vec<&'static str>,
+}
+
+/// One consent state's visits (`browser.states[]`).
+#[derive(Debug, Clone, Serialize)]
+pub struct StateOut {
+    pub state: ConsentState,
+    pub pages_visited: usize,
+    /// With `reject` or `accept`: the pages where the choice was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent_applied: Option<usize>,
+    /// The pages where it was not (no banner recognised, or the answer failed), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub consent_not_applied: Vec<String>,
 }
 
 /// One kind of data a recipient was seen to receive (`vendors[].data_observed`): observed
@@ -542,6 +591,9 @@ pub struct BrowserOut {
     /// or the answer failed; `pages[].visit.consent` says which), sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub consent_not_applied: Vec<String>,
+    /// With several `--consent` states: each state's visits (the first is `consent`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub states: Vec<StateOut>,
     /// The test identity was typed into the pages' form fields (not with `--no-type`).
     pub typing: bool,
     /// The pages were scrolled to their end (not with `--no-scroll`).

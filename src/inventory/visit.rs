@@ -268,6 +268,62 @@ impl Acc<'_> {
         }
     }
 
+    /// One consent state's visit of a page, for the vendors' consent matrix: requests (and
+    /// those after the choice, or before it on a page with a banner), cookies set, storage
+    /// written and data kinds seen, per vendor.
+    pub(super) fn note_state(&mut self, state: crate::model::ConsentState, visit: &Visit, page: PageIndex) {
+        let banner = visit.consent.as_ref().is_some_and(|c| c.cmp.is_some());
+        for req in &visit.requests {
+            let host = req.url.host_str().unwrap_or("");
+            let Some(acc) = self.state_of(host, state) else { continue };
+            acc.requests += 1;
+            acc.pages.insert(page);
+            let url = req.url.as_str();
+            if req.after_choice {
+                acc.after_choice += 1;
+                acc.pages_after_choice.insert(page);
+                if acc.first_after_choice.as_deref().is_none_or(|f| url < f) {
+                    acc.first_after_choice = Some(url.to_owned());
+                }
+            } else if banner && !req.unload {
+                acc.pages_before_choice.insert(page);
+                if acc.first_before_choice.as_deref().is_none_or(|f| url < f) {
+                    acc.first_before_choice = Some(url.to_owned());
+                }
+            }
+            acc.kinds.extend(req.payload.observed.iter().map(|o| o.kind));
+        }
+        for c in &visit.cookies {
+            let setter = c.set_by.as_deref().and_then(host_of);
+            let host = setter.as_deref().unwrap_or(c.domain.trim_start_matches('.')).to_owned();
+            if let Some(acc) = self.state_of(&host, state) {
+                acc.cookies.insert(format!("{} ({})", c.name, c.domain));
+            }
+        }
+        for w in &visit.storage {
+            let Some(host) = w.script.as_deref().and_then(host_of) else { continue };
+            if let Some(acc) = self.state_of(&host, state) {
+                acc.storage.insert(format!("{}:{}", w.area, w.key));
+            }
+        }
+    }
+
+    /// A third-party vendor's row for one state (a vendor the inventory has).
+    fn state_of(&mut self, host: &str, state: crate::model::ConsentState) -> Option<&mut super::builder::StateAcc> {
+        if host.is_empty() || self.scope.is_first_party(host) {
+            return None;
+        }
+        let m = self.db.recipient(host)?;
+        let v = self.vendors.entry(m.vendor.id.clone()).or_default();
+        // A vendor contacted only in another state is a recipient all the same: listed, with
+        // its host, and judged on that state's evidence.
+        v.third_party = true;
+        if !v.hosts.iter().any(|h| h.host == host) {
+            v.hosts.insert(super::contract::HostOut { host: host.to_owned(), matched: m.rule.describe() });
+        }
+        Some(v.states.entry(state).or_default())
+    }
+
     /// The observations of the third party `host` is: its vendor's, or the unknown host's.
     fn observed_of(&mut self, host: &str) -> Option<&mut super::builder::Observed> {
         if self.scope.is_first_party(host) {

@@ -304,7 +304,12 @@ fn data_cell(v: &VendorOut) -> String {
     cell
 }
 
-fn vendor_row(out: &mut dyn Write, company: &str, v: &VendorOut) -> io::Result<()> {
+fn vendor_row(
+    out: &mut dyn Write,
+    company: &str,
+    v: &VendorOut,
+    states: &[crate::inventory::StateOut],
+) -> io::Result<()> {
     // Browser mode: say where an injected vendor comes from, the place to change it.
     let runtime = if v.sources == [crate::inventory::Source::Runtime] {
         let by: Vec<&str> = v.loaded_by.iter().map(String::as_str).collect();
@@ -316,8 +321,12 @@ fn vendor_row(out: &mut dyn Write, company: &str, v: &VendorOut) -> io::Result<(
     } else {
         String::new()
     };
-    let notes: String =
+    let mut notes: String =
         super::owner_notes(v).iter().map(|(label, note)| format!(" · **{label}:** {}", text(note))).collect();
+    let cells = super::consent_cells(v, states);
+    if !cells.is_empty() {
+        notes.push_str(&format!(" · **consent states:** {}", text(&cells.join("; "))));
+    }
     writeln!(
         out,
         "| {company} | {} ({}){runtime}{notes} | {} | {} | {} |",
@@ -348,6 +357,7 @@ fn inventory(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if r.inventory.vendors.iter().any(|v| !v.first_party) {
         writeln!(out, "| Company | Vendor | Categories | Data received | Pages |")?;
         writeln!(out, "|---|---|---|---|--:|")?;
+        let states: &[crate::inventory::StateOut] = r.inventory.browser.as_ref().map_or(&[], |b| b.states.as_slice());
         for c in &r.inventory.companies {
             let mut company = match &c.parent {
                 Some(p) => format!("**{}** ({})", text(&c.name), text(p)),
@@ -355,7 +365,7 @@ fn inventory(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             };
             for id in &c.vendors {
                 if let Some(v) = r.inventory.vendors.iter().find(|v| &v.id == id) {
-                    vendor_row(out, &company, v)?;
+                    vendor_row(out, &company, v, states)?;
                     company.clear();
                 }
             }

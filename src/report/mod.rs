@@ -89,6 +89,31 @@ pub(crate) fn observed_items(list: &[crate::inventory::DataObservedOut]) -> Vec<
         .collect()
 }
 
+/// A vendor across the run's consent states, one item per state: "reject: 2 requests (2
+/// after the choice)", "accept: 5 requests, 2 cookies". Empty with one state.
+pub(crate) fn consent_cells(v: &crate::inventory::VendorOut, states: &[crate::inventory::StateOut]) -> Vec<String> {
+    states
+        .iter()
+        .map(|st| {
+            let name = st.state.as_str();
+            let Some(c) = v.consent_matrix.iter().find(|c| c.state == st.state) else {
+                return format!("{name}: nothing");
+            };
+            let mut s = format!("{name}: {}", crate::model::plural(c.requests, "request", "requests"));
+            if c.after_choice > 0 {
+                s.push_str(&format!(" ({} after the choice)", c.after_choice));
+            }
+            if !c.cookies.is_empty() {
+                s.push_str(&format!(", {}", crate::model::plural(c.cookies.len(), "cookie", "cookies")));
+            }
+            if !c.data_observed.is_empty() {
+                s.push_str(&format!(", observed {}", c.data_observed.join("/")));
+            }
+            s
+        })
+        .collect()
+}
+
 /// What a store owner should know about who is behind a vendor, as (label, text) lines:
 /// an owner that competes with the store, earlier owners, a product shut down or
 /// hijacked, documented incidents. Empty for most vendors.

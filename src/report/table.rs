@@ -212,7 +212,7 @@ fn wrapped(out: &mut dyn Write, indent: usize, label: &str, items: &[String]) ->
     writeln!(out, "{}", line.trim_end())
 }
 
-fn vendor_lines(out: &mut dyn Write, v: &VendorOut) -> io::Result<()> {
+fn vendor_lines(out: &mut dyn Write, v: &VendorOut, states: &[crate::inventory::StateOut]) -> io::Result<()> {
     let kinds: Vec<&str> = v.kinds.iter().map(|k| k.as_str()).collect();
     let pages = plural(v.pages.len(), "page", "pages");
     let name = fit(&v.name, 34);
@@ -232,6 +232,7 @@ fn vendor_lines(out: &mut dyn Write, v: &VendorOut) -> io::Result<()> {
     let loaders: Vec<String> =
         v.loaded_by.iter().map(|l| if l == "page" { "the page itself".to_owned() } else { l.clone() }).collect();
     wrapped(out, 4, "loaded by: ", &loaders)?;
+    wrapped(out, 4, "consent states: ", &super::consent_cells(v, states))?;
     wrapped(out, 4, "loads: ", &v.loads)?;
     let hosts: Vec<String> = v.hosts.iter().map(|h| h.host.clone()).collect();
     wrapped(out, 4, "hosts: ", &hosts)?;
@@ -374,6 +375,7 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     )?;
     // By id through a map: a search of the list per company member is quadratic in a
     // --vendors file of many entries.
+    let states: &[crate::inventory::StateOut] = r.inventory.browser.as_ref().map_or(&[], |b| b.states.as_slice());
     let by_id: std::collections::HashMap<&str, &VendorOut> =
         r.inventory.vendors.iter().map(|v| (v.id.as_str(), v)).collect();
     for c in &r.inventory.companies {
@@ -384,7 +386,7 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         for id in &c.vendors {
             if let Some(v) = by_id.get(id.as_str()) {
-                vendor_lines(out, v)?;
+                vendor_lines(out, v, states)?;
             }
         }
     }
@@ -393,7 +395,7 @@ fn render_unguarded(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "Known vendors on the store's own domains (first party):")?;
         for v in own {
-            vendor_lines(out, v)?;
+            vendor_lines(out, v, states)?;
         }
     }
     writeln!(out)?;

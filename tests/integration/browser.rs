@@ -1156,3 +1156,50 @@ if (navigator.globalPrivacyControl === true) fetch('/gpc-seen');
     assert!(f[0]["message"].as_str().unwrap().contains("while the browser sent Global Privacy Control"), "{f:#?}");
     assert!(findings_of(&report, "tracking-before-consent").is_empty(), "GPC is the stronger finding");
 }
+
+#[test]
+fn three_consent_states_in_one_run_compare_each_vendor_and_fail_on_the_tag_that_ignores_reject() {
+    let Some(_one) = chromium() else { return };
+    let server = cookiebot_store();
+    let args = consent_args(&server, &["--consent", "none", "--consent", "reject", "--consent", "accept"]);
+    let (code, report) = scan_gate(&args);
+    assert_eq!(code, Some(1), "the tag that ignores reject fails the gate: {:#}", report["findings"]);
+    let states: Vec<&str> =
+        report["browser"]["states"].as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["none", "reject", "accept"]);
+    assert_eq!(report["browser"]["consent"], "none", "the first state is the one the report describes");
+    for s in report["browser"]["states"].as_array().unwrap() {
+        assert_eq!(s["pages_visited"], 1, "{s}");
+    }
+    // The matrix: who was sent what in which state.
+    let cell = |vendor_id: &str, state: &str| -> Option<serde_json::Value> {
+        vendor(&report, vendor_id)["consent_matrix"]
+            .as_array()
+            .and_then(|m| m.iter().find(|c| c["state"] == state).cloned())
+    };
+    // LinkedIn fires on load whatever the choice.
+    for state in ["none", "reject", "accept"] {
+        assert!(cell("linkedin-insight-tag", state).is_some_and(|c| c["requests"].as_u64() > Some(0)), "{state}");
+    }
+    // Criteo waits for "accept", and only then.
+    assert!(cell("criteo", "accept").is_some_and(|c| c["after_choice"].as_u64() > Some(0)));
+    assert!(cell("criteo", "none").is_none() && cell("criteo", "reject").is_none());
+    // TikTok fires on the decline itself: after the choice, in the reject state only.
+    let tiktok = cell("tiktok-pixel", "reject").expect("tiktok in the reject state");
+    assert_eq!(tiktok["after_choice"], 1, "{tiktok:#}");
+    assert!(tiktok["first_after_choice"].as_str().unwrap().contains("/beacon?on=decline"));
+    assert!(cell("tiktok-pixel", "none").is_none() && cell("tiktok-pixel", "accept").is_none());
+    // The reject state's evidence makes the error, though the report describes "none".
+    let after = findings_of(&report, "tracking-after-reject");
+    let ids: Vec<&str> = after.iter().map(|f| f["vendor"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["tiktok-pixel"], "{:#}", report["findings"]);
+    // The table shows the matrix per vendor.
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut all = vec!["scan", "--quiet"];
+    all.extend(refs);
+    let table = stdout(&vendorscan(&all));
+    assert!(
+        table.contains("consent states: none: nothing, reject: 1 request (1 after the choice), accept: nothing"),
+        "{table}"
+    );
+}

@@ -191,6 +191,7 @@ fn fixture() -> Report {
             typing: true,
             scroll: true,
             settle_max_ms: 0,
+            states: vec![vendorscan::model::ConsentState::Reject],
         }),
         ..RunInfo::new(Mode::Local, vec!["site".into()], &scope)
     };
