@@ -252,6 +252,15 @@ pub struct BrowserArgs {
     #[arg(long, requires = "browser")]
     pub no_scroll: bool,
 
+    /// After the visits, walk a customer's path in one browser session, so the cart persists
+    /// and the checkout is reached with something in it: a journey file (TOML steps: goto,
+    /// click, click-text, type, select, wait-for) or a preset: generic, shopify,
+    /// woocommerce, magento (product -> add to cart -> cart -> checkout's first step). It
+    /// never pays or places an order. Pages it reaches are in the report; a checkout with
+    /// card fields is a payment page.
+    #[arg(long, value_name = "FILE|PRESET", requires = "browser")]
+    pub journey: Option<String>,
+
     /// Do not type the test identity into the pages' form fields. Payloads are still read
     /// (page URL, purchase values, the tag protocols' events), but what a tag reads from
     /// what a visitor types is then not seen.

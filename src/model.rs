@@ -333,6 +333,8 @@ pub enum Step {
     Consent,
     /// Typing the test identity into form fields.
     Type,
+    /// A journey's actions (`--journey`): clicks, typing, choices.
+    Journey,
     /// Scrolling the page to its end.
     Scroll,
     /// Waiting for what comes late (the settle window).
@@ -345,6 +347,7 @@ impl Step {
             Step::Load => "load",
             Step::Consent => "consent",
             Step::Type => "type",
+            Step::Journey => "journey",
             Step::Scroll => "scroll",
             Step::Settle => "settle",
         }
@@ -591,8 +594,28 @@ pub struct Visit {
     pub typing: Option<TypingAnswer>,
     /// Scroll steps taken to reach the page's end (unless `--no-scroll`).
     pub scrolled: Option<u32>,
+    /// A journey's visit (`--journey`): how its actions went.
+    pub journey: Option<JourneyAnswer>,
+    /// The page the visit's main frame went on to (a click, a redirect), when it left.
+    pub left_for: Option<String>,
     /// Scripts seen fingerprinting the device, sorted, distinct.
     pub fingerprints: Vec<FingerprintSeen>,
+}
+
+/// How a journey's actions on one page went.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct JourneyAnswer {
+    /// The journey's name (a preset's, or the file's `name`).
+    pub name: String,
+    /// Which page of the journey this was (1 for the first).
+    pub page: usize,
+    /// Actions completed on this page.
+    pub actions: usize,
+    /// Why the journey stopped here, when it did not go on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The page has card fields (card number, CVC): a payment page.
+    pub card_fields: bool,
 }
 
 impl PageRecord {

@@ -70,6 +70,8 @@ pub struct Job {
     /// Every `--consent` state, the first (`browser_consent`'s) included: each is a visit of
     /// every page.
     pub browser_states: Vec<crate::model::ConsentState>,
+    /// `--journey`: a customer's path, walked after the visits.
+    pub journey: Option<browser::journey::Journey>,
     /// How script digests are fetched (`--hash-scripts`): the crawl's headers and mappings.
     pub fetch: FetchConfig,
     /// `--max-time`: the whole run's time budget.
@@ -259,6 +261,14 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
             // the run still fails with the browser's error after the report is written).
             Err(e) => browser_failed = Some(e),
         }
+        if let (Some(plan), None, None) = (&job.journey, &browser_failed, run.stopped()) {
+            let site = journey_site(job, &kept);
+            match site.map(|s| run.rt.block_on(browser::run_journey(cfg, plan, &s, &run.stop))) {
+                Some(Ok(pages)) => merge_journey(&mut kept, pages),
+                Some(Err(e)) => browser_failed = Some(e),
+                None => {}
+            }
+        }
     }
     for page in kept {
         builder.add(page);
@@ -293,6 +303,43 @@ pub fn hash_scripts(run: &Runner, inventory: Inventory, fetch: &FetchConfig) -> 
         .map(|(url, got)| (url, got.map(|(sha256, sri)| inventory::ContentHash { sha256, sri })))
         .collect();
     Ok(inventory.with_digests(&digests))
+}
+
+/// Where a journey starts: the first start URL of a crawl, or the local folder's site.
+fn journey_site(job: &Job, kept: &[PageRecord]) -> Option<Url> {
+    match &job.source {
+        Source::Crawl(c) => c.start.first().cloned(),
+        Source::Local { site, .. } => site.clone(),
+    }
+    .or_else(|| kept.iter().find_map(|p| Url::parse(&p.url).ok()))
+    .map(|mut u| {
+        u.set_path("/");
+        u.set_query(None);
+        u
+    })
+}
+
+/// A journey's pages into the scanned pages: a page the crawl found gets the journey's visit
+/// (its cart is full now), one it did not is added; a page with card fields is a payment
+/// page.
+fn merge_journey(kept: &mut Vec<PageRecord>, pages: Vec<(Url, crate::model::Visit)>) {
+    for (url, visit) in pages {
+        let cards = visit.journey.as_ref().is_some_and(|j| j.card_fields);
+        let same = |p: &PageRecord| p.url == url.as_str() || p.final_url.as_deref() == Some(url.as_str());
+        match kept.iter_mut().find(|p| same(p)) {
+            Some(page) => {
+                page.sensitive_inputs |= cards;
+                page.visit = Some(visit);
+            }
+            None => {
+                let mut page = PageRecord::without_content(url.to_string(), 0, PageOutcome::Scanned, String::new());
+                page.error = None;
+                page.sensitive_inputs = cards;
+                page.visit = Some(visit);
+                kept.push(page);
+            }
+        }
+    }
 }
 
 /// What the inventory is judged against.

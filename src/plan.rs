@@ -75,6 +75,7 @@ pub fn job(t: &TargetArgs, payment: &PaymentPages, identity: &Identity) -> Resul
     // after minutes of crawling; the static scan still runs and its report is written (as
     // when Chromium will not start), and the run then fails with this error (exit code 2).
     let identity = identity_of(&t.browser, identity)?;
+    let journey = t.browser.journey.as_deref().map(journey_of).transpose()?;
     let (browser, browser_missing) = match t.browser.browser {
         true => match browser::find_chrome(t.browser.chrome.as_deref()) {
             Ok(chrome) => (Some(browser_config(t, chrome, &fetch, &scope, &source, identity)), None),
@@ -95,6 +96,7 @@ pub fn job(t: &TargetArgs, payment: &PaymentPages, identity: &Identity) -> Resul
         browser_timing: (t.browser.settle, t.browser.page_timeout * 1000),
         browser_consent: (consent_states(&t.browser)[0], t.browser.gpc),
         browser_states: consent_states(&t.browser),
+        journey,
         fetch,
         budget: t.crawl.max_time.0,
     })
@@ -262,6 +264,25 @@ fn fetch_config(c: &CrawlArgs) -> Result<FetchConfig, Error> {
     })
 }
 
+/// `--journey`: a preset by name, else a journey file.
+fn journey_of(spec: &str) -> Result<browser::journey::Journey, Error> {
+    if let Some(j) = browser::journey::preset(spec) {
+        return Ok(j);
+    }
+    let path = Path::new(spec);
+    if !path.is_file() {
+        return Err(Error::usage(format!("--journey {spec}: no such file, and not a preset"))
+            .with_help(format!("give a journey file (TOML) or a preset: {}", browser::journey::PRESETS.join(", "))));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::input(format!("cannot read journey {spec}: {e}")).with_help("check the path and its permissions")
+    })?;
+    browser::journey::parse(&text, spec).map_err(|e| {
+        Error::input(format!("invalid journey {e}"))
+            .with_help("steps are [[step]] tables with one of goto, click, click-text, any, type (+ text), select (+ value), wait-for; see the README")
+    })
+}
+
 /// The `--consent` states in the order given, each once; `none` when none is given.
 fn consent_states(b: &crate::cli::BrowserArgs) -> Vec<crate::model::ConsentState> {
     let mut states: Vec<crate::model::ConsentState> = Vec::new();
@@ -342,6 +363,9 @@ fn browser_config(
             consent: consent_states(b)[0],
             gpc: b.gpc,
             scroll: !b.no_scroll,
+            actions: Vec::new(),
+            context: None,
+            journey: None,
             settle_max: Duration::from_millis(b.settle_max),
             needles: Arc::new(identity.needles()),
             identity: (!b.no_type).then(|| Arc::new(identity)),

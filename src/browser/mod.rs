@@ -8,6 +8,7 @@
 
 pub mod cdp;
 pub mod consent;
+pub mod journey;
 
 pub mod launch;
 pub mod scroll;
@@ -40,6 +41,113 @@ pub struct BrowserRun {
     pub interrupted: bool,
 }
 
+/// Start Chromium and connect to it; `None` when a stop came first (the browser, if it had
+/// started, is killed as it is dropped).
+async fn start(cfg: &BrowserConfig, stop: &Stop) -> Result<Option<(launch::Chromium, cdp::Cdp, String)>, Error> {
+    let chromium = tokio::select! {
+        c = launch::Chromium::start(&cfg.launch) => c?,
+        _ = stop.requested() => return Ok(None),
+    };
+    let cdp = tokio::select! {
+        c = cdp::Cdp::connect(&chromium.ws_url) => c.map_err(|e| {
+            Error::input(e).with_help("the browser started but did not accept a DevTools connection; try again")
+        })?,
+        _ = stop.requested() => return Ok(None),
+    };
+    let version = cdp
+        .call(None, "Browser.getVersion", serde_json::json!({}))
+        .await
+        .ok()
+        .and_then(|v| v["product"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Ok(Some((chromium, cdp, version)))
+}
+
+/// Pages a journey goes through at most: a path to checkout is five or six.
+const MAX_JOURNEY_PAGES: usize = 12;
+
+/// Run a journey from `site` in one browser context, page after page: each `goto` opens a
+/// page, the actions after it run there, and a click that loads another page goes on there.
+/// Returns each page's URL and visit, in order (a page may come twice).
+pub async fn run_journey(
+    cfg: &BrowserConfig,
+    plan: &journey::Journey,
+    site: &Url,
+    stop: &Stop,
+) -> Result<Vec<(Url, Visit)>, Error> {
+    let Some((chromium, cdp, _)) = start(cfg, stop).await? else { return Ok(Vec::new()) };
+    let ctx = cdp
+        .call(None, "Target.createBrowserContext", serde_json::json!({}))
+        .await
+        .ok()
+        .and_then(|v| v["browserContextId"].as_str().map(str::to_owned))
+        .ok_or_else(|| Error::input("the browser did not open a context for the journey"))?;
+    let _ = cdp
+        .call(None, "Browser.setDownloadBehavior", serde_json::json!({ "behavior": "deny", "browserContextId": ctx }))
+        .await;
+    let mut out = Vec::new();
+    let mut steps = plan.steps.iter().peekable();
+    let mut next: Option<Url> = None;
+    while out.len() < MAX_JOURNEY_PAGES && stop.cause().is_none() {
+        // The page: the next `goto`, or where the last page's click went.
+        let url = match (next.take(), steps.peek()) {
+            (Some(u), _) => u,
+            (None, Some(journey::Step::Goto(to))) => {
+                let to = to.clone();
+                steps.next();
+                match site.join(&to) {
+                    Ok(u) if u.origin() == site.origin() => u,
+                    _ => {
+                        out.push((
+                            site.clone(),
+                            journey_error(plan, out.len(), format!("goto \"{to}\" is not a page of {site}")),
+                        ));
+                        break;
+                    }
+                }
+            }
+            _ => break,
+        };
+        let actions: Vec<journey::Step> =
+            steps.clone().take_while(|s| !matches!(s, journey::Step::Goto(_))).cloned().collect();
+        let visit_cfg = VisitConfig {
+            actions: actions.clone(),
+            context: Some(ctx.clone()),
+            journey: Some((plan.name.clone(), out.len() + 1)),
+            ..cfg.visit.clone()
+        };
+        let v = visit::visit(&cdp, &url, &visit_cfg, stop).await;
+        let done = v.journey.as_ref().map_or(0, |j| j.actions);
+        let failed = v.journey.as_ref().is_some_and(|j| j.error.is_some()) || v.failed;
+        for _ in 0..done {
+            steps.next();
+        }
+        next = v.left_for.as_deref().and_then(|u| Url::parse(u).ok()).filter(|u| u.origin() == site.origin());
+        let left_site = v.left_for.is_some() && next.is_none();
+        out.push((url, v));
+        if failed || left_site {
+            break;
+        }
+    }
+    let _ = cdp.call(None, "Target.disposeBrowserContext", serde_json::json!({ "browserContextId": ctx })).await;
+    chromium.close(&cdp).await;
+    Ok(out)
+}
+
+fn journey_error(plan: &journey::Journey, at: usize, why: String) -> Visit {
+    Visit {
+        failed: true,
+        error: Some(why.clone()),
+        journey: Some(crate::model::JourneyAnswer {
+            name: plan.name.clone(),
+            page: at + 1,
+            error: Some(why),
+            ..Default::default()
+        }),
+        ..Visit::default()
+    }
+}
+
 /// How long the open tabs may take, after a stop, to hand back what they recorded (each
 /// needs a second at most; see `visit::AFTER_STOP`). Then the browser is killed.
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
@@ -54,24 +162,7 @@ pub async fn visit_pages(
     stop: &Stop,
 ) -> Result<BrowserRun, Error> {
     let stopped = || BrowserRun { visits: Vec::new(), version: String::new(), interrupted: true };
-    // Chromium is dropped (killed) if the stop comes while it starts.
-    let started = tokio::select! {
-        c = launch::Chromium::start(&cfg.launch) => c?,
-        _ = stop.requested() => return Ok(stopped()),
-    };
-    let chromium = started;
-    let cdp = tokio::select! {
-        c = cdp::Cdp::connect(&chromium.ws_url) => c.map_err(|e| {
-            Error::input(e).with_help("the browser started but did not accept a DevTools connection; try again")
-        })?,
-        _ = stop.requested() => return Ok(stopped()),
-    };
-    let version = cdp
-        .call(None, "Browser.getVersion", serde_json::json!({}))
-        .await
-        .ok()
-        .and_then(|v| v["product"].as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let Some((chromium, cdp, version)) = start(cfg, stop).await? else { return Ok(stopped()) };
     progress.set_length(pages.len() as u64);
     progress.set_position(0);
     let visit_cfg = Arc::new(cfg.visit.clone());

@@ -19,13 +19,13 @@
 //! (Ctrl-C) keeps what each open tab recorded.
 
 use super::cdp::{Cdp, Event};
-use super::{consent, scroll, typing};
+use super::{consent, journey, scroll, typing};
 use crate::crawl::Stop;
 use crate::flows::identity::{Identity, Needle};
 use crate::flows::{self, Matcher, Outgoing};
 use crate::model::{
-    ConsentAnswer, ConsentState, CookieSeen, CookieVia, Dialog, FingerprintSeen, InitiatorKind, Payload, ResourceKind,
-    RuntimeRequest, Step, StorageWrite, TypingAnswer, Via, Visit,
+    ConsentAnswer, ConsentState, CookieSeen, CookieVia, Dialog, FingerprintSeen, InitiatorKind, JourneyAnswer, Payload,
+    ResourceKind, RuntimeRequest, Step, StorageWrite, TypingAnswer, Via, Visit,
 };
 use crate::scope::host_of;
 use base64::Engine;
@@ -159,6 +159,13 @@ pub struct VisitConfig {
     pub scroll: bool,
     /// The adaptive settle's maximum after load (`--settle-max`); at most `settle`: fixed.
     pub settle_max: Duration,
+    /// A journey's actions on this page (`--journey`), done after load; empty otherwise.
+    pub actions: Vec<journey::Step>,
+    /// A journey's browser context, shared by its pages so the cart persists; `None`: a
+    /// fresh context for this visit alone.
+    pub context: Option<String>,
+    /// A journey's name and this page's place in it.
+    pub journey: Option<(String, usize)>,
     /// The test identity typed into each page's fields; `None` with `--no-type`. Its forms
     /// are looked for in every payload either way (a page may hold them from elsewhere).
     pub identity: Option<Arc<Identity>>,
@@ -303,9 +310,12 @@ const MAX_DIALOG_TEXT: usize = 200;
 
 pub async fn visit(cdp: &Cdp, url: &Url, cfg: &VisitConfig, stop: &Stop) -> Visit {
     let start = Instant::now();
-    let ctx = match cdp.call(None, "Target.createBrowserContext", json!({})).await {
-        Ok(v) => v["browserContextId"].as_str().unwrap_or_default().to_owned(),
-        Err(e) => return failed(format!("the browser did not open a context for this page: {e}")),
+    let ctx = match &cfg.context {
+        Some(shared) => shared.clone(),
+        None => match cdp.call(None, "Target.createBrowserContext", json!({})).await {
+            Ok(v) => v["browserContextId"].as_str().unwrap_or_default().to_owned(),
+            Err(e) => return failed(format!("the browser did not open a context for this page: {e}")),
+        },
     };
     // Downloads are refused for the whole context (`Browser.setDownloadBehavior`): nothing a
     // page offers is written to disk. `Page.downloadWillBegin` still names each one.
@@ -319,8 +329,9 @@ pub async fn visit(cdp: &Cdp, url: &Url, cfg: &VisitConfig, stop: &Stop) -> Visi
     let (tx, rx) = mpsc::unbounded_channel::<Event>();
     let (visit, stopped) = run(cdp, url, cfg, &ctx, &mut cap, start, (&tx, rx), stop).await;
     cdp.unroute(&tx);
-    // After a stop the browser is killed next: closing the context would only add a wait.
-    if !stopped {
+    // After a stop the browser is killed next: closing the context would only add a wait. A
+    // journey's context outlives its pages (its owner closes it).
+    if !stopped && cfg.context.is_none() {
         let _ =
             cdp.call_with(None, "Target.disposeBrowserContext", json!({ "browserContextId": ctx }), AFTER_CAP).await;
     }
@@ -410,6 +421,11 @@ async fn run(
     let mut typing_step: Option<TypingStep<'_>> = None;
     let mut typing_started = false;
     let mut scroll_step: Option<ScrollStep<'_>> = None;
+    // Declared before the step that borrows it, so it outlives it.
+    let actions_done = std::sync::atomic::AtomicUsize::new(0);
+    let mut action_step: Option<ScrollStep<'_, ()>> = None;
+    let mut actions_started = false;
+    let mut actions_error: Option<String> = None;
     let mut scroll_started = false;
     let mut settle_start: Option<Instant> = None;
     loop {
@@ -468,8 +484,17 @@ async fn run(
                 typing_step = Some(Box::pin(typing::type_identity(cdp, &session, frame, id, limit)));
             }
         }
+        // A journey's actions on this page (a click that loads another page ends the visit).
+        if typing_started && typing_step.is_none() && !actions_started && cap.left_for.is_none() {
+            actions_started = true;
+            if let (false, Some(frame)) = (cfg.actions.is_empty(), cap.main_frame.clone()) {
+                let limit = ACTIONS_LIMIT.min(hard.saturating_duration_since(Instant::now()));
+                cap.step = Step::Journey;
+                action_step = Some(Box::pin(journey::act(cdp, &session, frame, &cfg.actions, &actions_done, limit)));
+            }
+        }
         // Then the page is scrolled to its end, as a reader does.
-        if typing_started && typing_step.is_none() && !scroll_started && cap.left_for.is_none() {
+        if actions_started && action_step.is_none() && !scroll_started && cap.left_for.is_none() {
             scroll_started = true;
             match (cfg.scroll, cap.main_frame.clone()) {
                 (true, Some(frame)) => {
@@ -482,7 +507,7 @@ async fn run(
         }
         // While the banner is being looked for or answered, fields typed into or the page
         // scrolled, the settle window waits for it.
-        let busy = consent_step.is_some() || typing_step.is_some() || scroll_step.is_some();
+        let busy = consent_step.is_some() || typing_step.is_some() || scroll_step.is_some() || action_step.is_some();
         let until = if busy { hard } else { settle_until.map_or(hard, |s| s.min(hard)) };
         let ev = tokio::select! {
             r = &mut nav, if navigating => {
@@ -506,6 +531,12 @@ async fn run(
                 typing_step = None;
                 cap.typing = Some(r);
                 // What the fields' listeners send may be debounced: a full settle window from here.
+                settle_until = Some(Instant::now() + cfg.settle);
+                continue;
+            }
+            r = async { action_step.as_mut().expect("polled only while some").await }, if action_step.is_some() => {
+                action_step = None;
+                actions_error = r.err();
                 settle_until = Some(Instant::now() + cfg.settle);
                 continue;
             }
@@ -554,6 +585,29 @@ async fn run(
     }
     drop(consent_step);
     drop(scroll_step);
+    drop(action_step);
+    // A journey's click that loads the next page is the journey going on, not a redirect.
+    if cfg.journey.is_some() && cap.left_for.is_some() && ended == Ended::Normally {
+        error = None;
+    }
+    // A journey's page: how far its actions got, and whether it asks for a card.
+    let journey = match &cfg.journey {
+        Some((name, page)) => {
+            let card_fields = if ended == Ended::Normally && cap.left_for.is_none() {
+                has_card_fields(cdp, &session).await
+            } else {
+                false
+            };
+            Some(JourneyAnswer {
+                name: name.clone(),
+                page: *page,
+                actions: actions_done.load(std::sync::atomic::Ordering::SeqCst),
+                error: actions_error.take(),
+                card_fields,
+            })
+        }
+        None => None,
+    };
     if typing_step.take().is_some() {
         // Cut short (the page's time ran out, it left, or a stop): say so, not "no typing".
         cap.typing = Some(TypingAnswer {
@@ -627,6 +681,8 @@ async fn run(
         consent: cap.consent.take(),
         typing: cap.typing.take(),
         scrolled: cap.scrolled,
+        journey,
+        left_for: cap.left_for.clone(),
         fingerprints: std::mem::take(&mut cap.fingerprints).into_iter().collect(),
     };
     (visit, stopped)
@@ -635,8 +691,22 @@ async fn run(
 /// One step of the consent answer, running in the page while the visit records.
 type ConsentStep<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, String>> + Send + 'a>>;
 
-/// Scrolling the page, in progress.
-type ScrollStep<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<u32, String>> + Send + 'a>>;
+/// Scrolling the page (or a journey's actions), in progress.
+type ScrollStep<'a, T = u32> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, String>> + Send + 'a>>;
+
+/// How long a journey's actions on one page may take.
+const ACTIONS_LIMIT: Duration = Duration::from_secs(20);
+
+/// Does the page ask for a card (a card number or CVC field, by its autocomplete token or
+/// name)? Then a journey has reached a payment page.
+async fn has_card_fields(cdp: &Cdp, session: &str) -> bool {
+    let expr = "Array.from(document.querySelectorAll('input')).some((i) => /cc-number|cc-csc/.test(i.autocomplete || '') \
+                || /card.?number|cardnumber|cvc|cvv|security.?code/i.test((i.name || '') + ' ' + (i.id || '')))";
+    let params = json!({ "expression": expr, "returnByValue": true });
+    cdp.call_with(Some(session), "Runtime.evaluate", params, AFTER_CAP)
+        .await
+        .is_ok_and(|v| v["result"]["value"].as_bool() == Some(true))
+}
 
 /// After the last scroll step, at least this long for what it set off.
 const AFTER_STEP: Duration = Duration::from_millis(1000);

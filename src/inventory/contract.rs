@@ -532,6 +532,9 @@ pub struct PageVisitOut {
     /// Scroll steps taken to reach the page's end (a screen each; absent with `--no-scroll`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scrolled: Option<u32>,
+    /// `--journey`: the journey that reached this page, and how its actions here went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journey: Option<crate::model::JourneyAnswer>,
 }
 
 /// How one visit answered the consent banner (`pages[].visit.consent`).

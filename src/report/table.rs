@@ -515,6 +515,7 @@ mod hostile_tests {
                 consent: None,
                 typed: None,
                 scrolled: None,
+                journey: None,
             }),
             payment_page: false,
         };

@@ -152,6 +152,8 @@ fn browser_visit() -> Visit {
         typing: Some(vendorscan::model::TypingAnswer { fields: [("email", 1)].into_iter().collect(), detail: None }),
         fingerprints: Vec::new(),
         scrolled: None,
+        journey: None,
+        left_for: None,
     }
 }
 

@@ -16,6 +16,7 @@ mod hostile;
 mod hostile_output;
 mod html_report;
 mod interaction;
+mod journey;
 mod limits;
 mod local;
 mod ownership;
