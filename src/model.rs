@@ -269,6 +269,8 @@ pub struct PageRecord {
     pub other_states: Vec<(ConsentState, Visit)>,
     /// With several `--consent` states: the state `visit` was made in (the first given).
     pub visit_state: Option<ConsentState>,
+    /// Found only in a rendered page's links (browser mode), not in any served HTML.
+    pub rendered_link: bool,
 }
 
 /// Who asked the browser for a URL, from the DevTools protocol's initiator.
@@ -600,6 +602,9 @@ pub struct Visit {
     pub left_for: Option<String>,
     /// Scripts seen fingerprinting the device, sorted, distinct.
     pub fingerprints: Vec<FingerprintSeen>,
+    /// The links of the rendered page (`a[href]` after scripts ran), on the page's own site:
+    /// a storefront that renders its navigation client-side has them only here.
+    pub links: Vec<String>,
 }
 
 /// How a journey's actions on one page went.
@@ -638,6 +643,7 @@ impl PageRecord {
             visit: None,
             other_states: Vec::new(),
             visit_state: None,
+            rendered_link: false,
         }
     }
 }

@@ -213,12 +213,24 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
             .filter(|(_, p)| p.outcome == PageOutcome::Scanned)
             .filter_map(|(i, p)| Url::parse(p.final_url.as_deref().unwrap_or(&p.url)).ok().map(|u| (i, u)))
             .collect();
-        let wanted_again = wanted.clone();
         match run.rt.block_on(browser::visit_pages(cfg, wanted, progress, &run.stop)) {
             Ok(visited) => {
                 for (i, visit) in visited.visits {
                     kept[i].visit = Some(visit);
                 }
+                // Links only the rendered pages have (a storefront that renders its menus
+                // client-side): read and visited too, within the crawl's page budget.
+                if let Source::Crawl(crawl_cfg) = &job.source {
+                    if let Err(e) = follow_rendered_links(run, crawl_cfg, cfg, &mut kept, progress) {
+                        browser_failed = Some(e);
+                    }
+                }
+                let wanted_again: Vec<(usize, Url)> = kept
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.outcome == PageOutcome::Scanned && p.visit.is_some())
+                    .filter_map(|(i, p)| Url::parse(p.final_url.as_deref().unwrap_or(&p.url)).ok().map(|u| (i, u)))
+                    .collect();
                 // Each further consent state: the same pages again, in a fresh browser.
                 for &state in job.browser_states.iter().skip(1) {
                     if run.stopped().is_some() {
@@ -303,6 +315,63 @@ pub fn hash_scripts(run: &Runner, inventory: Inventory, fetch: &FetchConfig) -> 
         .map(|(url, got)| (url, got.map(|(sha256, sri)| inventory::ContentHash { sha256, sri })))
         .collect();
     Ok(inventory.with_digests(&digests))
+}
+
+/// Rounds of rendered-link discovery: each reads and visits the pages the last round's
+/// rendered pages link to (as the crawl's depth would).
+const RENDERED_ROUNDS: usize = 3;
+
+/// Read and visit the store's pages that only rendered pages link to, round after round,
+/// within the crawl's page budget; the pages are added to `kept`, marked `rendered_link`.
+fn follow_rendered_links(
+    run: &Runner,
+    crawl_cfg: &CrawlConfig,
+    browser_cfg: &BrowserConfig,
+    kept: &mut Vec<PageRecord>,
+    progress: &dyn Progress,
+) -> Result<(), Error> {
+    let mut from = 0;
+    for _ in 0..RENDERED_ROUNDS {
+        let known: std::collections::HashSet<String> =
+            kept.iter().flat_map(|p| std::iter::once(p.url.clone()).chain(p.final_url.clone())).collect();
+        let mut new: Vec<Url> = kept[from..]
+            .iter()
+            .filter_map(|p| p.visit.as_ref())
+            .flat_map(|v| v.links.iter())
+            .filter(|l| !known.contains(l.as_str()))
+            .filter_map(|l| Url::parse(l).ok())
+            .filter(|u| u.host_str().is_some_and(|h| crawl_cfg.scope.is_first_party(h)))
+            .collect();
+        new.sort();
+        new.dedup();
+        let room = crawl_cfg.max_pages.saturating_sub(kept.len());
+        new.truncate(room);
+        if new.is_empty() || run.stopped().is_some() {
+            return Ok(());
+        }
+        let cfg = CrawlConfig { start: new, max_pages: room, max_depth: Some(0), sitemaps: false, ..crawl_cfg.clone() };
+        let mut found: Vec<PageRecord> = Vec::new();
+        let mut on_page = |mut p: PageRecord| {
+            p.rendered_link = true;
+            log_page(&p);
+            found.push(p);
+        };
+        let crawl = crawl::crawl_into_until(cfg, run.deadline, progress, &run.stop, &mut on_page);
+        run.rt.block_on(crawl)?;
+        from = kept.len();
+        let wanted: Vec<(usize, Url)> = found
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.outcome == PageOutcome::Scanned)
+            .filter_map(|(i, p)| Url::parse(p.final_url.as_deref().unwrap_or(&p.url)).ok().map(|u| (from + i, u)))
+            .collect();
+        kept.extend(found);
+        let visited = run.rt.block_on(browser::visit_pages(browser_cfg, wanted, progress, &run.stop))?;
+        for (i, visit) in visited.visits {
+            kept[i].visit = Some(visit);
+        }
+    }
+    Ok(())
 }
 
 /// Where a journey starts: the first start URL of a crawl, or the local folder's site.

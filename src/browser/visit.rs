@@ -590,6 +590,13 @@ async fn run(
     if cfg.journey.is_some() && cap.left_for.is_some() && ended == Ended::Normally {
         error = None;
     }
+    // The rendered page's own links: what a client-side navigation shows (not for a page
+    // that failed or left, whose document is not this page's).
+    let links = if ended == Ended::Normally && cap.left_for.is_none() && cfg.journey.is_none() {
+        rendered_links(cdp, &session, url).await
+    } else {
+        Vec::new()
+    };
     // A journey's page: how far its actions got, and whether it asks for a card.
     let journey = match &cfg.journey {
         Some((name, page)) => {
@@ -683,6 +690,7 @@ async fn run(
         scrolled: cap.scrolled,
         journey,
         left_for: cap.left_for.clone(),
+        links,
         fingerprints: std::mem::take(&mut cap.fingerprints).into_iter().collect(),
     };
     (visit, stopped)
@@ -696,6 +704,35 @@ type ScrollStep<'a, T = u32> = std::pin::Pin<Box<dyn std::future::Future<Output 
 
 /// How long a journey's actions on one page may take.
 const ACTIONS_LIMIT: Duration = Duration::from_secs(20);
+
+/// Links read from a rendered page at most: a mega-menu has hundreds, a trap has more.
+const MAX_RENDERED_LINKS: usize = 1000;
+
+/// The rendered page's links to its own origin, without fragments, distinct, sorted.
+async fn rendered_links(cdp: &Cdp, session: &str, page: &Url) -> Vec<String> {
+    let expr = format!(
+        "Array.from(document.querySelectorAll('a[href]')).slice(0, 5000).map((a) => a.href).filter((h) => typeof h === 'string').slice(0, {})",
+        MAX_RENDERED_LINKS * 2
+    );
+    let params = json!({ "expression": expr, "returnByValue": true });
+    let Ok(v) = cdp.call_with(Some(session), "Runtime.evaluate", params, AFTER_CAP).await else { return Vec::new() };
+    let mut out: Vec<String> = v["result"]["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter_map(|h| Url::parse(h).ok())
+        .filter(|u| u.origin() == page.origin())
+        .map(|mut u| {
+            u.set_fragment(None);
+            u.to_string()
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out.truncate(MAX_RENDERED_LINKS);
+    out
+}
 
 /// Does the page ask for a card (a card number or CVC field, by its autocomplete token or
 /// name)? Then a journey has reached a payment page.

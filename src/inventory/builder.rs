@@ -428,6 +428,7 @@ impl<'a> Builder<'a> {
             cut: page.cut,
             resources: self.occurrences - first_occurrence,
             visit: visit_out,
+            rendered_link: page.rendered_link,
             payment_page,
         });
     }

@@ -168,6 +168,9 @@ pub struct PageOut {
     /// Browser mode: how the visit of this page went.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub visit: Option<PageVisitOut>,
+    /// Browser mode: found only among a rendered page's links (not in any served HTML).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rendered_link: bool,
     /// In PCI DSS scope: matched `[payment-pages] paths`, or has card fields (card number,
     /// CVC, expiry; when `detect` is on).
     pub payment_page: bool,

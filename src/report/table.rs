@@ -517,6 +517,7 @@ mod hostile_tests {
                 scrolled: None,
                 journey: None,
             }),
+            rendered_link: false,
             payment_page: false,
         };
         r.inventory.pages.push(page(

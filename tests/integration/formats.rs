@@ -154,6 +154,7 @@ fn browser_visit() -> Visit {
         scrolled: None,
         journey: None,
         left_for: None,
+        links: Vec::new(),
     }
 }
 

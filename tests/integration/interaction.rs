@@ -116,3 +116,73 @@ let n = 0; const next = () => { n++; new Image().src = 'http://static.criteo.net
         assert_eq!(row["runtime"]["step"], "settle", "{row:#}");
     }
 }
+
+#[test]
+fn links_only_the_rendered_page_has_are_read_and_visited_too() {
+    let Some(_one) = chromium() else { return };
+    let mut r = HashMap::new();
+    // A client-rendered storefront: the served HTML has no link, the navigation is drawn by
+    // a script. The product page it links to carries a pixel, and links (again only when
+    // rendered) to a deeper page with another tag.
+    let nav = |href: &str| {
+        format!(
+            "<script>const a = document.createElement('a'); a.href = '{href}'; a.textContent = 'go';
+             document.body.appendChild(a);</script>"
+        )
+    };
+    r.insert(
+        "/".into(),
+        Response::with_type(
+            200,
+            "text/html",
+            format!("<!doctype html><title>Shop</title><body>{}", nav("/products/hidden-mug")).as_bytes(),
+        ),
+    );
+    r.insert(
+        "/products/hidden-mug".into(),
+        Response::with_type(
+            200,
+            "text/html",
+            format!(
+                "<!doctype html><title>Mug</title><body><img src=\"http://static.criteo.net:{{{{PORT}}}}/px.gif\" width=1 height=1>{}",
+                nav("/products/deeper")
+            )
+            .as_bytes(),
+        ),
+    );
+    r.insert(
+        "/products/deeper".into(),
+        Response::with_type(
+            200,
+            "text/html",
+            b"<!doctype html><title>Deeper</title><script src=\"http://analytics.tiktok.com:{{PORT}}/t.js\"></script>",
+        ),
+    );
+    r.insert("/px.gif".into(), gif());
+    r.insert("/t.js".into(), js("window.t = 1;"));
+    let server = Server::start(r);
+
+    // The static crawl reads the home page only: there is no link to follow.
+    let mut plain: Vec<String> = vec![format!("{}/", server.origin()), "--offline".into()];
+    for h in HOSTS {
+        plain.extend(["--resolve".into(), server.resolve(h)]);
+    }
+    let refs: Vec<&str> = plain.iter().map(String::as_str).collect();
+    let static_report = scan_json(&refs);
+    assert_eq!(static_report["summary"]["pages_scanned"], 1);
+
+    let report = run(&server, &["--settle", "300", "--no-scroll"]);
+    let pages = report["pages"].as_array().unwrap();
+    for path in ["/products/hidden-mug", "/products/deeper"] {
+        let url = format!("{}{path}", server.origin());
+        let page =
+            pages.iter().find(|p| p["url"] == url.as_str()).unwrap_or_else(|| panic!("{url} not read: {pages:#?}"));
+        assert_eq!(page["rendered_link"], true, "{page:#}");
+        assert_eq!(page["visit"]["complete"], true, "{page:#}");
+    }
+    let ids = vendor_ids(&report);
+    assert!(ids.contains(&"criteo".to_owned()) && ids.contains(&"tiktok-pixel".to_owned()), "{ids:?}");
+    // The crawl's page budget holds for these too.
+    let capped = run(&server, &["--settle", "300", "--no-scroll", "--max-pages", "2"]);
+    assert_eq!(capped["pages"].as_array().unwrap().len(), 2, "{:#}", capped["pages"]);
+}
