@@ -20,7 +20,9 @@ async (mode, choice, waitMs, found) => {
     walk(document);
     return out;
   };
-  const byId = (ids) => ids.map((id) => document.getElementById(id) || all('[data-testid="' + id + '"]')[0]).find(shown);
+  // A CMP's own button: by element id (or test id), or by a selector when it has no id.
+  const byId = (ids) => ids.map((id) => (/^[.#[]/.test(id) ? all(id)[0]
+    : document.getElementById(id) || all('[data-testid="' + id + '"]')[0])).find(shown);
   const fn = (o, name) => !!o && typeof o[name] === 'function';
   const tcData = () => new Promise((res) => {
     if (typeof window.__tcfapi !== 'function') return res(null);
@@ -122,6 +124,89 @@ async (mode, choice, waitMs, found) => {
         return { ok: reject ? on.length === 0 : on.length === optional.length, detail: 'Usercentrics services consented: [' + on.join(',') + ']' };
       },
     },
+    {
+      // CookieYes: the banner's buttons carry data-cky-tag; getCkyConsent() reads the choice.
+      id: 'cookieyes',
+      present: () => !!document.querySelector('.cky-consent-container') || fn(window, 'getCkyConsent'),
+      api: () => null,
+      buttons: reject ? ['[data-cky-tag="reject-button"]', '.cky-btn-reject'] : ['[data-cky-tag="accept-button"]', '.cky-btn-accept'],
+      holds: () => {
+        if (!fn(window, 'getCkyConsent')) return null;
+        const c = (window.getCkyConsent() || {}).categories || {};
+        const on = Object.keys(c).filter((k) => k !== 'necessary' && c[k]);
+        return { ok: reject ? on.length === 0 : on.length > 0, detail: 'CookieYes categories: [' + on.join(',') + ']' };
+      },
+    },
+    {
+      // Complianz (WordPress): cmplz_deny_all()/cmplz_accept_all(), cmplz_has_consent(category).
+      id: 'complianz',
+      present: () => !!document.querySelector('.cmplz-cookiebanner') || fn(window, 'cmplz_has_consent'),
+      api: () => { const f = reject ? 'cmplz_deny_all' : 'cmplz_accept_all'; if (!fn(window, f)) return null; window[f](); return f + '()'; },
+      buttons: reject ? ['.cmplz-btn.cmplz-deny', '.cmplz-deny'] : ['.cmplz-btn.cmplz-accept', '.cmplz-accept'],
+      holds: () => {
+        if (!fn(window, 'cmplz_has_consent')) return null;
+        const on = ['statistics', 'marketing', 'preferences'].filter((k) => window.cmplz_has_consent(k));
+        return { ok: reject ? on.length === 0 : on.length > 0, detail: 'Complianz consent: [' + on.join(',') + ']' };
+      },
+    },
+    {
+      // iubenda: its banner's buttons; _iub.cs.api reads the choice back.
+      id: 'iubenda',
+      present: () => !!document.getElementById('iubenda-cs-banner') || !!(window._iub && window._iub.cs && window._iub.cs.api),
+      api: () => null,
+      buttons: reject ? ['.iubenda-cs-reject-btn'] : ['.iubenda-cs-accept-btn'],
+      holds: () => {
+        const api = window._iub && window._iub.cs && window._iub.cs.api;
+        if (!api || !fn(api, 'isConsentGiven')) return null;
+        const given = !!api.isConsentGiven();
+        const rejected = fn(api, 'isConsentRejected') ? !!api.isConsentRejected() : !given;
+        return { ok: reject ? rejected && !given : given, detail: 'iubenda consent given: ' + given };
+      },
+    },
+    {
+      // Shopify's customer privacy API: setTrackingConsent, read back by currentVisitorConsent.
+      // The API is on every Shopify store; a banner is asked for only where shouldShowBanner().
+      id: 'shopify',
+      present: () => !!document.getElementById('shopify-pc__banner') || (window.Shopify && fn(window.Shopify.customerPrivacy, 'shouldShowBanner')
+        && !!window.Shopify.customerPrivacy.shouldShowBanner()),
+      api: () => new Promise((res) => {
+        const p = window.Shopify && window.Shopify.customerPrivacy;
+        if (!fn(p, 'setTrackingConsent')) return res(null);
+        const v = !reject;
+        let done = false;
+        const end = (x) => { if (!done) { done = true; res(x); } };
+        setTimeout(() => end('Shopify.customerPrivacy.setTrackingConsent (no callback)'), 1000);
+        try {
+          p.setTrackingConsent({ analytics: v, marketing: v, preferences: v, sale_of_data: v },
+            () => end('Shopify.customerPrivacy.setTrackingConsent({' + ['analytics', 'marketing', 'preferences', 'sale_of_data'].map((k) => k + ': ' + v).join(', ') + '})'));
+        } catch (e) { end(null); }
+      }),
+      buttons: reject ? ['shopify-pc__banner__btn-decline'] : ['shopify-pc__banner__btn-accept'],
+      holds: () => {
+        const p = window.Shopify && window.Shopify.customerPrivacy;
+        if (!fn(p, 'currentVisitorConsent')) return null;
+        const c = p.currentVisitorConsent() || {};
+        const on = ['analytics', 'marketing', 'preferences', 'sale_of_data'].filter((k) => c[k] === 'yes');
+        return { ok: reject ? on.length === 0 : on.length > 0, detail: 'Shopify consent yes: [' + on.join(',') + ']' };
+      },
+    },
+    {
+      // TrustArc: its banner's "required only" and accept buttons.
+      id: 'trustarc',
+      present: () => !!document.getElementById('truste-consent-track'),
+      api: () => null,
+      buttons: reject ? ['truste-consent-required'] : ['truste-consent-button'],
+      holds: () => null,
+    },
+    {
+      // Quantcast Choice: a TCF CMP; its buttons are found by their text, the choice read
+      // back through the TCF API.
+      id: 'quantcast',
+      present: () => !!document.getElementById('qc-cmp2-container') || !!document.querySelector('.qc-cmp2-container'),
+      api: () => null,
+      buttons: [],
+      holds: () => null,
+    },
   ];
   if (mode === 'find') {
     const until = Date.now() + waitMs;
@@ -146,7 +231,7 @@ async (mode, choice, waitMs, found) => {
   if (!out.applied) {
     let el = cmp ? byId(cmp.buttons) : null;
     // A known CMP whose own button is missing, or a TCF CMP, or none known: the generic search.
-    if (!el && cmp) note('no ' + cmp.buttons.join('/') + ' button shown');
+    if (!el && cmp && cmp.buttons.length) note('no ' + cmp.buttons.join('/') + ' button shown');
     el = el || genericButton();
     if (el) {
       el.click();

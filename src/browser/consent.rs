@@ -7,12 +7,15 @@
 //! The answer is given as a visitor gives it, through what the consent manager documents:
 //! its JavaScript API where it has one (OneTrust `RejectAll`/`AllowAll`, Cookiebot
 //! `submitCustomConsent`/`withdraw`, Didomi `setUserDisagreeToAll`/`setUserAgreeToAll`,
-//! Usercentrics `UC_UI.denyAllConsents`/`acceptAllConsents`), else a click on its own
-//! button (by the element id it documents), else on any visible button whose text reads
+//! Usercentrics `UC_UI.denyAllConsents`/`acceptAllConsents`, Complianz
+//! `cmplz_deny_all`/`cmplz_accept_all`, Shopify's `customerPrivacy.setTrackingConsent`), else
+//! a click on its own button (by the element id or class it documents: CookieYes, iubenda,
+//! TrustArc too), else on any visible button whose text reads
 //! "reject all", "only necessary", "alle ablehnen", "tout refuser", ... (or "accept all" and
 //! its translations). The choice is then read back from the manager (OneTrust's active
-//! groups, `Cookiebot.consent`, Didomi's user status, Usercentrics' services) or from the
-//! IAB TCF v2 `__tcfapi('getTCData')` purposes, which any TCF CMP answers.
+//! groups, `Cookiebot.consent`, Didomi's user status, Usercentrics' services, `getCkyConsent`,
+//! `cmplz_has_consent`, `_iub.cs.api`, `currentVisitorConsent`) or from the IAB TCF v2
+//! `__tcfapi('getTCData')` purposes, which any TCF CMP answers (Quantcast Choice among them).
 //!
 //! Two steps, so the visit knows when the choice was made: `find` (wait for a banner) and
 //! `apply`. Every request recorded after `find` returned is marked `after_choice`: at worst
@@ -75,7 +78,20 @@ pub fn found(v: &Value) -> Option<String> {
 }
 
 /// The names a step may return (anything else from a page that tampered with it is dropped).
-const KNOWN: &[&str] = &["onetrust", "cookiebot", "didomi", "usercentrics", "tcf", "generic"];
+const KNOWN: &[&str] = &[
+    "onetrust",
+    "cookiebot",
+    "didomi",
+    "usercentrics",
+    "cookieyes",
+    "complianz",
+    "iubenda",
+    "shopify",
+    "trustarc",
+    "quantcast",
+    "tcf",
+    "generic",
+];
 
 /// An `apply` step's result as the visit records it. The page cannot make the detail long
 /// or odd: it is cut and cleaned like a dialog's text.

@@ -1203,3 +1203,93 @@ fn three_consent_states_in_one_run_compare_each_vendor_and_fail_on_the_tag_that_
         "{table}"
     );
 }
+
+/// Stand-ins for four more consent manager families, each written from its public
+/// documentation: the banner's own elements, its JavaScript API where it has one, and the
+/// read-back call. Each page's tag fires only once the visitor accepts.
+fn more_cmps_store() -> Server {
+    const COOKIEYES: &str = r#"(function () {
+  var d = document.createElement('div'); d.className = 'cky-consent-container';
+  d.innerHTML = '<button class="cky-btn cky-btn-reject" data-cky-tag="reject-button">Reject All</button>' +
+    '<button class="cky-btn cky-btn-accept" data-cky-tag="accept-button">Accept All</button>';
+  document.body.appendChild(d);
+  var cats = { necessary: true, functional: false, analytics: false, advertisement: false };
+  window.getCkyConsent = function () { return { activeLaw: 'gdpr', categories: Object.assign({}, cats) }; };
+  function set(v) { ['functional', 'analytics', 'advertisement'].forEach(function (k) { cats[k] = v; }); d.style.display = 'none'; }
+  d.querySelector('.cky-btn-reject').onclick = function () { set(false); };
+  d.querySelector('.cky-btn-accept').onclick = function () { set(true); };
+})();"#;
+    const COMPLIANZ: &str = r#"(function () {
+  var d = document.createElement('div'); d.className = 'cmplz-cookiebanner';
+  d.innerHTML = '<button class="cmplz-btn cmplz-deny">Deny</button><button class="cmplz-btn cmplz-accept">Accept</button>';
+  document.body.appendChild(d);
+  var given = {};
+  window.cmplz_has_consent = function (c) { return !!given[c]; };
+  window.cmplz_deny_all = function () { given = {}; d.style.display = 'none'; };
+  window.cmplz_accept_all = function () { given = { statistics: 1, marketing: 1, preferences: 1 }; d.style.display = 'none'; };
+})();"#;
+    const IUBENDA: &str = r#"(function () {
+  var d = document.createElement('div'); d.id = 'iubenda-cs-banner';
+  d.innerHTML = '<button class="iubenda-cs-reject-btn">Reject</button><button class="iubenda-cs-accept-btn">Accept</button>';
+  document.body.appendChild(d);
+  var state = null;
+  window._iub = { cs: { api: { isConsentGiven: function () { return state === true; },
+                               isConsentRejected: function () { return state === false; } } } };
+  d.querySelector('.iubenda-cs-reject-btn').onclick = function () { state = false; d.remove(); };
+  d.querySelector('.iubenda-cs-accept-btn').onclick = function () { state = true; d.remove(); };
+})();"#;
+    const SHOPIFY: &str = r#"(function () {
+  var choice = null;
+  window.Shopify = { customerPrivacy: {
+    shouldShowBanner: function () { return choice === null; },
+    setTrackingConsent: function (c, cb) { choice = c; setTimeout(cb, 10); },
+    currentVisitorConsent: function () {
+      var r = {}; ['analytics', 'marketing', 'preferences', 'sale_of_data'].forEach(function (k) {
+        r[k] = choice === null ? '' : (choice[k] ? 'yes' : 'no'); }); return r; } } };
+})();"#;
+    let mut r = HashMap::new();
+    let links: String = ["cookieyes", "complianz", "iubenda", "shopify"]
+        .iter()
+        .map(|c| format!("<a href=\"/{c}.html\">{c}</a>"))
+        .collect();
+    r.insert("/".into(), html(&format!("<!doctype html><title>Shop</title>{links}")));
+    for (name, script) in
+        [("cookieyes", COOKIEYES), ("complianz", COMPLIANZ), ("iubenda", IUBENDA), ("shopify", SHOPIFY)]
+    {
+        r.insert(
+            format!("/{name}.html"),
+            html(&format!("<!doctype html><title>{name}</title><body><h1>Shop</h1><script>{script}</script>")),
+        );
+    }
+    Server::start(r)
+}
+
+#[test]
+fn cookieyes_complianz_iubenda_and_shopify_banners_are_answered_and_read_back() {
+    let Some(_one) = chromium() else { return };
+    let server = more_cmps_store();
+    for state in ["reject", "accept"] {
+        let report = scan(&browser_args(&server, &["--browser", "--settle", "300", "--consent", state]));
+        let o = server.origin();
+        let consent = |path: &str| page(&report, &format!("{o}{path}"))["visit"]["consent"].clone();
+        for (page, cmp, method, said) in [
+            ("/cookieyes.html", "cookieyes", "button", "CookieYes categories: ["),
+            (
+                "/complianz.html",
+                "complianz",
+                "api",
+                if state == "reject" { "cmplz_deny_all()" } else { "cmplz_accept_all()" },
+            ),
+            ("/iubenda.html", "iubenda", "button", "iubenda consent given: "),
+            ("/shopify.html", "shopify", "api", "Shopify.customerPrivacy.setTrackingConsent({analytics: "),
+        ] {
+            let c = consent(page);
+            assert_eq!(
+                (c["cmp"].as_str(), c["method"].as_str(), c["applied"].as_bool(), c["confirmed"].as_bool()),
+                (Some(cmp), Some(method), Some(true), Some(true)),
+                "{state} on {page}: {c:#}"
+            );
+            assert!(c["detail"].as_str().unwrap().contains(said), "{state} on {page}: {c:#}");
+        }
+    }
+}
