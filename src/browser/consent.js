@@ -220,6 +220,25 @@ async (mode, choice, waitMs, found) => {
     }
   }
   const cmp = CMPS.find((c) => c.id === found);
+  // After the scanner clicked the button this step chose (a real mouse click, see
+  // consent.rs): the banner goes, and the choice is read back.
+  if (mode === 'confirm') {
+    const prev = window.__vendorscanConsent || {};
+    const out = { cmp: found, method: 'button', applied: true, confirmed: null, detail: prev.detail || null };
+    const note = (s) => { out.detail = out.detail ? out.detail + '; ' + s : s; };
+    const el = prev.el;
+    for (let i = 0; i < 10 && el && shown(el); i++) await pause(100);
+    if (!cmp && found === 'generic') out.confirmed = !(el && shown(el));
+    let held = null;
+    for (let i = 0; i < 10; i++) {
+      held = (cmp && cmp.holds()) || await tcfHolds();
+      if (held && held.ok) break;
+      await pause(100);
+    }
+    if (held) { out.confirmed = held.ok; note(held.detail); }
+    try { delete window.__vendorscanConsent; } catch (e) {}
+    return out;
+  }
   const out = { cmp: found, method: null, applied: false, confirmed: null, detail: null };
   const note = (s) => { out.detail = out.detail ? out.detail + '; ' + s : s; };
   if (cmp) {
@@ -234,13 +253,14 @@ async (mode, choice, waitMs, found) => {
     if (!el && cmp && cmp.buttons.length) note('no ' + cmp.buttons.join('/') + ' button shown');
     el = el || genericButton();
     if (el) {
-      el.click();
-      out.method = 'button';
-      out.applied = true;
+      // The scanner clicks it with the mouse (a trusted event, as a visitor's), then asks
+      // again with mode 'confirm'; a button outside the viewport is brought into it first.
+      el.scrollIntoView({ block: 'center' });
+      const r = el.getBoundingClientRect();
       note('clicked "' + label(el).slice(0, 60) + '"');
-      // The banner goes away once the click took.
-      for (let i = 0; i < 10 && shown(el); i++) await pause(100);
-      if (!cmp && found === 'generic') out.confirmed = !shown(el);
+      window.__vendorscanConsent = { el, detail: out.detail };
+      return { cmp: found, method: 'button', applied: false, confirmed: null, detail: out.detail,
+               click: { x: r.left + r.width / 2, y: r.top + r.height / 2 } };
     } else if (!cmp || !out.detail) {
       note('no ' + (reject ? 'reject' : 'accept') + ' button found');
     }

@@ -20,8 +20,9 @@
 //! Two steps, so the visit knows when the choice was made: `find` (wait for a banner) and
 //! `apply`. Every request recorded after `find` returned is marked `after_choice`: at worst
 //! one protocol round trip early, never late, so nothing sent after the choice passes for
-//! sent before it. Not covered: banners inside iframes (Sourcepoint, TrustArc), and clicks
-//! are DOM clicks, not trusted input events.
+//! sent before it. A button is clicked with the mouse (`Input.dispatchMouseEvent`: a trusted
+//! event, which a banner that checks `isTrusted` accepts), then a `confirm` step reads the
+//! choice back. Not covered: banners inside iframes (Sourcepoint, TrustArc's newer ones).
 
 use super::cdp::Cdp;
 use crate::model::{ConsentAnswer, ConsentState};
@@ -60,6 +61,25 @@ pub async fn step(
         "returnByValue": true,
         "userGesture": true,
     });
+    let deadline = tokio::time::Instant::now() + limit;
+    let v = evaluate(cdp, session, params, limit).await?;
+    // The step chose a button: click it as a visitor does, with the mouse (a trusted event a
+    // banner that checks `isTrusted` accepts), then let the page say whether the choice took.
+    let (Some(x), Some(y)) = (v["click"]["x"].as_f64(), v["click"]["y"].as_f64()) else { return Ok(v) };
+    let left = || deadline.saturating_duration_since(tokio::time::Instant::now());
+    for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
+        let ev = json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 });
+        cdp.call_with(Some(session), "Input.dispatchMouseEvent", ev, left()).await?;
+    }
+    let params = json!({
+        "expression": expression("confirm", choice, Duration::ZERO, found.as_deref()),
+        "awaitPromise": true,
+        "returnByValue": true,
+    });
+    evaluate(cdp, session, params, left()).await
+}
+
+async fn evaluate(cdp: &Cdp, session: &str, params: Value, limit: Duration) -> Result<Value, String> {
     let v = cdp.call_with(Some(session), "Runtime.evaluate", params, limit).await?;
     if let Some(e) = v.get("exceptionDetails") {
         let text = e["exception"]["description"].as_str().or(e["text"].as_str()).unwrap_or("an exception");

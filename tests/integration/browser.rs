@@ -1248,11 +1248,20 @@ fn more_cmps_store() -> Server {
         r[k] = choice === null ? '' : (choice[k] ? 'yes' : 'no'); }); return r; } } };
 })();"#;
     let mut r = HashMap::new();
-    let links: String = ["cookieyes", "complianz", "iubenda", "shopify"]
+    let links: String = ["cookieyes", "complianz", "iubenda", "shopify", "trusted"]
         .iter()
         .map(|c| format!("<a href=\"/{c}.html\">{c}</a>"))
         .collect();
     r.insert("/".into(), html(&format!("<!doctype html><title>Shop</title>{links}")));
+    // A banner that takes only a real click (as some do, against scripted clicks).
+    r.insert(
+        "/trusted.html".into(),
+        html(
+            r#"<!doctype html><title>Trusted</title><body><div id="banner">We use cookies
+<button onclick="if (event.isTrusted) document.getElementById('banner').remove()">Reject all</button>
+<button onclick="if (event.isTrusted) document.getElementById('banner').remove()">Accept all</button></div>"#,
+        ),
+    );
     for (name, script) in
         [("cookieyes", COOKIEYES), ("complianz", COMPLIANZ), ("iubenda", IUBENDA), ("shopify", SHOPIFY)]
     {
@@ -1291,5 +1300,12 @@ fn cookieyes_complianz_iubenda_and_shopify_banners_are_answered_and_read_back() 
             );
             assert!(c["detail"].as_str().unwrap().contains(said), "{state} on {page}: {c:#}");
         }
+        // The button clicked with the mouse: a banner that ignores scripted clicks goes.
+        let t = consent("/trusted.html");
+        assert_eq!(
+            (t["cmp"].as_str(), t["method"].as_str(), t["applied"].as_bool(), t["confirmed"].as_bool()),
+            (Some("generic"), Some("button"), Some(true), Some(true)),
+            "{state}: {t:#}"
+        );
     }
 }
