@@ -529,9 +529,12 @@ async fn run(
             }
             r = async { typing_step.as_mut().expect("polled only while some").await }, if typing_step.is_some() => {
                 typing_step = None;
+                // What the fields' listeners send may be debounced: a full settle window from
+                // here, when something was typed (a page without fields costs nothing more).
+                if !r.fields.is_empty() {
+                    settle_until = Some(Instant::now() + cfg.settle);
+                }
                 cap.typing = Some(r);
-                // What the fields' listeners send may be debounced: a full settle window from here.
-                settle_until = Some(Instant::now() + cfg.settle);
                 continue;
             }
             r = async { action_step.as_mut().expect("polled only while some").await }, if action_step.is_some() => {
