@@ -420,10 +420,10 @@ async fn run(
     // the tags the choice let in are listening when the fields change.
     let mut typing_step: Option<TypingStep<'_>> = None;
     let mut typing_started = false;
-    let mut scroll_step: Option<ScrollStep<'_>> = None;
+    let mut scroll_step: Option<PageStep<'_>> = None;
     // Declared before the step that borrows it, so it outlives it.
     let actions_done = std::sync::atomic::AtomicUsize::new(0);
-    let mut action_step: Option<ScrollStep<'_, ()>> = None;
+    let mut action_step: Option<PageStep<'_, ()>> = None;
     let mut actions_started = false;
     let mut actions_error: Option<String> = None;
     let mut scroll_started = false;
@@ -703,7 +703,7 @@ async fn run(
 type ConsentStep<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, String>> + Send + 'a>>;
 
 /// Scrolling the page (or a journey's actions), in progress.
-type ScrollStep<'a, T = u32> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, String>> + Send + 'a>>;
+type PageStep<'a, T = u32> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, String>> + Send + 'a>>;
 
 /// How long a journey's actions on one page may take.
 const ACTIONS_LIMIT: Duration = Duration::from_secs(20);
