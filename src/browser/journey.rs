@@ -204,7 +204,7 @@ any = ["[data-role=proceed-to-checkout]", "button.checkout", "text:Proceed to Ch
 [[step]]
 goto = "/"
 [[step]]
-any = ["a[href*='/products/']", "a[href*='/product/']", "a.product-item-link", "a.woocommerce-LoopProduct-link", "a[href*='/p/']"]
+any = ["a[href*='products/']", "a[href*='product/']", "a.product-item-link", "a.woocommerce-LoopProduct-link", "a[href*='/p/']"]
 [[step]]
 any = ["button[name=add]", "button.single_add_to_cart_button", "#product-addtocart-button", "button[name=add-to-cart]", "text:Add to cart", "text:Add to bag", "text:Add to basket"]
 [[step]]
@@ -234,7 +234,10 @@ const FIND: &str = r#"(targets) => {
     el.scrollIntoView({ block: 'center' });
     globalThis.__vsTarget = el;
     const r = el.getBoundingClientRect();
-    return { x: r.left + r.width / 2, y: r.top + r.height / 2,
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    // Something drawn over it (a sticky header, an overlay) would take a mouse click.
+    const top = document.elementFromPoint(x, y);
+    return { x, y, covered: !(top && (top === el || el.contains(top))),
              text: ((el.innerText || el.value || el.getAttribute('aria-label') || '') + '').trim().slice(0, 80) };
   }
   return null;
@@ -291,9 +294,14 @@ pub async fn act(
                     return Err(format!("refused to click \"{text}\": it would pay or place an order"));
                 }
                 let (x, y) = (at["x"].as_f64().unwrap_or(0.0), at["y"].as_f64().unwrap_or(0.0));
-                for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
-                    let ev = json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 });
-                    cdp.call_with(Some(session), "Input.dispatchMouseEvent", ev, left()).await?;
+                if at["covered"].as_bool() == Some(true) {
+                    // Covered at its centre: the element's own click, not the overlay's.
+                    eval("globalThis.__vsTarget.click()".into()).await?;
+                } else {
+                    for kind in ["mouseMoved", "mousePressed", "mouseReleased"] {
+                        let ev = json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 });
+                        cdp.call_with(Some(session), "Input.dispatchMouseEvent", ev, left()).await?;
+                    }
                 }
             }
             Step::Type { target, text } => {
