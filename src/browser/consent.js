@@ -222,6 +222,10 @@ async (mode, choice, waitMs, found) => {
   const cmp = CMPS.find((c) => c.id === found);
   // After the scanner clicked the button this step chose (a real mouse click, see
   // consent.rs): the banner goes, and the choice is read back.
+  // Read the choice back: the CMP's own state, else the TCF API (a second at most).
+  const readBack = async (out, note) => {
+    await readBack(out, note);
+  };
   if (mode === 'confirm') {
     const prev = window.__vendorscanConsent || {};
     const out = { cmp: found, method: 'button', applied: true, confirmed: null, detail: prev.detail || null };
@@ -229,13 +233,7 @@ async (mode, choice, waitMs, found) => {
     const el = prev.el;
     for (let i = 0; i < 10 && el && shown(el); i++) await pause(100);
     if (!cmp && found === 'generic') out.confirmed = !(el && shown(el));
-    let held = null;
-    for (let i = 0; i < 10; i++) {
-      held = (cmp && cmp.holds()) || await tcfHolds();
-      if (held && held.ok) break;
-      await pause(100);
-    }
-    if (held) { out.confirmed = held.ok; note(held.detail); }
+    await readBack(out, note);
     try { delete window.__vendorscanConsent; } catch (e) {}
     return out;
   }
@@ -265,15 +263,6 @@ async (mode, choice, waitMs, found) => {
       note('no ' + (reject ? 'reject' : 'accept') + ' button found');
     }
   }
-  if (out.applied) {
-    // Read the choice back: the CMP's own state, else the TCF API.
-    let held = null;
-    for (let i = 0; i < 10; i++) {
-      held = (cmp && cmp.holds()) || await tcfHolds();
-      if (held && held.ok) break;
-      await pause(100);
-    }
-    if (held) { out.confirmed = held.ok; note(held.detail); }
-  }
+  if (out.applied) await readBack(out, note);
   return out;
 }
