@@ -220,12 +220,18 @@ async (mode, choice, waitMs, found) => {
     }
   }
   const cmp = CMPS.find((c) => c.id === found);
-  // After the scanner clicked the button this step chose (a real mouse click, see
-  // consent.rs): the banner goes, and the choice is read back.
   // Read the choice back: the CMP's own state, else the TCF API (a second at most).
   const readBack = async (out, note) => {
-    await readBack(out, note);
+    let held = null;
+    for (let i = 0; i < 10; i++) {
+      held = (cmp && cmp.holds()) || await tcfHolds();
+      if (held && held.ok) break;
+      await pause(100);
+    }
+    if (held) { out.confirmed = held.ok; note(held.detail); }
   };
+  // After the scanner clicked the button this step chose (a real mouse click, see
+  // consent.rs): the banner goes, and the choice is read back.
   if (mode === 'confirm') {
     const prev = window.__vendorscanConsent || {};
     const out = { cmp: found, method: 'button', applied: true, confirmed: null, detail: prev.detail || null };
