@@ -44,7 +44,7 @@ pub(crate) fn js(body: &str) -> Response {
     Response::with_type(200, "text/javascript", body.as_bytes())
 }
 
-fn html(body: &str) -> Response {
+pub(crate) fn html(body: &str) -> Response {
     Response::with_type(200, "text/html; charset=utf-8", body.as_bytes())
 }
 

@@ -159,9 +159,7 @@ fn args(server: &Server, ws_port: u16, extra: &[&str]) -> Vec<String> {
         // WebCrypto needs a secure context; the loopback store is plain HTTP.
         format!("--browser-arg=--unsafely-treat-insecure-origin-as-secure={}", server.origin()),
     ];
-    for h in HOSTS {
-        a.extend(["--resolve".into(), server.resolve(h)]);
-    }
+    a.extend(server.resolve_args(HOSTS));
     a.extend(["--resolve".into(), format!("ws.hotjar.com:{ws_port}:127.0.0.1")]);
     a.extend(extra.iter().map(|s| (*s).to_owned()));
     a
@@ -365,9 +363,7 @@ fn a_fingerprinting_script_is_named_and_a_chart_is_not() {
     let server = Server::start(r);
     let mut a: Vec<String> =
         vec![format!("{}/", server.origin()), "--offline".into(), "--browser".into(), "--settle".into(), "500".into()];
-    for h in ["shop.test", "static.criteo.net", "static.klaviyo.com"] {
-        a.extend(["--resolve".into(), server.resolve(h)]);
-    }
+    a.extend(server.resolve_args(&["shop.test", "static.criteo.net", "static.klaviyo.com"]));
     let (_, report) = run(&a);
     let criteo = observed(&report, "criteo");
     assert!(has(&criteo, "device-fingerprint", "canvas", "", "script"), "{criteo:?}");
@@ -441,9 +437,7 @@ fn a_vendor_cookie_the_visit_does_not_send_is_not_claimed_as_sent() {
     let server = Server::start(r);
     let mut a: Vec<String> =
         vec![format!("{}/", server.origin()), "--offline".into(), "--browser".into(), "--settle".into(), "1500".into()];
-    for h in ["shop.test", "tracker.localhost"] {
-        a.extend(["--resolve".into(), server.resolve(h)]);
-    }
+    a.extend(server.resolve_args(&["shop.test", "tracker.localhost"]));
     // A frame is a secure context only under a secure page.
     a.push(format!("--browser-arg=--unsafely-treat-insecure-origin-as-secure={}", server.origin()));
     let (_, report) = run(&a);

@@ -14,9 +14,7 @@ fn gif() -> Response {
 
 fn run(server: &Server, extra: &[&str]) -> serde_json::Value {
     let mut a: Vec<String> = vec![format!("{}/", server.origin()), "--offline".into(), "--browser".into()];
-    for h in HOSTS {
-        a.extend(["--resolve".into(), server.resolve(h)]);
-    }
+    a.extend(server.resolve_args(HOSTS));
     a.extend(extra.iter().map(|s| (*s).to_owned()));
     let refs: Vec<&str> = a.iter().map(String::as_str).collect();
     let report = scan_json(&refs);
@@ -164,9 +162,7 @@ fn links_only_the_rendered_page_has_are_read_and_visited_too() {
 
     // The static crawl reads the home page only: there is no link to follow.
     let mut plain: Vec<String> = vec![format!("{}/", server.origin()), "--offline".into()];
-    for h in HOSTS {
-        plain.extend(["--resolve".into(), server.resolve(h)]);
-    }
+    plain.extend(server.resolve_args(HOSTS));
     let refs: Vec<&str> = plain.iter().map(String::as_str).collect();
     let static_report = scan_json(&refs);
     assert_eq!(static_report["summary"]["pages_scanned"], 1);

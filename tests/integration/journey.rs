@@ -3,13 +3,9 @@
 //! reached only that way (no link to it in any page the crawl reads). Real Chromium on
 //! loopback only (`--resolve`, `--offline`).
 
-use crate::browser::{chromium, js};
+use crate::browser::{chromium, html, js};
 use crate::common::*;
 use std::collections::HashMap;
-
-fn html(body: &str) -> Response {
-    Response::with_type(200, "text/html; charset=utf-8", body.as_bytes())
-}
 
 /// A checkout page as a payment provider's would be: card fields, and a third-party script.
 const CHECKOUT: &str = r#"<!doctype html><title>Checkout</title><h1>Checkout</h1>
@@ -102,9 +98,7 @@ fn scan(server: &Server, journey: &str) -> (Option<i32>, serde_json::Value) {
         "--policy".into(),
         policy.display().to_string(),
     ];
-    for h in ["shop.test", "static.klaviyo.com"] {
-        a.extend(["--resolve".into(), server.resolve(h)]);
-    }
+    a.extend(server.resolve_args(&["shop.test", "static.klaviyo.com"]));
     let refs: Vec<&str> = a.iter().map(String::as_str).collect();
     let out = vendorscan(&refs);
     let report: serde_json::Value =

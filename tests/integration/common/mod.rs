@@ -192,6 +192,11 @@ impl Server {
         format!("{host}:{}:127.0.0.1", self.port())
     }
 
+    /// `--resolve HOST:PORT:127.0.0.1` for each host: the arguments that map them to this server.
+    pub fn resolve_args(&self, hosts: &[&str]) -> Vec<String> {
+        hosts.iter().flat_map(|h| ["--resolve".to_owned(), self.resolve(h)]).collect()
+    }
+
     /// Replace what a path serves (e.g. a vendor script that changed between two runs).
     pub fn set(&self, path: &str, response: Response) {
         self.routes.lock().unwrap().insert(path.to_owned(), response);
