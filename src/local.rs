@@ -157,7 +157,13 @@ pub fn mime_for(path: &Path) -> &'static str {
 }
 
 /// Read and extract one file. A file that cannot be read is a failed page, not an error.
-pub fn scan_file(root: &Path, file: &Path, site: Option<&Url>, max_body: usize) -> PageRecord {
+pub fn scan_file(
+    root: &Path,
+    file: &Path,
+    site: Option<&Url>,
+    max_body: usize,
+    opts: crate::extract::Options,
+) -> PageRecord {
     let url = page_url(root, file, site).map(|u| u.to_string()).unwrap_or_else(|| file.display().to_string());
     let mut record = PageRecord::without_content(url.clone(), 0, PageOutcome::Scanned, String::new());
     record.error = None;
@@ -195,7 +201,7 @@ pub fn scan_file(root: &Path, file: &Path, site: Option<&Url>, max_body: usize) 
     };
     // Extraction must not panic; if a bug makes it, that is this page's failure, and the
     // other files are still scanned (the crawl gets the same from its task boundary).
-    let ex = match std::panic::catch_unwind(|| crate::extract::extract(&base, &text)) {
+    let ex = match std::panic::catch_unwind(|| crate::extract::extract_with(&base, &text, opts)) {
         Ok(ex) => ex,
         Err(_) => {
             record.outcome = PageOutcome::Failed;
@@ -204,6 +210,7 @@ pub fn scan_file(root: &Path, file: &Path, site: Option<&Url>, max_body: usize) 
         }
     };
     record.resources = ex.resources;
+    record.own_assets = ex.own_assets;
     record.tag_ids = ex.tag_ids;
     record.sensitive_inputs = ex.has_sensitive_inputs;
     record.cut = ex.cut;

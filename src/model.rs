@@ -95,6 +95,28 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
+    /// Kinds that only fetch passive content. From the store's own servers they send no
+    /// visitor data to anyone else, and a large store has tens of thousands (every product
+    /// photo in every size), so by default they are counted, not listed. Scripts, frames,
+    /// forms, stylesheets, pixels and browser-mode requests (a first-party endpoint may be a
+    /// server-side tag that forwards data) are always listed.
+    pub fn is_asset(self) -> bool {
+        use ResourceKind as K;
+        matches!(
+            self,
+            K::Image
+                | K::Media
+                | K::Icon
+                | K::Font
+                | K::CssUrl
+                | K::Preload
+                | K::Prefetch
+                | K::Preconnect
+                | K::DnsPrefetch
+                | K::Manifest
+        )
+    }
+
     /// The public name, as in the JSON report (derived once from the variant, as serde's is).
     pub fn as_str(self) -> &'static str {
         self.into()
@@ -271,6 +293,9 @@ pub struct PageRecord {
     pub visit_state: Option<ConsentState>,
     /// Found only in a rendered page's links (browser mode), not in any served HTML.
     pub rendered_link: bool,
+    /// The page's own assets, counted by extraction instead of listed in `resources`
+    /// (`crate::extract::Options::count_own_assets`).
+    pub own_assets: usize,
 }
 
 /// Who asked the browser for a URL, from the DevTools protocol's initiator.
@@ -644,6 +669,7 @@ impl PageRecord {
             other_states: Vec::new(),
             visit_state: None,
             rendered_link: false,
+            own_assets: 0,
         }
     }
 }

@@ -32,7 +32,7 @@ pub enum Source {
     /// A live store, crawled from its start URLs.
     Crawl(CrawlConfig),
     /// A file or folder on disk; `site` is where it will be served, when given.
-    Local { root: PathBuf, site: Option<Url>, max_body: usize },
+    Local { root: PathBuf, site: Option<Url>, max_body: usize, extract: crate::extract::Options },
 }
 
 /// One scan, fully planned: nothing in here is still to be parsed or checked.
@@ -192,7 +192,7 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
                 let result = run.rt.block_on(crawl)?;
                 page_limit_reached = result.budget_spent;
             }
-            Source::Local { root, site, max_body } => {
+            Source::Local { root, site, max_body, extract } => {
                 let files = local::html_files(root)?;
                 progress.set_length(files.len() as u64);
                 for f in &files {
@@ -200,7 +200,7 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
                         break;
                     }
                     progress.inc(1);
-                    on_page(local::scan_file(root, f, site.as_ref(), *max_body));
+                    on_page(local::scan_file(root, f, site.as_ref(), *max_body, *extract));
                 }
             }
         }

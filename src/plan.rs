@@ -57,6 +57,7 @@ pub fn job(t: &TargetArgs, payment: &PaymentPages, identity: &Identity) -> Resul
                 sitemaps: !c.no_sitemap,
                 robots: !c.no_robots,
                 delay: Duration::from_millis(c.delay),
+                extract: extract_options(t),
             };
             (Source::Crawl(cfg), scope, names)
         }
@@ -68,7 +69,8 @@ pub fn job(t: &TargetArgs, payment: &PaymentPages, identity: &Identity) -> Resul
             }
             let scope = Scope::new(site.as_ref().and_then(Url::host_str), extra);
             let names = vec![root.display().to_string()];
-            (Source::Local { root, site: site.clone(), max_body: t.crawl.max_body_size }, scope, names)
+            let extract = extract_options(t);
+            (Source::Local { root, site: site.clone(), max_body: t.crawl.max_body_size, extract }, scope, names)
         }
     };
     // Chromium is looked for before the crawl, so a missing browser is said at once, not
@@ -141,6 +143,13 @@ fn canonical_output(path: &Path) -> PathBuf {
 
 /// A folder scanned without `--site`: the URL its pages declare ([`local::infer_site`]), and
 /// the line that says so; or none, and the warning that says what that costs.
+/// A static scan only counts the store's own assets (images, fonts, hints), so extraction
+/// need not resolve them; `--all-resources` lists them, and browser mode matches each
+/// markup reference to the request the visit made for it.
+fn extract_options(t: &TargetArgs) -> crate::extract::Options {
+    crate::extract::Options { count_own_assets: !t.all_resources && !t.browser.browser }
+}
+
 fn guess_site(root: &Path) -> (Option<Url>, Option<SiteNote>) {
     let files = local::html_files(root).unwrap_or_default();
     if files.is_empty() {

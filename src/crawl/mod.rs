@@ -40,6 +40,8 @@ pub struct CrawlConfig {
     pub robots: bool,
     /// Minimum time between the starts of two requests to the same host.
     pub delay: Duration,
+    /// What extraction lists (the page's own assets are only counted in a static scan).
+    pub extract: crate::extract::Options,
 }
 
 /// Politeness towards one host: how many requests may run at once, and when the next may
@@ -390,7 +392,7 @@ pub async fn crawl_into_until(
                 .entry(url.host_str().unwrap_or("").to_owned())
                 .or_insert_with(|| Arc::new(HostGate::new(cfg.per_host, cfg.delay)))
                 .clone();
-            let (client, max_body) = (client.clone(), cfg.fetch.max_body);
+            let (client, max_body, opts) = (client.clone(), cfg.fetch.max_body, cfg.extract);
             let key = (url.to_string(), depth);
             let handle = tasks.spawn(async move {
                 if let Some(cell) = rules {
@@ -404,7 +406,7 @@ pub async fn crawl_into_until(
                     }
                 }
                 let _permit = gate.slots.clone().acquire_owned().await;
-                fetch_page(&client, &gate, url, depth, max_body, timeout).await
+                fetch_page(&client, &gate, url, depth, (max_body, opts), timeout).await
             });
             in_flight.insert(handle.id(), key);
         }
@@ -482,7 +484,7 @@ async fn fetch_page(
     gate: &HostGate,
     url: Url,
     depth: u32,
-    max_body: usize,
+    (max_body, opts): (usize, crate::extract::Options),
     timeout: std::time::Duration,
 ) -> Fetched {
     let mut record = PageRecord::without_content(url.to_string(), depth, PageOutcome::Failed, String::new());
@@ -550,7 +552,7 @@ async fn fetch_page(
     let ct = head.content_type.clone();
     let work = move || {
         let text = crate::decode::decode_html_owned(body, ct.as_deref());
-        crate::extract::extract(&base, &text)
+        crate::extract::extract_with(&base, &text, opts)
     };
     let extracted = match large {
         true => large_pages::extract(work).await,
@@ -563,6 +565,7 @@ async fn fetch_page(
                 record.error = Some(format!("larger than {} bytes: only the first part was scanned", max_body));
             }
             record.resources = ex.resources;
+            record.own_assets = ex.own_assets;
             record.tag_ids = ex.tag_ids;
             record.sensitive_inputs = ex.has_sensitive_inputs;
             record.cut = ex.cut;
@@ -618,6 +621,7 @@ mod tests {
             sitemaps: true,
             robots: true,
             delay: Duration::ZERO,
+            extract: Default::default(),
         };
         let never = Stop(tokio::sync::watch::channel(None).1);
         let deadline = std::time::Instant::now() + Duration::from_millis(500);

@@ -47,6 +47,21 @@ pub struct Extracted {
     /// `Some` when a limit was reached and something was dropped or not read: the page
     /// must be reported as cut (what was dropped may be a third party).
     pub cut: Option<Cut>,
+    /// With [`Options::count_own_assets`]: the page's own passive assets (images, fonts,
+    /// hints... written relative to the page or on its host) counted here instead of being
+    /// in `resources`.
+    pub own_assets: usize,
+}
+
+/// How much a caller wants listed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Options {
+    /// Count the page's own assets ([`ResourceKind::is_asset`] kinds on the page's host)
+    /// without resolving them into `resources`: the report only counts a first-party asset
+    /// (unless `--all-resources`), and a catalogue page holds tens of thousands of them, each
+    /// a URL to parse, copy and hash for nothing. Off where every reference must be listed
+    /// (`--all-resources`) or matched against what a browser requested (`--browser`).
+    pub count_own_assets: bool,
 }
 
 /// Distinct references one page may report. Real store pages have a few thousand (the
@@ -79,11 +94,22 @@ const KEPT_ATTRS: &[&str] =
 /// their lines, whether it sits inside a hidden element, a `<picture>` or a `<template>`,
 /// and the text of scripts, styles and `<noscript>`.
 pub fn extract(doc_url: &Url, text: &str) -> Extracted {
+    extract_with(doc_url, text, Options::default())
+}
+
+/// [`extract`], listing only what `opts` asks for.
+pub fn extract_with(doc_url: &Url, text: &str, opts: Options) -> Extracted {
     let mut walk = Walk { site: doc_url.host_str().map(crate::scope::registrable_domain), ..Walk::default() };
     walk.document(text, &Doc { in_noscript: false, line_offset: 0, nesting: 0, condition: None });
     // The first `<base href>` decides how every relative URL in the document resolves,
     // including those written before it.
     let base = walk.base.as_deref().and_then(|href| doc_url.join(href.trim()).ok()).unwrap_or_else(|| doc_url.clone());
+    // A relative reference is on the page's own host only when the base is (a `<base href>`
+    // elsewhere sends them all to that host).
+    if opts.count_own_assets && matches!(base.scheme(), "http" | "https") && base.host_str() == doc_url.host_str() {
+        use url::Position::{AfterPort, BeforeHost};
+        walk.own_authority = Some(base[BeforeHost..AfterPort].to_owned());
+    }
     walk.finish(&base)
 }
 
@@ -145,6 +171,8 @@ struct Walk {
     /// kept first.
     site: Option<String>,
     cut: Cut,
+    /// The base's `host[:port]` when the page's own assets are counted, not listed.
+    own_authority: Option<String>,
 }
 
 /// The state shared while one document is read.
@@ -275,33 +303,44 @@ impl Walk {
         // (The condition is part of it: a URL that loads nothing in one place and loads in
         // another on the same line is two references.)
         let mut written: FastSet<(&str, ResourceKind, u32, Option<&Condition>)> = FastSet::default();
-        let urls: Vec<Option<Url>> = self
-            .found
-            .iter()
-            .map(|f| match &f.url {
-                Some(url) => Some(Url::clone(url)),
-                None if written.insert((f.raw.as_str(), f.kind, f.line, f.condition.as_ref())) => resolve(base, &f.raw),
-                None => None,
+        // The page's own assets are not resolved: what names them in the sets below is their
+        // text from the path on, which cannot be mistaken for an absolute URL (it has no
+        // `scheme:` before its first `/`).
+        let own: Vec<Option<&str>> = match self.own_authority.as_deref() {
+            Some(authority) => self
+                .found
+                .iter()
+                .map(|f| (f.url.is_none() && f.kind.is_asset()).then(|| own_key(&f.raw, authority)).flatten())
+                .collect(),
+            None => vec![None; self.found.len()],
+        };
+        let urls: Vec<Option<Url>> = (self.found.iter().zip(&own))
+            .map(|(f, own)| match (&f.url, own) {
+                (Some(url), _) => Some(Url::clone(url)),
+                (None, Some(_)) => None,
+                (None, None) if written.insert((f.raw.as_str(), f.kind, f.line, f.condition.as_ref())) => {
+                    resolve(base, &f.raw)
+                }
+                (None, None) => None,
             })
             .collect();
         drop(written);
+        let key = |i: usize| urls[i].as_ref().map(Url::as_str).or(own[i]);
         // Different spellings of one URL (`/a`, `https://shop.example/a`) are one too.
         let mut seen: FastSet<(&str, ResourceKind, u32, Option<&Condition>)> = FastSet::default();
-        let mut keep: Vec<bool> = (self.found.iter().zip(&urls))
-            .map(|(f, url)| {
-                url.as_ref().is_some_and(|u| seen.insert((u.as_str(), f.kind, f.line, f.condition.as_ref())))
-            })
+        let mut keep: Vec<bool> = (self.found.iter().enumerate())
+            .map(|(i, f)| key(i).is_some_and(|k| seen.insert((k, f.kind, f.line, f.condition.as_ref()))))
             .collect();
         drop(seen);
         // The cap counts distinct references (URL, kind, condition), not their lines. When
         // it is reached, references to other sites are kept first, in page order.
         let mut distinct: FastSet<(&str, ResourceKind, Option<&Condition>)> = FastSet::default();
         let mut other_site: Vec<Option<bool>> = vec![None; keep.len()];
-        for (i, (f, url)) in self.found.iter().zip(&urls).enumerate() {
-            if let (true, Some(url)) = (keep[i], url) {
-                if distinct.insert((url.as_str(), f.kind, f.condition.as_ref())) {
-                    let site = url.host_str().map(crate::scope::registrable_domain);
-                    other_site[i] = Some(site != self.site);
+        for (i, f) in self.found.iter().enumerate() {
+            if let (true, Some(k)) = (keep[i], key(i)) {
+                if distinct.insert((k, f.kind, f.condition.as_ref())) {
+                    let site = urls[i].as_ref().and_then(Url::host_str).map(crate::scope::registrable_domain);
+                    other_site[i] = Some(own[i].is_none() && site != self.site);
                 }
             }
         }
@@ -310,20 +349,20 @@ impl Walk {
             let mut room_here = MAX_RESOURCES_PER_PAGE.saturating_sub(elsewhere);
             let mut room_elsewhere = MAX_RESOURCES_PER_PAGE;
             let mut dropped: FastSet<(&str, ResourceKind, Option<&Condition>)> = FastSet::default();
-            for (i, (f, url)) in self.found.iter().zip(&urls).enumerate() {
-                let Some(url) = url.as_ref().filter(|_| keep[i]) else { continue };
+            for (i, f) in self.found.iter().enumerate() {
+                let Some(k) = key(i).filter(|_| keep[i]) else { continue };
                 let room = match other_site[i] {
                     Some(true) => &mut room_elsewhere,
                     Some(false) => &mut room_here,
                     // A repeat: kept when its first occurrence was.
                     None => {
-                        keep[i] = !dropped.contains(&(url.as_str(), f.kind, f.condition.as_ref()));
+                        keep[i] = !dropped.contains(&(k, f.kind, f.condition.as_ref()));
                         continue;
                     }
                 };
                 if *room == 0 {
                     keep[i] = false;
-                    dropped.insert((url.as_str(), f.kind, f.condition.as_ref()));
+                    dropped.insert((k, f.kind, f.condition.as_ref()));
                 } else {
                     *room -= 1;
                 }
@@ -332,6 +371,8 @@ impl Walk {
             cut.dropped_references += dropped.len();
         }
         drop(distinct);
+        out.own_assets = own.iter().zip(&keep).filter(|(o, k)| o.is_some() && **k).count();
+        drop(own);
         out.resources.reserve_exact(urls.iter().zip(&keep).filter(|(u, k)| u.is_some() && **k).count());
         let kept =
             self.found.into_iter().zip(urls).zip(keep).filter_map(|((f, url), keep)| Some((url?, f)).filter(|_| keep));
@@ -363,6 +404,38 @@ impl Walk {
         out.tag_ids.dedup_by(|a, b| a.kind == b.kind && a.value == b.value);
         out.cut = (!cut.limits.is_empty()).then_some(cut);
         out
+    }
+}
+
+/// What names one of the page's own assets: the reference from its path on, when it is
+/// written relative to the page (`/cdn/a.jpg`, `img/a.jpg`, `?v=2`) or absolute on the
+/// base's `authority` (`//shop.example/a.jpg`, `https://shop.example/a.jpg`). `None` sends
+/// the reference through the URL parser: anything it would read differently than it looks
+/// (backslashes and control characters it strips or turns into slashes, another scheme,
+/// another spelling of the host) is not guessed at here. (A space inside is only
+/// percent-encoded; the ends are trimmed as `resolve` trims them.)
+fn own_key<'r>(raw: &'r str, authority: &str) -> Option<&'r str> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.bytes().any(|b| b < b' ' || b == b'\\' || b == 0x7f) {
+        return None;
+    }
+    let on_host = |rest: &'r str| {
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        (rest[..end].eq_ignore_ascii_case(authority)).then(|| &rest[end..])
+    };
+    if let Some(rest) = raw.strip_prefix("//") {
+        return on_host(rest);
+    }
+    if raw.starts_with('/') {
+        return Some(raw);
+    }
+    let head = &raw[..raw.find(['/', '?', '#']).unwrap_or(raw.len())];
+    match head.split_once(':') {
+        None => Some(raw),
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") => {
+            on_host(raw.split_once(':')?.1.strip_prefix("//")?)
+        }
+        Some(_) => None,
     }
 }
 

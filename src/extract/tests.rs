@@ -631,3 +631,56 @@ fn a_conditional_reference_does_not_hide_the_same_load_on_its_line() {
     assert_eq!(conditions(html).len(), 2);
     assert_eq!(loads(html), ["x.example"]);
 }
+
+#[test]
+fn own_asset_keys_are_given_only_where_the_url_parser_agrees() {
+    let a = "shop.example";
+    // The page's own: relative, root-relative, and absolute on its host in any case.
+    assert_eq!(own_key("/cdn/a.jpg", a), Some("/cdn/a.jpg"));
+    assert_eq!(own_key(" img/a.jpg ", a), Some("img/a.jpg"));
+    assert_eq!(own_key("?v=2", a), Some("?v=2"));
+    assert_eq!(own_key("//shop.example/cdn/a.jpg", a), Some("/cdn/a.jpg"));
+    assert_eq!(own_key("HTTPS://Shop.Example/cdn/a.jpg", a), Some("/cdn/a.jpg"));
+    assert_eq!(own_key("http://shop.example?x", a), Some("?x"));
+    // Elsewhere, or read differently by the URL parser: left to it.
+    for raw in [
+        "//cdn.shop.example/a.jpg",
+        "//shop.example.evil.com/a.jpg",
+        "https://shop.example:8443/a.jpg",
+        "https://user@shop.example/a.jpg",
+        "/\\evil.com/a.jpg",
+        "\\\\evil.com/a.jpg",
+        "/\t/evil.com/a.jpg",
+        "\u{1}//evil.com/a.jpg",
+        "//sh%6Fp.example/a.jpg",
+        "ftp://shop.example/a.jpg",
+        "data:image/png;base64,AAAA",
+        "a:b/c",
+        "",
+    ] {
+        assert_eq!(own_key(raw, a), None, "{raw:?}");
+    }
+    assert_eq!(own_key("//127.0.0.1:8089/a.jpg", "127.0.0.1:8089"), Some("/a.jpg"));
+}
+
+#[test]
+fn own_assets_are_counted_as_they_would_have_been_listed() {
+    let html = r#"<img src="/a.jpg" srcset="/a.jpg 1x, //shop.example/b.jpg 2x">
+<img src="https://shop.example/c.jpg"><img src="https://cdn.other.example/d.jpg">
+<link rel="preconnect" href="https://shop.example"><script src="/app.js"></script>
+<img src="/a.jpg">"#;
+    let url = Url::parse("https://shop.example/p/page.html").unwrap();
+    let all = extract(&url, html);
+    let counted = extract_with(&url, html, Options { count_own_assets: true });
+    let own = |r: &RawResource| r.kind.is_asset() && r.url.host_str() == Some("shop.example");
+    assert_eq!(all.own_assets, 0);
+    assert_eq!(counted.own_assets, all.resources.iter().filter(|r| own(r)).count());
+    assert_eq!(counted.own_assets, 5);
+    let rest: Vec<String> = all.resources.iter().filter(|r| !own(r)).map(|r| r.url.to_string()).collect();
+    let listed: Vec<String> = counted.resources.iter().map(|r| r.url.to_string()).collect();
+    assert_eq!(listed, rest);
+    assert_eq!(listed, ["https://cdn.other.example/d.jpg", "https://shop.example/app.js"]);
+    // A `<base>` on another host makes relative references that host's: listed.
+    let based = format!(r#"<base href="https://cdn.other.example/">{html}"#);
+    assert_eq!(extract_with(&url, &based, Options { count_own_assets: true }).own_assets, 0);
+}

@@ -16,7 +16,7 @@ use super::contract::{
 use super::visit::match_key;
 use crate::model::{Condition, Encoding, FastMap, PageOutcome, PageRecord, ResourceKind, Via};
 use crate::scope::{Scope, registrable_domain};
-use crate::vendors::VendorDb;
+use crate::vendors::{VendorDb, VendorMatch};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What the run was pointed at, for the report header.
@@ -129,42 +129,74 @@ pub(super) struct UnknownAcc {
     pub(super) observed: Observed,
 }
 
-/// The running totals of one [`build`].
+/// What a host is, worked out once per run: a store's pages name the same few hundred hosts
+/// over and over, and classifying one (scope, then one vendor-rule probe per label) costs
+/// more than looking it up here.
+#[derive(Clone, Copy)]
+pub(super) struct HostSeen<'a> {
+    party: Party,
+    found: Option<VendorMatch<'a>>,
+    /// Counted as a third-party host of the run (a reference to it was counted).
+    counted: bool,
+    /// Listed among its vendor's hosts.
+    listed: bool,
+}
+
+/// The running totals of one [`build`]. The per-vendor and per-host tables are hash maps:
+/// they are looked up once per reference and sorted once, in [`Builder::finish`].
 pub(super) struct Acc<'a> {
     pub(super) scope: &'a Scope,
     pub(super) db: &'a VendorDb,
-    pub(super) vendors: BTreeMap<String, VendorAcc>,
-    pub(super) unknown: BTreeMap<String, UnknownAcc>,
-    pub(super) third_hosts: BTreeSet<String>,
+    pub(super) vendors: FastMap<String, VendorAcc>,
+    pub(super) unknown: FastMap<String, UnknownAcc>,
+    pub(super) hosts: FastMap<Box<str>, HostSeen<'a>>,
+    /// Distinct third-party hosts counted.
+    pub(super) third_hosts: usize,
     pub(super) summary: Summary,
     pub(super) cookies: BTreeMap<(String, String, String), CookieOut>,
     pub(super) storage: BTreeMap<(&'static str, String, String, Option<String>), StorageOut>,
 }
 
-impl Acc<'_> {
-    /// Count one reference to `host` on `page`.
+impl<'a> Acc<'a> {
+    /// The host's party and vendor, from the run's table (classified on first sight).
+    pub(super) fn classified(&mut self, host: &str) -> (Party, Option<VendorMatch<'a>>) {
+        let seen = self.seen(host);
+        (seen.party, seen.found)
+    }
+
+    fn seen(&mut self, host: &str) -> &mut HostSeen<'a> {
+        // Looked up before inserting: the host is almost always known, and a key is only
+        // copied in the first time.
+        if !self.hosts.contains_key(host) {
+            let (party, found) = classify(host, self.scope, self.db);
+            self.hosts.insert(host.into(), HostSeen { party, found, counted: false, listed: false });
+        }
+        self.hosts.get_mut(host).expect("inserted above")
+    }
+
+    /// Count one reference to `host` on `page`; returns its party and its vendor's id.
     pub(super) fn count(
         &mut self,
         host: &str,
         kind: ResourceKind,
         source: Source,
         page: PageIndex,
-    ) -> (Party, Option<String>) {
-        let (party, found) = classify(host, self.scope, self.db);
-        // Called once per reference (about 90 a page): look before copying a string in.
+    ) -> (Party, Option<&'a str>) {
+        let seen = self.seen(host);
+        let HostSeen { party, found, counted, listed } = *seen;
+        seen.counted = true;
+        seen.listed = found.is_some();
         if party == Party::Third {
             self.summary.third_party_resources += 1;
-            if !self.third_hosts.contains(host) {
-                self.third_hosts.insert(host.to_owned());
-            }
+            self.third_hosts += usize::from(!counted);
         }
-        match (&found, party) {
+        match (found, party) {
             (Some(m), _) => {
-                if !self.vendors.contains_key(&m.vendor.id) {
-                    self.vendors.insert(m.vendor.id.clone(), VendorAcc::default());
-                }
-                let acc = self.vendors.get_mut(&m.vendor.id).expect("inserted above");
-                if !acc.hosts.iter().any(|h| h.host == host) {
+                let acc = match self.vendors.get_mut(m.vendor.id.as_str()) {
+                    Some(acc) => acc,
+                    None => self.vendors.entry(m.vendor.id.clone()).or_default(),
+                };
+                if !listed {
                     acc.hosts.insert(HostOut { host: host.to_owned(), matched: m.rule.describe() });
                 }
                 acc.pages.insert(page);
@@ -174,10 +206,10 @@ impl Acc<'_> {
                 acc.third_party |= party == Party::Third;
             }
             (None, Party::Third) => {
-                if !self.unknown.contains_key(host) {
-                    self.unknown.insert(host.to_owned(), UnknownAcc::default());
-                }
-                let acc = self.unknown.get_mut(host).expect("inserted above");
+                let acc = match self.unknown.get_mut(host) {
+                    Some(acc) => acc,
+                    None => self.unknown.entry(host.to_owned()).or_default(),
+                };
                 acc.pages.insert(page);
                 acc.kinds.insert(kind);
                 acc.sources.insert(source);
@@ -185,8 +217,14 @@ impl Acc<'_> {
             }
             (None, Party::First) => {}
         }
-        (party, found.map(|m| m.vendor.id.clone()))
+        (party, found.map(|m| m.vendor.id.as_str()))
     }
+}
+
+/// Where a URL's host is written in its text (an empty range for a URL without one).
+fn host_range(url: &url::Url) -> std::ops::Range<usize> {
+    use url::Position::{AfterHost, BeforeHost};
+    url[..BeforeHost].len()..url[..AfterHost].len()
 }
 
 /// Build the inventory of a run in one go (local scans, tests, browser mode).
@@ -247,9 +285,10 @@ impl<'a> Builder<'a> {
             acc: Acc {
                 scope: info.scope,
                 db,
-                vendors: BTreeMap::new(),
-                unknown: BTreeMap::new(),
-                third_hosts: BTreeSet::new(),
+                vendors: FastMap::default(),
+                unknown: FastMap::default(),
+                hosts: FastMap::default(),
+                third_hosts: 0,
                 summary: Summary::default(),
                 cookies: BTreeMap::new(),
                 storage: BTreeMap::new(),
@@ -301,7 +340,19 @@ impl<'a> Builder<'a> {
         key: RefKey,
         host: &str,
         party: Party,
-        vendor: Option<String>,
+        vendor: Option<&str>,
+        occ: OccurrenceOut,
+    ) -> (usize, usize) {
+        self.occur_with(key, |_| host.to_owned(), party, vendor, occ)
+    }
+
+    /// [`Self::occur`] with the host worked out from the key, only when it is a new resource.
+    fn occur_with(
+        &mut self,
+        key: RefKey,
+        host: impl FnOnce(&RefKey) -> String,
+        party: Party,
+        vendor: Option<&str>,
         occ: OccurrenceOut,
     ) -> (usize, usize) {
         self.occurrences += 1;
@@ -309,7 +360,8 @@ impl<'a> Builder<'a> {
             Some(&g) => g,
             None => {
                 let g = self.groups.len();
-                self.groups.push(Group { host: host.to_owned(), party, vendor, occurrences: Vec::new() });
+                let (host, vendor) = (host(&key), vendor.map(str::to_owned));
+                self.groups.push(Group { host, party, vendor, occurrences: Vec::new() });
                 self.index.insert(key, g);
                 g
             }
@@ -331,19 +383,25 @@ impl<'a> Builder<'a> {
         let page_url: &str = page.final_url.as_deref().unwrap_or(&page.url);
         let pi = PageIndex::try_from(self.pages.len()).expect("fewer than 4 billion pages");
         let first_occurrence = self.occurrences;
+        // Counted by extraction: first-party assets, never listed (`extract::Options`).
+        self.acc.summary.first_party_assets += page.own_assets;
+        self.occurrences += page.own_assets;
         // Browser mode matches the visit's requests against this page's markup references.
         let mut markup: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         for res in page.resources {
-            let host = res.url.host_str().unwrap_or("").to_owned();
+            // The host is a slice of the URL's text, which the key takes over below: kept as
+            // a range, so a reference copies its host only when it is a new resource.
+            let host_at = host_range(&res.url);
+            let host = &res.url.as_str()[host_at.clone()];
             // A lazy-load guess or an inert reference is listed, labelled, but does not make
             // its host a recipient: only a real load does (in browser mode the request, when
             // a script does load it, is counted as a runtime reference of its own).
             let guess = matches!(res.evidence.condition, Some(Condition::Lazy | Condition::Inert));
             let (party, vendor) = if guess {
-                let (party, found) = classify(&host, self.acc.scope, self.acc.db);
-                (party, found.map(|m| m.vendor.id.clone()))
+                let (party, found) = self.acc.classified(host);
+                (party, found.map(|m| m.vendor.id.as_str()))
             } else {
-                self.acc.count(&host, res.kind, Source::Markup, pi)
+                self.acc.count(host, res.kind, Source::Markup, pi)
             };
             let match_on = (page.visit.is_some() && !guess).then(|| match_key(res.url.as_str()));
             if self.unlisted_asset(party, res.kind) {
@@ -365,7 +423,7 @@ impl<'a> Builder<'a> {
                 condition: ev.condition,
             };
             let occ = OccurrenceOut { page: pi, line: ev.line, source: Source::Markup, runtime: None };
-            let at = self.occur(key, &host, party, vendor, occ);
+            let at = self.occur_with(key, |k| k.url[host_at].to_owned(), party, vendor, occ);
             if let Some(k) = match_on {
                 markup.entry(k).or_default().push(at);
             }
@@ -586,7 +644,7 @@ impl<'a> Builder<'a> {
         unknown_hosts.sort_by(|a, b| (&a.registrable_domain, &a.host).cmp(&(&b.registrable_domain, &b.host)));
 
         summary.resources = occurrences;
-        summary.third_party_hosts = third_hosts.len();
+        summary.third_party_hosts = third_hosts;
         summary.vendors = vendor_out.iter().filter(|v| !v.first_party).count();
         summary.companies = companies.len();
         summary.unknown_hosts = unknown_hosts.len();
@@ -696,26 +754,10 @@ fn collapse(sources: BTreeSet<Source>) -> Vec<Source> {
     }
 }
 
-/// Kinds that only fetch passive content. From the store's own servers they send no
-/// visitor data to anyone else, and a large store has tens of thousands (every product
-/// photo in every size), so by default they are counted, not listed. Scripts, frames,
-/// forms, stylesheets, pixels and browser-mode requests (a first-party endpoint may be a
-/// server-side tag that forwards data) are always listed.
+/// Kinds that only fetch passive content, counted but not listed when first party: see
+/// [`ResourceKind::is_asset`].
 pub fn is_asset(kind: ResourceKind) -> bool {
-    use ResourceKind as K;
-    matches!(
-        kind,
-        K::Image
-            | K::Media
-            | K::Icon
-            | K::Font
-            | K::CssUrl
-            | K::Preload
-            | K::Prefetch
-            | K::Preconnect
-            | K::DnsPrefetch
-            | K::Manifest
-    )
+    kind.is_asset()
 }
 
 /// The path of a page URL, as policy patterns see it (`/checkout/`); the whole string

@@ -72,3 +72,43 @@ fn every_real_page_scans_and_agrees_with_a_naive_reading() {
     // The corpus was collected with polyfill.io on several pages (issue #18 counted five).
     assert!(compromised >= 1, "no corpus page loads polyfill.io any more: update this test");
 }
+
+/// Counting the page's own assets instead of resolving them (a static scan's default) loses
+/// nothing: on every real page, what is listed is exactly the full reading minus the
+/// first-party assets on the page's host, and the count is exactly how many those were.
+#[test]
+fn counting_own_assets_agrees_with_listing_them_on_every_real_page() {
+    use vendorscan::extract::{Options, extract, extract_with};
+    let Some(corpus) = real_pages() else { return };
+    let mut counted = 0usize;
+    for (file, url) in sources(&corpus) {
+        let bytes = std::fs::read(corpus.join("pages").join(&file)).unwrap();
+        let text = vendorscan::decode::decode_html(&bytes, Some("text/html"));
+        let url = url::Url::parse(&url).unwrap();
+        let all = extract(&url, &text);
+        let fast = extract_with(&url, &text, Options { count_own_assets: true });
+        let row = |r: &vendorscan::model::RawResource| (r.url.to_string(), r.kind, r.evidence.line);
+        // What the fast reading lists is the full reading, in order, without the references
+        // it counted; those are all assets on the page's host, as many as it says. (An own
+        // asset it leaves to the URL parser, such as one written with a backslash, is listed
+        // and then counted by the inventory as before.)
+        let listed: Vec<_> = fast.resources.iter().map(row).collect();
+        let mut rest = listed.iter().peekable();
+        let mut dropped = 0usize;
+        for r in &all.resources {
+            if rest.peek() == Some(&&row(r)) {
+                rest.next();
+                continue;
+            }
+            assert!(r.kind.is_asset() && r.url.host_str() == url.host_str(), "{file}: {} not listed", r.url);
+            dropped += 1;
+        }
+        assert_eq!(rest.next(), None, "{file}: listed only by the fast reading");
+        assert_eq!(fast.own_assets, dropped, "{file}: counted");
+        assert_eq!(fast.links, all.links, "{file}: links");
+        assert_eq!(fast.tag_ids, all.tag_ids, "{file}: tag IDs");
+        assert_eq!(fast.cut.is_some(), all.cut.is_some(), "{file}: cut");
+        counted += dropped;
+    }
+    assert!(counted > 500, "the corpus's pages have their own assets ({counted})");
+}

@@ -177,8 +177,10 @@ fn fixture() -> Report {
     let mut files = vendorscan::local::html_files(site).unwrap();
     files.push(site.join("gone.html"));
     files.sort();
-    let mut pages: Vec<_> =
-        files.iter().map(|f| vendorscan::local::scan_file(site, f, Some(&site_url), 10 << 20)).collect();
+    let mut pages: Vec<_> = files
+        .iter()
+        .map(|f| vendorscan::local::scan_file(site, f, Some(&site_url), 10 << 20, Default::default()))
+        .collect();
     // Browser mode on the home page: the tag manager in the markup injects Klaviyo, which
     // fires a Criteo pixel, sets a cookie and writes to localStorage.
     let home = pages.iter_mut().find(|p| p.url == HOME).unwrap();

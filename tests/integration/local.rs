@@ -218,3 +218,23 @@ fn a_reference_on_many_pages_is_one_resource_with_its_occurrences() {
     assert_eq!(all_listed, listed + assets);
     assert!(all_res.iter().any(|x| x["party"] == "first" && x["kind"] == "image"));
 }
+
+/// A default scan counts the store's own assets without listing them (extraction does not
+/// even resolve them); `--all-resources` lists them. The counts must be the same.
+#[test]
+fn counted_assets_are_the_listed_ones() {
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "examples/demo-store", "--site", "https://demo-store.example", "-f", "json"];
+        args.extend_from_slice(extra);
+        serde_json::from_slice::<serde_json::Value>(&vendorscan(&args).stdout).expect("JSON report")
+    };
+    let (counted, listed) = (scan(&[]), scan(&["--all-resources"]));
+    assert_eq!(counted["summary"], listed["summary"]);
+    let per_page = |r: &serde_json::Value| {
+        r["pages"].as_array().unwrap().iter().map(|p| p["resources"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(per_page(&counted), per_page(&listed));
+    let assets = counted["summary"]["first_party_assets"].as_u64().unwrap();
+    let listed_assets = resource_rows(&listed).iter().filter(|r| r["party"] == "first").count() as u64;
+    assert!(assets > 0 && listed_assets > 0, "{assets} counted, {listed_assets} listed");
+}
