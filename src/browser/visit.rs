@@ -292,7 +292,8 @@ struct Capture {
     /// While leaving: (session, network request id) → index of a request first seen by the
     /// interception, so a late `Network.requestWillBeSent` for it fills it in, not a twin.
     intercepted_net: HashMap<Key, usize>,
-    /// When the last request was recorded while leaving (the leave ends after a quiet spell).
+    /// When the last request was recorded, or answered, while leaving (the leave ends after a
+    /// quiet spell).
     last_leave_request: Option<Instant>,
     /// When the blank page committed while leaving.
     left_blank_at: Option<Instant>,
@@ -374,9 +375,16 @@ const AFTER_STOP: Duration = Duration::from_secs(1);
 /// requests may take in all. Outside `--page-timeout`, which bounds load and settle.
 const LEAVE_LIMIT: Duration = Duration::from_secs(2);
 /// Leaving the page: the old page's unload handlers run as the blank page commits; their
-/// requests reach the interception a few milliseconds later. The leave ends when none has
-/// come for this long after the commit.
+/// requests reach the interception a few milliseconds later (about 20 ms on an idle
+/// machine). The leave ends when none has come, nor an answer to one, for this long after
+/// the commit: with a fixed settle window (`--settle-quiet 0`), half a second as always;
+/// with the adaptive settle, half its quiet spell within these bounds (250 ms by default).
 const LEAVE_QUIET: Duration = Duration::from_millis(500);
+const LEAVE_QUIET_MIN: Duration = Duration::from_millis(200);
+
+fn leave_quiet(cfg: &VisitConfig) -> Duration {
+    if cfg.quiet.is_zero() { LEAVE_QUIET } else { (cfg.quiet / 2).clamp(LEAVE_QUIET_MIN, LEAVE_QUIET) }
+}
 
 /// How a visit's main phase ended.
 #[derive(PartialEq)]
@@ -922,7 +930,7 @@ async fn leave(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, rx: &mut mpsc::U
             (Some(c), Some(r)) => Some(c.max(r)),
             (c, _) => c,
         };
-        let until = quiet_from.map_or(limit, |q| (q + LEAVE_QUIET).min(limit));
+        let until = quiet_from.map_or(limit, |q| (q + leave_quiet(cfg)).min(limit));
         tokio::select! {
             r = &mut nav, if navigating => {
                 navigating = false;
@@ -1690,6 +1698,10 @@ async fn on_paused(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, session: &st
     let status = p["responseStatusCode"].as_u64();
     let error = p["responseErrorReason"].as_str();
     if status.is_some() || error.is_some() {
+        // An answer while leaving: what its handler does next gets the quiet spell too.
+        if cap.leaving {
+            cap.last_leave_request = Some(Instant::now());
+        }
         if let Some(r) = cap.intercepted.get(id).map(|&i| &mut cap.requests[i]) {
             if r.status.is_none() {
                 r.status = status.map(|s| s as u16);
