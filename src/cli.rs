@@ -209,8 +209,8 @@ pub struct BrowserArgs {
     pub chrome: Option<PathBuf>,
 
     /// After the load event, keep recording for at most this many milliseconds (tags that
-    /// fire late): the settle window, which ends earlier once the page is quiet (see
-    /// --settle-quiet).
+    /// fire late): the settle window, which ends earlier once the page is quiet, as
+    /// --settle-quiet says.
     #[arg(long, default_value_t = 3000, value_name = "MS", requires = "browser",
           value_parser = clap::value_parser!(u64).range(0..=120_000))]
     pub settle: u64,
@@ -251,9 +251,9 @@ pub struct BrowserArgs {
     pub gpc: bool,
 
     /// Keep recording after the settle window while the page is still sending: wait until
-    /// it is quiet (--settle-quiet; with --settle-quiet 0, a second without a new request),
-    /// up to MS milliseconds after the load event (a chain of tags that load each other
-    /// late). 0 (or at most --settle): never past the window.
+    /// it is quiet as --settle-quiet says, or with --settle-quiet 0 for a second without a
+    /// new request, up to MS milliseconds after the load event (a chain of tags that load
+    /// each other late). 0, or not above --settle, never goes past the window.
     #[arg(long, default_value_t = 0, value_name = "MS", requires = "browser",
           value_parser = clap::value_parser!(u64).range(0..=120_000))]
     pub settle_max: u64,
