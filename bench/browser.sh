@@ -96,8 +96,8 @@ for tabs in $TABS; do
     python3 "$REPO/bench/treemem.py" "$WORK/runs.tsv" -- "$BIN" "${ARGS[@]}" || die "vendorscan failed (see above)"
     read -r visited failed runtime <<< "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); b=r["browser"]; print(b["pages_visited"], b["pages_failed"], sum(1 for x in r["resources"] if x["source"]=="runtime"))' "$WORK/report.json")"
     IFS=$'\t' read -r _ wall mb procs < <(tail -1 "$WORK/runs.tsv")
-    printf '   settle-quiet %s, typing %s, tabs %d, run %d/%d: %d pages visited (%d failed) in %.2f s = %.2f s per page; peak memory %.0f MB over %d processes; %d runtime-only resources\n' \
-      "$quiet" "$typing" "$tabs" "$i" "$RUNS" "$visited" "$failed" "$wall" "$(awk -v w="$wall" -v p="$visited" 'BEGIN {print w/p}')" "$mb" "$procs" "$runtime"
+    printf '   settle-quiet %s, typing %s, tabs %d, run %d/%d: %d pages visited (%d failed) in %.2f s = %.2f s per page; peak memory %.0f MB over %d processes; %d runtime-only resources; load average %s after\n' \
+      "$quiet" "$typing" "$tabs" "$i" "$RUNS" "$visited" "$failed" "$wall" "$(awk -v w="$wall" -v p="$visited" 'BEGIN {print w/p}')" "$mb" "$procs" "$runtime" "$(cut -d' ' -f1 /proc/loadavg)"
   done
   [ -z "$REPORTS" ] || cp "$WORK/report.json" "$REPORTS/quiet-$quiet-typing-$typing-tabs-$tabs.json"
   python3 - "$WORK/runs.tsv" "$PAGES" "$tabs" "$typing" "$quiet" <<'PY'
