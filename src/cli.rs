@@ -208,10 +208,20 @@ pub struct BrowserArgs {
     #[arg(long, value_name = "PATH", requires = "browser")]
     pub chrome: Option<PathBuf>,
 
-    /// After the load event, keep recording for this many milliseconds (tags that fire late).
+    /// After the load event, keep recording for at most this many milliseconds (tags that
+    /// fire late): the settle window, which ends earlier once the page is quiet, as
+    /// --settle-quiet says.
     #[arg(long, default_value_t = 3000, value_name = "MS", requires = "browser",
           value_parser = clap::value_parser!(u64).range(0..=120_000))]
     pub settle: u64,
+
+    /// End the settle window early once the page has been quiet this long: no request in
+    /// flight, none started, and no timer the page set due within the window (a tag fired
+    /// by a setTimeout is waited for). A page that keeps sending or polling runs to the
+    /// window. 0: the window is fixed.
+    #[arg(long, default_value_t = crate::browser::settle::DEFAULT_QUIET_MS, value_name = "MS", requires = "browser",
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub settle_quiet: u64,
 
     /// Give up on a page's visit after this many seconds (load and settle included); what
     /// it requested until then is kept.
@@ -240,9 +250,10 @@ pub struct BrowserArgs {
     #[arg(long, requires = "browser")]
     pub gpc: bool,
 
-    /// Keep recording after the settle window while the page is still sending: wait for a
-    /// second without a new request, up to MS milliseconds after the load event (a chain of
-    /// tags that load each other late). 0: the settle window is fixed.
+    /// Keep recording after the settle window while the page is still sending: wait until
+    /// it is quiet as --settle-quiet says, or with --settle-quiet 0 for a second without a
+    /// new request, up to MS milliseconds after the load event (a chain of tags that load
+    /// each other late). 0, or not above --settle, never goes past the window.
     #[arg(long, default_value_t = 0, value_name = "MS", requires = "browser",
           value_parser = clap::value_parser!(u64).range(0..=120_000))]
     pub settle_max: u64,

@@ -621,6 +621,9 @@ pub struct Visit {
     pub typing: Option<TypingAnswer>,
     /// Scroll steps taken to reach the page's end (unless `--no-scroll`).
     pub scrolled: Option<u32>,
+    /// How long the recording went on after the load event, and what ended it; `None` when
+    /// the page never loaded (or the visit ended some other way: it left, failed, stopped).
+    pub settle: Option<Settled>,
     /// A journey's visit (`--journey`): how its actions went.
     pub journey: Option<JourneyAnswer>,
     /// The page the visit's main frame went on to (a click, a redirect), when it left.
@@ -630,6 +633,42 @@ pub struct Visit {
     /// The links of the rendered page (`a[href]` after scripts ran), on the page's own site:
     /// a storefront that renders its navigation client-side has them only here.
     pub links: Vec<String>,
+}
+
+/// How a visit's recording after the load event ended (`--settle`, `--settle-quiet`,
+/// `--settle-max`, `--page-timeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Settled {
+    /// From the load event to the end of the recording (before leaving the page), steps
+    /// (consent, typing, scrolling) included.
+    pub ms: u64,
+    pub ended: SettleEnd,
+}
+
+/// What ended a visit's recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettleEnd {
+    /// The page went quiet: nothing in flight, no request started and no timer of the
+    /// page's due for the quiet spell (`--settle-quiet`).
+    Quiet,
+    /// The settle window ran out (`--settle` after the load or the last step).
+    Window,
+    /// The window was extended while the page still sent, up to `--settle-max`.
+    Max,
+    /// The page's cap (`--page-timeout`).
+    Timeout,
+}
+
+impl SettleEnd {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettleEnd::Quiet => "quiet",
+            SettleEnd::Window => "window",
+            SettleEnd::Max => "max",
+            SettleEnd::Timeout => "timeout",
+        }
+    }
 }
 
 /// How a journey's actions on one page went.

@@ -365,6 +365,7 @@ fn browser_config(
         },
         visit: browser::VisitConfig {
             settle: Duration::from_millis(b.settle),
+            quiet: Duration::from_millis(b.settle_quiet),
             page_cap: Duration::from_secs(b.page_timeout),
             local,
             headers: fetch.headers.clone(),

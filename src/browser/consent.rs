@@ -17,8 +17,9 @@
 //! `cmplz_has_consent`, `_iub.cs.api`, `currentVisitorConsent`) or from the IAB TCF v2
 //! `__tcfapi('getTCData')` purposes, which any TCF CMP answers (Quantcast Choice among them).
 //!
-//! Two steps, so the visit knows when the choice was made: `find` (wait for a banner) and
-//! `apply`. Every request recorded after `find` returned is marked `after_choice`: at worst
+//! Two steps, so the visit knows when the choice was made: `find` (look for a banner, for
+//! up to a given wait; the visit looks with no wait every 100 ms instead, so it can stop
+//! looking as soon as the page is quiet without one) and `apply`. Every request recorded after `find` returned is marked `after_choice`: at worst
 //! one protocol round trip early, never late, so nothing sent after the choice passes for
 //! sent before it. A button is clicked with the mouse (`Input.dispatchMouseEvent`: a trusted
 //! event, which a banner that checks `isTrusted` accepts), then a `confirm` step reads the

@@ -12,6 +12,7 @@ pub mod journey;
 
 pub mod launch;
 pub mod scroll;
+pub mod settle;
 pub mod typing;
 pub mod visit;
 
@@ -117,6 +118,7 @@ pub async fn run_journey(
             ..cfg.visit.clone()
         };
         let v = visit::visit(&cdp, &url, &visit_cfg, stop).await;
+        log_visit(&v, Some(&url));
         let done = v.journey.as_ref().map_or(0, |j| j.actions);
         let failed = v.journey.as_ref().is_some_and(|j| j.error.is_some()) || v.failed;
         for _ in 0..done {
@@ -148,6 +150,19 @@ fn journey_error(plan: &journey::Journey, at: usize, why: String) -> Visit {
     }
 }
 
+/// `-v`: one line per visit, with how its recording after load ended.
+fn log_visit(v: &Visit, url: Option<&Url>) {
+    let at = url.map_or("?", Url::as_str);
+    let settle = match v.settle {
+        Some(s) => format!("settle {} ms, ended: {}", s.ms, s.ended.as_str()),
+        None => "no settle".into(),
+    };
+    match &v.error {
+        Some(e) => log::info!("visited {at} ({} requests, {settle}): {e}", v.requests.len()),
+        None => log::info!("visited {at} ({} requests, {settle})", v.requests.len()),
+    }
+}
+
 /// How long the open tabs may take, after a stop, to hand back what they recorded (each
 /// needs a second at most; see `visit::AFTER_STOP`). Then the browser is killed.
 const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
@@ -166,6 +181,7 @@ pub async fn visit_pages(
     progress.set_length(pages.len() as u64);
     progress.set_position(0);
     let visit_cfg = Arc::new(cfg.visit.clone());
+    let urls: std::collections::HashMap<usize, Url> = pages.iter().cloned().collect();
     let mut queue = pages.into_iter();
     let mut tasks: JoinSet<(usize, Visit)> = JoinSet::new();
     let mut visits = Vec::new();
@@ -190,6 +206,7 @@ pub async fn visit_pages(
         // A visit that panicked (a bug) leaves its page without a visit; its static
         // results stand and the other pages are still visited.
         if let Ok(done) = joined {
+            log_visit(&done.1, urls.get(&done.0));
             visits.push(done);
         }
         progress.inc(1);

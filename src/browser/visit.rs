@@ -7,9 +7,13 @@
 //! requests the browser makes for itself are never seen, because only the page's own
 //! sessions are listened to.
 //!
-//! Timing: load, then a fixed settle window (`--settle`) for tags that fire after load,
-//! all under a hard cap per page. Never "network idle": beacon-heavy pages never get there.
-//! Then the visit leaves the page for `about:blank` while still recording (bounded by
+//! Timing: load, then the steps (consent, typing, scrolling), then a settle window
+//! (`--settle`) for tags that fire after load, all under a hard cap per page. The window
+//! ends early once the page is quiet (`--settle-quiet`: nothing in flight, and no request,
+//! step or timer of the page's due within the window, for a quiet spell; see [`settle`]), so
+//! a beacon-heavy or polling page simply runs to the window's end, never past it; the
+//! visit reports how long the recording lasted and what ended it ([`Settled`]). Then the
+//! visit leaves the page for `about:blank` while still recording (bounded by
 //! [`LEAVE_LIMIT`]), so what `pagehide`/`visibilitychange`/`unload` handlers send is kept.
 //!
 //! A hostile page cannot hold or hide the visit: dialogs are answered as they open and
@@ -19,13 +23,14 @@
 //! (Ctrl-C) keeps what each open tab recorded.
 
 use super::cdp::{Cdp, Event};
+use super::settle::{self, Next, Watch};
 use super::{consent, journey, scroll, typing};
 use crate::crawl::Stop;
 use crate::flows::identity::{Identity, Needle};
 use crate::flows::{self, Matcher, Outgoing};
 use crate::model::{
     ConsentAnswer, ConsentState, CookieSeen, CookieVia, Dialog, FingerprintSeen, InitiatorKind, JourneyAnswer, Payload,
-    ResourceKind, RuntimeRequest, Step, StorageWrite, TypingAnswer, Via, Visit,
+    ResourceKind, RuntimeRequest, SettleEnd, Settled, Step, StorageWrite, TypingAnswer, Via, Visit,
 };
 use crate::scope::host_of;
 use base64::Engine;
@@ -120,16 +125,25 @@ const HOOK_BASE: &str = r#"(() => {
     });
   } catch (e) {}
   /*FINGERPRINT*/
+  /*TIMERS*/
 })();"#;
 
 /// The hook with the fingerprinting detector (`flows::fingerprint`) inside it, so it shares
-/// the binding the hook hides from the page.
-static HOOK: LazyLock<String> = LazyLock::new(|| {
-    HOOK_BASE.replace(
+/// the binding the hook hides from the page; first with the adaptive settle's timer reports
+/// (`settle::HOOK_JS`), then without them, for a fixed window (`--settle-quiet 0`), where
+/// nothing would read them.
+static HOOKS: LazyLock<(String, String)> = LazyLock::new(|| {
+    let hook = HOOK_BASE.replace(
         "/*FINGERPRINT*/",
         &format!("try {{ ({})(send, caller); }} catch (e) {{}}", flows::fingerprint::HOOK_JS),
-    )
+    );
+    let timers = format!("try {{ ({})(report); }} catch (e) {{}}", settle::HOOK_JS);
+    (hook.replace("/*TIMERS*/", &timers), hook.replace("/*TIMERS*/", ""))
 });
+
+fn hook(cfg: &VisitConfig) -> &'static str {
+    if cfg.quiet.is_zero() { &HOOKS.1 } else { &HOOKS.0 }
+}
 
 /// A built site on disk served to the browser in place of the live site (local mode):
 /// requests to `origin` are answered from `root`, so the page URLs are the same as in a
@@ -143,7 +157,12 @@ pub struct LocalSite {
 
 #[derive(Clone)]
 pub struct VisitConfig {
+    /// The settle window (`--settle`): how long the recording goes on after the load event
+    /// (and after the consent answer or the typing), at most, unless `settle_max` extends it.
     pub settle: Duration,
+    /// The quiet spell that ends the settle window early (`--settle-quiet`; see
+    /// [`settle`]); zero: the window is fixed.
+    pub quiet: Duration,
     /// The hard cap for one page, load and settle included.
     pub page_cap: Duration,
     pub local: Option<LocalSite>,
@@ -157,7 +176,8 @@ pub struct VisitConfig {
     pub gpc: bool,
     /// Scroll each page to its end after load (not with `--no-scroll`).
     pub scroll: bool,
-    /// The adaptive settle's maximum after load (`--settle-max`); at most `settle`: fixed.
+    /// Past the window while the page still sends, up to this long after the load
+    /// (`--settle-max`); at most `settle`: never past the window.
     pub settle_max: Duration,
     /// A journey's actions on this page (`--journey`), done after load; empty otherwise.
     pub actions: Vec<journey::Step>,
@@ -272,7 +292,8 @@ struct Capture {
     /// While leaving: (session, network request id) → index of a request first seen by the
     /// interception, so a late `Network.requestWillBeSent` for it fills it in, not a twin.
     intercepted_net: HashMap<Key, usize>,
-    /// When the last request was recorded while leaving (the leave ends after a quiet spell).
+    /// When the last request was recorded, or answered, while leaving (the leave ends after a
+    /// quiet spell).
     last_leave_request: Option<Instant>,
     /// When the blank page committed while leaving.
     left_blank_at: Option<Instant>,
@@ -291,8 +312,8 @@ struct Capture {
     typing: Option<TypingAnswer>,
     /// The visit's step now: each request is stamped with it.
     step: Step,
-    /// When the last request was recorded (the adaptive settle waits for a quiet spell).
-    last_request_at: Option<Instant>,
+    /// What tells the adaptive settle whether the page has gone quiet.
+    watch: Watch,
     /// How far the page was scrolled: steps taken.
     scrolled: Option<u32>,
 }
@@ -354,9 +375,16 @@ const AFTER_STOP: Duration = Duration::from_secs(1);
 /// requests may take in all. Outside `--page-timeout`, which bounds load and settle.
 const LEAVE_LIMIT: Duration = Duration::from_secs(2);
 /// Leaving the page: the old page's unload handlers run as the blank page commits; their
-/// requests reach the interception a few milliseconds later. The leave ends when none has
-/// come for this long after the commit.
+/// requests reach the interception a few milliseconds later (about 20 ms on an idle
+/// machine). The leave ends when none has come, nor an answer to one, for this long after
+/// the commit: with a fixed settle window (`--settle-quiet 0`), half a second as always;
+/// with the adaptive settle, half its quiet spell within these bounds (250 ms by default).
 const LEAVE_QUIET: Duration = Duration::from_millis(500);
+const LEAVE_QUIET_MIN: Duration = Duration::from_millis(200);
+
+fn leave_quiet(cfg: &VisitConfig) -> Duration {
+    if cfg.quiet.is_zero() { LEAVE_QUIET } else { (cfg.quiet / 2).clamp(LEAVE_QUIET_MIN, LEAVE_QUIET) }
+}
 
 /// How a visit's main phase ended.
 #[derive(PartialEq)]
@@ -428,6 +456,15 @@ async fn run(
     let mut actions_error: Option<String> = None;
     let mut scroll_started = false;
     let mut settle_start: Option<Instant> = None;
+    let settings = settle::Settings { window: cfg.settle, quiet: cfg.quiet, max: cfg.settle_max };
+    // The banner search (`--consent reject|accept`): its end, and when to look again. Each
+    // look is one call into the page, so the search can stop as soon as the page is quiet.
+    let mut search_until: Option<Instant> = None;
+    let mut next_look: Option<Instant> = None;
+    // The page looked quiet: one round trip through its main thread (a script busy for a
+    // while, timer reports still on their way) before the visit believes it.
+    let mut confirm: Option<PageStep<'_, Value>> = None;
+    let mut settled: Option<SettleEnd> = None;
     loop {
         if let Some(result) = consent_done.take() {
             consent_step = None;
@@ -454,7 +491,17 @@ async fn run(
                         limit,
                     )));
                 }
-                (Ok(_), None) => cap.consent = Some(no_banner()),
+                // No banner yet: look again in a moment, unless the search is over (its window
+                // ran out, or the page went quiet without showing one).
+                (Ok(_), None) => {
+                    let now = Instant::now();
+                    match (search_until, settle_start) {
+                        (Some(end), Some(load)) if now < end && !cap.watch.is_quiet(&settings, end, load, now) => {
+                            next_look = Some((now + LOOK_EVERY).min(end))
+                        }
+                        _ => cap.consent = Some(no_banner()),
+                    }
+                }
                 (Err(e), None) => {
                     cap.consent = Some(ConsentAnswer { detail: Some(dialog_text(&e)), ..ConsentAnswer::default() })
                 }
@@ -471,6 +518,8 @@ async fn run(
                     settle_until = Some(Instant::now() + cfg.settle);
                 }
             }
+            // The quiet spell runs from the end of the step, not from before it.
+            cap.watch.activity(Instant::now());
         }
         // Once the consent answer is in (or none is to be given), typing starts: here, after
         // that answer was handled, so a page without a banner is typed into too, before
@@ -507,8 +556,34 @@ async fn run(
         }
         // While the banner is being looked for or answered, fields typed into or the page
         // scrolled, the settle window waits for it.
-        let busy = consent_step.is_some() || typing_step.is_some() || scroll_step.is_some() || action_step.is_some();
-        let until = if busy { hard } else { settle_until.map_or(hard, |s| s.min(hard)) };
+        let busy = consent_step.is_some()
+            || next_look.is_some()
+            || typing_step.is_some()
+            || scroll_step.is_some()
+            || action_step.is_some();
+        let mut until = hard;
+        if let (false, Some(load), Some(window)) = (busy, settle_start, settle_until) {
+            match settle::next(&settings, &cap.watch, settle::Bounds { load, window, hard }, Instant::now()) {
+                Next::Wait(t) => {
+                    confirm = None;
+                    until = t;
+                }
+                Next::End(SettleEnd::Quiet) if confirm.is_none() => {
+                    let left = window.max(load + cfg.settle_max).min(hard).saturating_duration_since(Instant::now());
+                    confirm = Some(Box::pin(cdp.call_with(
+                        Some(&session),
+                        "Runtime.evaluate",
+                        json!({ "expression": "0" }),
+                        left,
+                    )));
+                }
+                Next::End(SettleEnd::Quiet) => {}
+                Next::End(why) => {
+                    settled = Some(why);
+                    break;
+                }
+            }
+        }
         let ev = tokio::select! {
             r = &mut nav, if navigating => {
                 navigating = false;
@@ -527,8 +602,34 @@ async fn run(
                 consent_done = Some(r);
                 continue;
             }
+            _ = tokio::time::sleep_until(next_look.unwrap_or(hard)), if next_look.is_some() => {
+                next_look = None;
+                let left = search_until.unwrap_or(hard).min(hard).saturating_duration_since(Instant::now());
+                consent_step = Some(Box::pin(consent::step(cdp, &session, "find", cfg.consent, Duration::ZERO, None, left + APPLY_LIMIT)));
+                continue;
+            }
+            _ = async { confirm.as_mut().expect("polled only while some").await }, if confirm.is_some() => {
+                confirm = None;
+                // What the page sent before it answered is in the channel: still quiet after
+                // it, the recording ends.
+                while let Ok(ev) = rx.try_recv() {
+                    handle(cdp, cfg, cap, ev).await;
+                }
+                if let Some((why, how)) = verdict(cap) {
+                    (error, ended) = (why, how);
+                    break;
+                }
+                let (Some(load), Some(window)) = (settle_start, settle_until) else { continue };
+                let bounds = settle::Bounds { load, window, hard };
+                if settle::next(&settings, &cap.watch, bounds, Instant::now()) == Next::End(SettleEnd::Quiet) {
+                    settled = Some(SettleEnd::Quiet);
+                    break;
+                }
+                continue;
+            }
             r = async { typing_step.as_mut().expect("polled only while some").await }, if typing_step.is_some() => {
                 typing_step = None;
+                cap.watch.activity(Instant::now());
                 // What the fields' listeners send may be debounced: a full settle window from
                 // here, when something was typed (a page without fields costs nothing more).
                 if !r.fields.is_empty() {
@@ -539,12 +640,14 @@ async fn run(
             }
             r = async { action_step.as_mut().expect("polled only while some").await }, if action_step.is_some() => {
                 action_step = None;
+                cap.watch.activity(Instant::now());
                 actions_error = r.err();
                 settle_until = Some(Instant::now() + cfg.settle);
                 continue;
             }
             r = async { scroll_step.as_mut().expect("polled only while some").await }, if scroll_step.is_some() => {
                 scroll_step = None;
+                cap.watch.activity(Instant::now());
                 cap.scrolled = Some(r.unwrap_or(0));
                 cap.step = Step::Settle;
                 // What the last step set off gets a moment, within the settle window or past it.
@@ -553,13 +656,11 @@ async fn run(
                 continue;
             }
             ev = rx.recv() => ev,
-            _ = tokio::time::sleep_until(until) => {
-                // Adaptive settle (`--settle-max`): while requests keep coming, wait for a
-                // quiet spell, up to the maximum after load.
-                match adaptive(cfg, cap, settle_start, until, hard) {
-                    Some(later) if !busy => { settle_until = Some(later); continue; }
-                    _ => break,
-                }
+            // The settle window's end, a quiet spell's or the cap: the top of the loop decides.
+            _ = tokio::time::sleep_until(until), if until < hard => continue,
+            _ = tokio::time::sleep_until(hard) => {
+                settled = settle_start.map(|_| SettleEnd::Timeout);
+                break;
             }
             _ = &mut stopping => { ended = Ended::Stopped; break; }
         };
@@ -574,18 +675,23 @@ async fn run(
             break;
         }
         if cap.loaded && settle_until.is_none() {
-            settle_until = Some(Instant::now() + cfg.settle);
-            settle_start = Some(Instant::now());
+            let now = Instant::now();
+            settle_until = Some(now + cfg.settle);
+            settle_start = Some(now);
+            cap.watch.activity(now);
             if cfg.consent != ConsentState::None {
                 cap.step = Step::Consent;
                 // Consent managers load after the page, often late: look for as long as the
-                // settle window (a second at least), answering as soon as one shows.
-                let wait = cfg.settle.max(Duration::from_secs(1));
-                let limit = (wait + APPLY_LIMIT).min(hard.saturating_duration_since(Instant::now()));
-                consent_step = Some(Box::pin(consent::step(cdp, &session, "find", cfg.consent, wait, None, limit)));
+                // settle window (a second at least), answering as soon as one shows, and
+                // stop looking once the page is quiet without one (see `LOOK_EVERY`).
+                search_until = Some(now + cfg.settle.max(Duration::from_secs(1)));
+                next_look = Some(now);
             }
         }
     }
+    // The recording after load ends here (the leave that follows is outside it).
+    let settle =
+        settled.zip(settle_start).map(|(ended, load)| Settled { ms: load.elapsed().as_millis() as u64, ended });
     drop(consent_step);
     drop(scroll_step);
     drop(action_step);
@@ -691,6 +797,7 @@ async fn run(
         consent: cap.consent.take(),
         typing: cap.typing.take(),
         scrolled: cap.scrolled,
+        settle,
         journey,
         left_for: cap.left_for.clone(),
         links,
@@ -748,29 +855,12 @@ async fn has_card_fields(cdp: &Cdp, session: &str) -> bool {
         .is_ok_and(|v| v["result"]["value"].as_bool() == Some(true))
 }
 
-/// After the last scroll step, at least this long for what it set off.
+/// After the last scroll step, this long for what it set off (unless the window runs
+/// longer); the adaptive settle ends it earlier once the page is quiet.
 const AFTER_STEP: Duration = Duration::from_millis(1000);
 
-/// The quiet spell the adaptive settle waits for: no new request for this long.
-const QUIET: Duration = Duration::from_millis(1000);
-
-/// With `--settle-max` above `--settle`: when the settle window ends while the page is still
-/// sending, the window moves to a quiet spell after its last request, never past the maximum
-/// (counted from the load) nor the page's cap. `None`: the visit ends here.
-fn adaptive(
-    cfg: &VisitConfig,
-    cap: &Capture,
-    start: Option<Instant>,
-    until: Instant,
-    hard: Instant,
-) -> Option<Instant> {
-    let max = start? + cfg.settle_max;
-    if cfg.settle_max <= cfg.settle || until >= hard || until >= max {
-        return None;
-    }
-    let quiet_at = cap.last_request_at? + QUIET.min(cfg.settle.max(Duration::from_millis(200)));
-    (quiet_at > until).then(|| quiet_at.min(max).min(hard))
-}
+/// While looking for the consent banner: how often the page is asked again.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
 
 /// Typing the identity, in progress.
 type TypingStep<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = TypingAnswer> + Send + 'a>>;
@@ -840,7 +930,7 @@ async fn leave(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, rx: &mut mpsc::U
             (Some(c), Some(r)) => Some(c.max(r)),
             (c, _) => c,
         };
-        let until = quiet_from.map_or(limit, |q| (q + LEAVE_QUIET).min(limit));
+        let until = quiet_from.map_or(limit, |q| (q + leave_quiet(cfg)).min(limit));
         tokio::select! {
             r = &mut nav, if navigating => {
                 navigating = false;
@@ -876,7 +966,7 @@ fn setup_commands(cfg: &VisitConfig, page: bool) -> Vec<(&'static str, Value)> {
         // Binding calls are reported only while the Runtime domain is on.
         cmds.push(("Runtime.enable", json!({})));
         cmds.push(("Runtime.addBinding", json!({ "name": BINDING })));
-        cmds.push(("Page.addScriptToEvaluateOnNewDocument", json!({ "source": HOOK.as_str() })));
+        cmds.push(("Page.addScriptToEvaluateOnNewDocument", json!({ "source": hook(cfg) })));
         if cfg.gpc {
             cmds.push(("Page.addScriptToEvaluateOnNewDocument", json!({ "source": consent::GPC_HOOK })));
         }
@@ -914,7 +1004,17 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
     let p = &ev.params;
     let session = ev.session.clone().unwrap_or_default();
     match ev.method.as_str() {
-        "Network.requestWillBeSent" => on_request_sent(cap, &session, p),
+        "Network.requestWillBeSent" => {
+            if let Some(id) = p["requestId"].as_str() {
+                cap.watch.started(&session, id, p["type"].as_str().unwrap_or(""), Instant::now());
+            }
+            on_request_sent(cap, &session, p)
+        }
+        "Network.loadingFinished" => {
+            if let Some(id) = p["requestId"].as_str() {
+                cap.watch.ended(&session, id, Instant::now());
+            }
+        }
         "Network.webSocketCreated" => {
             let mut fake = p.clone();
             fake["request"] = json!({ "url": p["url"], "method": "GET" });
@@ -931,7 +1031,12 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                 cap.requests[i].status = p["response"]["status"].as_u64().map(|s| s as u16);
             }
         }
-        "Network.loadingFailed" => on_loading_failed(cap, &session, p),
+        "Network.loadingFailed" => {
+            if let Some(id) = p["requestId"].as_str() {
+                cap.watch.ended(&session, id, Instant::now());
+            }
+            on_loading_failed(cap, &session, p)
+        }
         "Network.webSocketFrameSent" => on_frame_sent(cap, &session, p),
         // Sent once per hop as the request's headers are written to the connection.
         "Network.requestWillBeSentExtraInfo" => on_sent_extra(cap, &session, p),
@@ -1029,6 +1134,7 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                         }
                     }
                 }
+                Some("timer") => cap.watch.timer(&msg, Instant::now()),
                 Some("storage") => cap.storage.push(StorageWrite {
                     area: if msg["area"] == "session" { "session" } else { "local" },
                     origin: msg["origin"].as_str().unwrap_or("").to_owned(),
@@ -1054,6 +1160,11 @@ async fn handle(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, ev: Event) {
                 cdp.send(Some(child), method, params);
             }
             cdp.send(Some(child), "Runtime.runIfWaitingForDebugger", json!({}));
+        }
+        "Target.detachedFromTarget" => {
+            if let Some(child) = p["sessionId"].as_str() {
+                cap.watch.forget_session(child);
+            }
         }
         "Fetch.requestPaused" => on_paused(cdp, cfg, cap, &session, p).await,
         _ => {}
@@ -1207,7 +1318,6 @@ fn push_request(cap: &mut Capture, mut request: RuntimeRequest, wire: Wire) -> u
     request.unload |= cap.leaving;
     request.after_choice |= cap.choice_made;
     request.step = cap.step;
-    cap.last_request_at = Some(Instant::now());
     if cap.leaving {
         cap.last_leave_request = Some(Instant::now());
     }
@@ -1588,6 +1698,10 @@ async fn on_paused(cdp: &Cdp, cfg: &VisitConfig, cap: &mut Capture, session: &st
     let status = p["responseStatusCode"].as_u64();
     let error = p["responseErrorReason"].as_str();
     if status.is_some() || error.is_some() {
+        // An answer while leaving: what its handler does next gets the quiet spell too.
+        if cap.leaving {
+            cap.last_leave_request = Some(Instant::now());
+        }
         if let Some(r) = cap.intercepted.get(id).map(|&i| &mut cap.requests[i]) {
             if r.status.is_none() {
                 r.status = status.map(|s| s as u16);

@@ -152,6 +152,7 @@ fn browser_visit() -> Visit {
         typing: Some(vendorscan::model::TypingAnswer { fields: [("email", 1)].into_iter().collect(), detail: None }),
         fingerprints: Vec::new(),
         scrolled: None,
+        settle: None,
         journey: None,
         left_for: None,
         links: Vec::new(),

@@ -25,7 +25,7 @@ fn run(server: &Server, extra: &[&str]) -> serde_json::Value {
 
 /// Every occurrence the browser requested of a resource whose URL contains `part`, as rows
 /// (the inline scripts' URLs are also found in the markup, unrequested).
-fn rows(report: &serde_json::Value, part: &str) -> Vec<serde_json::Value> {
+pub(crate) fn rows(report: &serde_json::Value, part: &str) -> Vec<serde_json::Value> {
     resource_rows(report)
         .into_iter()
         .filter(|r| r["url"].as_str().unwrap().contains(part) && r["runtime"].is_object())

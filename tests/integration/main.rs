@@ -21,5 +21,6 @@ mod limits;
 mod local;
 mod ownership;
 mod regressions;
+mod settle;
 mod tokenizer;
 mod trust_html;
