@@ -265,6 +265,7 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
                     gpc,
                     typing,
                     scroll: cfg.visit.scroll,
+                    settle_quiet_ms: cfg.visit.quiet.as_millis() as u64,
                     settle_max_ms: cfg.visit.settle_max.as_millis() as u64,
                     states: job.browser_states.clone(),
                 });

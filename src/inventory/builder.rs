@@ -64,6 +64,8 @@ pub struct BrowserInfo {
     /// The test identity was typed into the pages (`--no-type` not given).
     pub typing: bool,
     pub scroll: bool,
+    /// `--settle-quiet`.
+    pub settle_quiet_ms: u64,
     pub settle_max_ms: u64,
     /// Every `--consent` state visited, the first (`consent`) included.
     pub states: Vec<crate::model::ConsentState>,
@@ -717,6 +719,7 @@ impl<'a> Builder<'a> {
                 },
                 typing: b.typing,
                 scroll: b.scroll,
+                settle_quiet_ms: b.settle_quiet_ms,
                 settle_max_ms: (b.settle_max_ms > b.settle_ms).then_some(b.settle_max_ms),
                 payloads,
             }),

@@ -535,6 +535,11 @@ pub struct PageVisitOut {
     /// Scroll steps taken to reach the page's end (a screen each; absent with `--no-scroll`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scrolled: Option<u32>,
+    /// How long the recording went on after the load event, and what ended it (`quiet`,
+    /// `window`, `max`, `timeout`); absent when the page never loaded, left, failed or the
+    /// run was stopped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settle: Option<crate::model::Settled>,
     /// `--journey`: the journey that reached this page, and how its actions here went.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journey: Option<crate::model::JourneyAnswer>,
@@ -604,7 +609,11 @@ pub struct BrowserOut {
     pub typing: bool,
     /// The pages were scrolled to their end (not with `--no-scroll`).
     pub scroll: bool,
-    /// `--settle-max`: the adaptive settle's maximum after load, when it is on.
+    /// `--settle-quiet`: the quiet spell that ends a visit's settle window early; 0: the
+    /// window is fixed.
+    pub settle_quiet_ms: u64,
+    /// `--settle-max`: how long after load the recording may go on past the window while
+    /// the page is not quiet, when it is above `--settle`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settle_max_ms: Option<u64>,
     /// What reading the payloads cost and where it stopped.

@@ -411,6 +411,7 @@ pub(super) fn visit_out(visit: &Visit) -> PageVisitOut {
         }),
         typed: visit.typing.clone(),
         scrolled: visit.scrolled,
+        settle: visit.settle,
         journey: visit.journey.clone(),
     }
 }

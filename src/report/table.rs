@@ -515,6 +515,7 @@ mod hostile_tests {
                 consent: None,
                 typed: None,
                 scrolled: None,
+                settle: None,
                 journey: None,
             }),
             rendered_link: false,

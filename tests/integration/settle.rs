@@ -4,7 +4,8 @@
 //! keeps the fixed window. Real Chromium, loopback only (`--resolve`, `--offline`).
 //!
 //! How each visit's recording ended is read from `-v`'s line per visit ("visited URL (N
-//! requests, settle MS ms, ended: quiet|window|max|timeout)"). The assertions on it are
+//! requests, settle MS ms, ended: quiet|window|max|timeout)"), which the report's
+//! `pages[].visit.settle` must match. The assertions on it are
 //! ordered facts (the visit waited for the timer, so it lasted longer than the timer's
 //! delay) or have seconds of margin, never a race against the clock.
 
@@ -58,6 +59,11 @@ fn scan(server: &Server, extra: &[&str]) -> (serde_json::Value, HashMap<String, 
         let why = why.trim_end_matches(|c: char| !c.is_alphabetic()).to_owned();
         ended.insert(url.to_owned(), Ended { ms: ms.parse().unwrap(), why });
     }
+    // The report says the same per page.
+    for p in report["pages"].as_array().unwrap() {
+        let e = &ended[p["url"].as_str().unwrap()];
+        assert_eq!(p["visit"]["settle"], serde_json::json!({ "ms": e.ms, "ended": e.why }), "{p:#}");
+    }
     (report, ended)
 }
 
@@ -90,6 +96,7 @@ fn a_tag_a_timer_fires_after_load_is_waited_for_and_a_fixed_window_still_catches
     let e = &ended[&home];
     assert_eq!(e.why, "quiet", "a timer due after the window does not hold the visit: {e:?}");
     assert!(e.ms >= 1500, "the visit waited for the timer: {e:?}");
+    assert_eq!(report["browser"]["settle_quiet_ms"], 500);
 
     // `--settle-quiet 0`: the fixed window, run to its end, which catches the tag too.
     let (report, ended) = scan(&server, &["--settle-quiet", "0"]);
@@ -97,6 +104,7 @@ fn a_tag_a_timer_fires_after_load_is_waited_for_and_a_fixed_window_still_catches
     let e = &ended[&home];
     assert_eq!(e.why, "window", "{e:?}");
     assert!(e.ms >= 3000, "{e:?}");
+    assert_eq!(report["browser"]["settle_quiet_ms"], 0);
 }
 
 #[test]
