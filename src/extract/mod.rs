@@ -335,16 +335,21 @@ impl Walk {
         // The cap counts distinct references (URL, kind, condition), not their lines. When
         // it is reached, references to other sites are kept first, in page order.
         let mut distinct: FastSet<(&str, ResourceKind, Option<&Condition>)> = FastSet::default();
+        // `Some` marks a reference's first occurrence; whether it is on another site is
+        // worked out only when the cap is reached (a public-suffix lookup per reference).
         let mut other_site: Vec<Option<bool>> = vec![None; keep.len()];
         for (i, f) in self.found.iter().enumerate() {
             if let (true, Some(k)) = (keep[i], key(i)) {
                 if distinct.insert((k, f.kind, f.condition.as_ref())) {
-                    let site = urls[i].as_ref().and_then(Url::host_str).map(crate::scope::registrable_domain);
-                    other_site[i] = Some(own[i].is_none() && site != self.site);
+                    other_site[i] = Some(false);
                 }
             }
         }
         if distinct.len() > MAX_RESOURCES_PER_PAGE {
+            for (i, other) in other_site.iter_mut().enumerate().filter(|(_, o)| o.is_some()) {
+                let site = urls[i].as_ref().and_then(Url::host_str).map(crate::scope::registrable_domain);
+                *other = Some(own[i].is_none() && site != self.site);
+            }
             let elsewhere = other_site.iter().filter(|o| **o == Some(true)).count();
             let mut room_here = MAX_RESOURCES_PER_PAGE.saturating_sub(elsewhere);
             let mut room_elsewhere = MAX_RESOURCES_PER_PAGE;
