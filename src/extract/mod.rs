@@ -99,18 +99,49 @@ pub fn extract(doc_url: &Url, text: &str) -> Extracted {
 
 /// [`extract`], listing only what `opts` asks for.
 pub fn extract_with(doc_url: &Url, text: &str, opts: Options) -> Extracted {
-    let mut walk = Walk { site: doc_url.host_str().map(crate::scope::registrable_domain), ..Walk::default() };
-    walk.document(text, &Doc { in_noscript: false, line_offset: 0, nesting: 0, condition: None });
-    // The first `<base href>` decides how every relative URL in the document resolves,
-    // including those written before it.
-    let base = walk.base.as_deref().and_then(|href| doc_url.join(href.trim()).ok()).unwrap_or_else(|| doc_url.clone());
-    // A relative reference is on the page's own host only when the base is (a `<base href>`
-    // elsewhere sends them all to that host).
-    if opts.count_own_assets && matches!(base.scheme(), "http" | "https") && base.host_str() == doc_url.host_str() {
-        use url::Position::{AfterPort, BeforeHost};
-        walk.own_authority = Some(base[BeforeHost..AfterPort].to_owned());
+    use url::Position::{AfterPort, BeforeHost};
+    let site = doc_url.host_str().map(crate::scope::registrable_domain);
+    let authority = |u: &Url| u[BeforeHost..AfterPort].to_owned();
+    let own = (opts.count_own_assets && matches!(doc_url.scheme(), "http" | "https")).then(|| authority(doc_url));
+    let read = |own: Option<String>| {
+        let mut walk = Walk { site: site.clone(), own: own.map(OwnAssets::new), ..Walk::default() };
+        walk.document(text, &Doc { in_noscript: false, line_offset: 0, nesting: 0, condition: None });
+        // The first `<base href>` decides how every relative URL in the document resolves,
+        // including those written before it.
+        let base =
+            walk.base.as_deref().and_then(|href| doc_url.join(href.trim()).ok()).unwrap_or_else(|| doc_url.clone());
+        (walk, base)
+    };
+    let (mut walk, mut base) = read(own.clone());
+    // The page's own assets were counted as on the page's host: a `<base href>` on another
+    // host or port makes the relative ones that host's, so the page is read again, listing.
+    if own.is_some() && (!matches!(base.scheme(), "http" | "https") || Some(authority(&base)) != own) {
+        (walk, base) = read(None);
     }
     walk.finish(&base)
+}
+
+/// The page's own assets, counted as they are read instead of kept
+/// ([`Options::count_own_assets`]): a catalogue page names tens of thousands, and keeping
+/// each as a reference to resolve, deduplicate and drop held tens of megabytes at once.
+/// Counted as the listing would count them: once per (text, kind, condition) on a line, at
+/// most [`MAX_REPEATS`] more times per reference, and against [`MAX_RESOURCES_PER_PAGE`].
+struct OwnAssets {
+    /// The page's `host[:port]`.
+    authority: String,
+    /// The line being read and the references counted on it (lines only grow as a page is
+    /// read, so one line's set at a time is enough).
+    line: u32,
+    on_line: FastSet<(String, ResourceKind, Option<Condition>)>,
+    /// Occurrences counted per reference (by the hash `Walk::push` names references by).
+    seen: FastMap<u64, u32>,
+    counted: usize,
+}
+
+impl OwnAssets {
+    fn new(authority: String) -> Self {
+        OwnAssets { authority, line: 0, on_line: FastSet::default(), seen: FastMap::default(), counted: 0 }
+    }
 }
 
 /// One (possibly nested) document being read.
@@ -171,8 +202,8 @@ struct Walk {
     /// kept first.
     site: Option<String>,
     cut: Cut,
-    /// The base's `host[:port]` when the page's own assets are counted, not listed.
-    own_authority: Option<String>,
+    /// Set when the page's own assets are counted, not listed.
+    own: Option<OwnAssets>,
 }
 
 /// The state shared while one document is read.
@@ -259,6 +290,29 @@ impl Walk {
             (f.kind, &f.raw, f.attribute, &f.element, f.in_noscript, &f.condition, &f.attrs).hash(&mut h);
             std::hash::Hasher::finish(&h)
         };
+        if let Some(own) = self.own.as_mut().filter(|_| f.url.is_none() && f.kind.is_asset()) {
+            if let Some(text) = own_key(&f.raw, &own.authority) {
+                if own.line != f.line {
+                    own.line = f.line;
+                    own.on_line.clear();
+                }
+                let repeat = own.seen.get(&key).copied();
+                if repeat.is_none() && self.references >= MAX_RESOURCES_PER_PAGE {
+                    self.cut.hit(CutLimit::References);
+                    self.cut.dropped_references += 1;
+                    return;
+                }
+                let seen = own.seen.entry(key).or_insert(0);
+                *seen += 1;
+                if repeat.is_none() {
+                    self.references += 1;
+                }
+                if *seen <= MAX_REPEATS && own.on_line.insert((text.to_owned(), f.kind, f.condition)) {
+                    own.counted += 1;
+                }
+                return;
+            }
+        }
         if let Some((first, seen)) = self.distinct.get_mut(&key) {
             if self.found[*first as usize].same_reference(&f) {
                 *seen += 1;
@@ -303,29 +357,17 @@ impl Walk {
         // (The condition is part of it: a URL that loads nothing in one place and loads in
         // another on the same line is two references.)
         let mut written: FastSet<(&str, ResourceKind, u32, Option<&Condition>)> = FastSet::default();
-        // The page's own assets are not resolved: what names them in the sets below is their
-        // text from the path on, which cannot be mistaken for an absolute URL (it has no
-        // `scheme:` before its first `/`).
-        let own: Vec<Option<&str>> = match self.own_authority.as_deref() {
-            Some(authority) => self
-                .found
-                .iter()
-                .map(|f| (f.url.is_none() && f.kind.is_asset()).then(|| own_key(&f.raw, authority)).flatten())
-                .collect(),
-            None => vec![None; self.found.len()],
-        };
-        let urls: Vec<Option<Url>> = (self.found.iter().zip(&own))
-            .map(|(f, own)| match (&f.url, own) {
-                (Some(url), _) => Some(Url::clone(url)),
-                (None, Some(_)) => None,
-                (None, None) if written.insert((f.raw.as_str(), f.kind, f.line, f.condition.as_ref())) => {
-                    resolve(base, &f.raw)
-                }
-                (None, None) => None,
+        let urls: Vec<Option<Url>> = self
+            .found
+            .iter()
+            .map(|f| match &f.url {
+                Some(url) => Some(Url::clone(url)),
+                None if written.insert((f.raw.as_str(), f.kind, f.line, f.condition.as_ref())) => resolve(base, &f.raw),
+                None => None,
             })
             .collect();
         drop(written);
-        let key = |i: usize| urls[i].as_ref().map(Url::as_str).or(own[i]);
+        let key = |i: usize| urls[i].as_ref().map(Url::as_str);
         // Different spellings of one URL (`/a`, `https://shop.example/a`) are one too.
         let mut seen: FastSet<(&str, ResourceKind, u32, Option<&Condition>)> = FastSet::default();
         let mut keep: Vec<bool> = (self.found.iter().enumerate())
@@ -348,7 +390,7 @@ impl Walk {
         if distinct.len() > MAX_RESOURCES_PER_PAGE {
             for (i, other) in other_site.iter_mut().enumerate().filter(|(_, o)| o.is_some()) {
                 let site = urls[i].as_ref().and_then(Url::host_str).map(crate::scope::registrable_domain);
-                *other = Some(own[i].is_none() && site != self.site);
+                *other = Some(site != self.site);
             }
             let elsewhere = other_site.iter().filter(|o| **o == Some(true)).count();
             let mut room_here = MAX_RESOURCES_PER_PAGE.saturating_sub(elsewhere);
@@ -376,8 +418,7 @@ impl Walk {
             cut.dropped_references += dropped.len();
         }
         drop(distinct);
-        out.own_assets = own.iter().zip(&keep).filter(|(o, k)| o.is_some() && **k).count();
-        drop(own);
+        out.own_assets = self.own.as_ref().map_or(0, |o| o.counted);
         out.resources.reserve_exact(urls.iter().zip(&keep).filter(|(u, k)| u.is_some() && **k).count());
         let kept =
             self.found.into_iter().zip(urls).zip(keep).filter_map(|((f, url), keep)| Some((url?, f)).filter(|_| keep));

@@ -680,7 +680,19 @@ fn own_assets_are_counted_as_they_would_have_been_listed() {
     let listed: Vec<String> = counted.resources.iter().map(|r| r.url.to_string()).collect();
     assert_eq!(listed, rest);
     assert_eq!(listed, ["https://cdn.other.example/d.jpg", "https://shop.example/app.js"]);
-    // A `<base>` on another host makes relative references that host's: listed.
-    let based = format!(r#"<base href="https://cdn.other.example/">{html}"#);
-    assert_eq!(extract_with(&url, &based, Options { count_own_assets: true }).own_assets, 0);
+    // A `<base>` on another host makes relative references that host's: listed, also when
+    // it comes after them (the page is read again).
+    for based in [
+        format!(r#"<base href="https://cdn.other.example/">{html}"#),
+        format!("{html}<base href=\"//cdn.other.example/\">"),
+    ] {
+        let counted = extract_with(&url, &based, Options { count_own_assets: true });
+        assert_eq!(counted.own_assets, 0);
+        assert_eq!(counted.resources.len(), extract(&url, &based).resources.len());
+    }
+    // A reference repeated on many lines is counted as often as it would be listed.
+    let spacers = "<img src=\"/spacer.gif\">\n".repeat(200);
+    let listed = extract(&url, &spacers).resources.len();
+    assert!((2..200).contains(&listed), "repeats are capped: {listed}");
+    assert_eq!(extract_with(&url, &spacers, Options { count_own_assets: true }).own_assets, listed);
 }
