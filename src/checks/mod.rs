@@ -286,7 +286,8 @@ pub fn evaluate(
         for page in report.page_names(pages) {
             let path = page_path(page);
             let on = on_pages.get(page);
-            let loc = location(on, page);
+            // Built only for a finding: most (subject, page) pairs have none.
+            let loc = || location(on, page);
             let hosts: Vec<&str> = on.map(|o| o.hosts.clone()).unwrap_or_default();
             let matching: Vec<(usize, &Entry)> =
                 policy.allow.iter().enumerate().filter(|(_, e)| e.matches(subject.vendor, &hosts)).collect();
@@ -299,14 +300,14 @@ pub fn evaluate(
                 } else {
                     RuleId::DeniedVendor
                 };
-                out.add(rule, subject, Some(label(deny)), loc.clone(), deny.severity);
+                out.add(rule, subject, Some(label(deny)), loc(), deny.severity);
             }
             let on_page: Vec<&Entry> = matching.iter().map(|(_, e)| *e).filter(|e| e.covers_page(path)).collect();
             // The acquisition nobody told the store about: approved under one owner, owned
             // by another now.
             if let Some(v) = subject.vendor {
                 for e in on_page.iter().filter(|e| e.owner_changed(v).is_some()) {
-                    out.add(RuleId::OwnerChanged, subject, Some(label(e)), loc.clone(), None);
+                    out.add(RuleId::OwnerChanged, subject, Some(label(e)), loc(), None);
                 }
             }
             let valid = on_page.iter().find(|e| !e.expired(today));
@@ -321,21 +322,19 @@ pub fn evaluate(
                         });
                     }
                 }
-                (None, Some(expired)) => {
-                    out.add(RuleId::ApprovalExpired, subject, Some(label(expired)), loc.clone(), None)
-                }
+                (None, Some(expired)) => out.add(RuleId::ApprovalExpired, subject, Some(label(expired)), loc(), None),
                 (None, None) => match subject.vendor {
                     Some(_) if policy.file.is_some() => {
                         let why = matching.first().map(|(_, e)| label(e));
-                        out.add(RuleId::UnapprovedVendor, subject, why, loc.clone(), None)
+                        out.add(RuleId::UnapprovedVendor, subject, why, loc(), None)
                     }
                     Some(_) => {}
                     None => match policy.unknown {
                         UnknownMode::Allow => {}
                         UnknownMode::Warn => {
-                            out.add(RuleId::UnknownThirdParty, subject, None, loc.clone(), Some(Severity::Warning))
+                            out.add(RuleId::UnknownThirdParty, subject, None, loc(), Some(Severity::Warning))
                         }
-                        UnknownMode::Error => out.add(RuleId::UnknownThirdParty, subject, None, loc.clone(), None),
+                        UnknownMode::Error => out.add(RuleId::UnknownThirdParty, subject, None, loc(), None),
                     },
                 },
             }
@@ -348,7 +347,7 @@ pub fn evaluate(
                             line: line_of(r),
                             url: Some(r.url.clone()),
                             loaded_by: runtime_loader(r),
-                            ..loc.clone()
+                            ..loc()
                         };
                         out.add(RuleId::MissingIntegrity, subject, None, loc, None);
                     }
