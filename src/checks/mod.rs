@@ -11,12 +11,13 @@ pub use crate::rules::{RuleId, RuleInfo, Severity};
 
 use crate::baseline::Changes;
 use crate::inventory::{DataObservedOut, Inventory, Occurrence, Party, ResourceOut, Source, Stopped, page_path};
+use crate::model::FastMap;
 use crate::model::ResourceKind;
 use crate::policy::{Entry, EntryRef, FailOn, Policy, Target, UnknownMode};
 use crate::vendors::{Vendor, VendorDb};
 use jiff::civil::Date;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Where a finding was seen.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -210,9 +211,9 @@ struct OnPage<'a> {
 }
 
 /// The pages one subject's resources occur on, with what the checks need per page.
-fn on_pages<'a>(report: &'a Inventory, resources: &[&'a ResourceOut]) -> HashMap<&'a str, OnPage<'a>> {
+fn on_pages<'a>(report: &'a Inventory, resources: &[&'a ResourceOut]) -> FastMap<&'a str, OnPage<'a>> {
     let rank = |r: &Occurrence| (r.line == 0, r.line);
-    let mut on: HashMap<&str, OnPage> = HashMap::new();
+    let mut on: FastMap<&str, OnPage> = FastMap::default();
     for &res in resources {
         let unsigned =
             res.kind == ResourceKind::Script && !res.attributes.get("integrity").is_some_and(|i| valid_sri(i));
@@ -244,14 +245,14 @@ pub fn evaluate(
     let file = policy.file.as_deref();
     let label = |e: &Entry| DecidedBy::Entry(e.reference(file));
     // Where each (subject, page) was seen: first resource by line, and the page's file.
-    let page_file: HashMap<&str, Option<&String>> =
+    let page_file: FastMap<&str, Option<&String>> =
         report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.file.as_ref())).collect();
-    let payment: HashMap<&str, bool> =
+    let payment: FastMap<&str, bool> =
         report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.payment_page)).collect();
     // Third-party resources by subject (vendor id, or host when unknown). The per-page
     // details are built one subject at a time: a 10,000-page store has ~20 third parties
     // on every page, and a map over every (subject, page) pair would hold them all at once.
-    let mut by_subject: HashMap<&str, Vec<&ResourceOut>> = HashMap::new();
+    let mut by_subject: FastMap<&str, Vec<&ResourceOut>> = FastMap::default();
     for r in report.resources.iter().filter(|r| r.party == Party::Third) {
         by_subject.entry(r.vendor.as_deref().unwrap_or(&r.host)).or_default().push(r);
     }
@@ -498,7 +499,7 @@ fn consent_findings(
     }
     // The markup's own consent gate for a vendor, when it has one: the browser evidence
     // says whether that gate held.
-    let gated: HashMap<&str, &str> = report
+    let gated: FastMap<&str, &str> = report
         .resources
         .iter()
         .filter_map(|r| match (&r.vendor, &r.condition) {
