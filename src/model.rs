@@ -133,9 +133,11 @@ impl fmt::Display for ResourceKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     /// The element name (`script`, `img`, ...), or `style` / `script` for text content.
-    pub element: String,
+    /// (Static for the elements extraction knows, as the attribute always is: a page's
+    /// hundred references then copy no names.)
+    pub element: std::borrow::Cow<'static, str>,
     /// The attribute the URL came from (`src`, `href`, `srcset`, ...), `#text` for text content.
-    pub attribute: String,
+    pub attribute: &'static str,
     /// The URL as written in the page, before resolution.
     pub raw: String,
     /// 1-based line in the page source.

@@ -244,7 +244,7 @@ fn ignored_start_tag(doc: &url::Url, html: &str, extra: &[&String]) -> bool {
         ex.resources
             .iter()
             .filter(|r| r.evidence.condition.is_none() && r.url.host_str() == Some(host.as_str()))
-            .all(|r| matches!(r.evidence.element.as_str(), "td" | "th" | "tr" | "body" | "frame"))
+            .all(|r| matches!(&*r.evidence.element, "td" | "th" | "tr" | "body" | "frame"))
     })
 }
 

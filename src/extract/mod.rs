@@ -428,8 +428,8 @@ impl Walk {
                 url,
                 kind: f.kind,
                 evidence: Evidence {
-                    element: f.element.into_owned(),
-                    attribute: f.attribute.to_owned(),
+                    element: f.element,
+                    attribute: f.attribute,
                     raw: one_line(trimmed(f.raw)),
                     line: f.line,
                     in_noscript: f.in_noscript,
@@ -444,8 +444,11 @@ impl Walk {
             url.set_fragment(None);
             Some(url)
         });
-        let mut seen: FastSet<String> = FastSet::default();
-        out.links = links.filter(|u| seen.insert(u.as_str().to_owned())).collect();
+        let links: Vec<Url> = links.collect();
+        let mut seen: FastSet<&str> = FastSet::default();
+        let first: Vec<bool> = links.iter().map(|u| seen.insert(u.as_str())).collect();
+        drop(seen);
+        out.links = links.into_iter().zip(first).filter_map(|(u, first)| first.then_some(u)).collect();
         out.tag_ids.sort();
         out.tag_ids.dedup_by(|a, b| a.kind == b.kind && a.value == b.value);
         out.cut = (!cut.limits.is_empty()).then_some(cut);

@@ -201,7 +201,10 @@ impl<'a> Acc<'a> {
                 if !listed {
                     acc.hosts.insert(HostOut { host: host.to_owned(), matched: m.rule.describe() });
                 }
-                acc.pages.insert(page);
+                // Pages arrive in order: a vendor's tenth reference on this page finds it last.
+                if acc.pages.last() != Some(&page) {
+                    acc.pages.insert(page);
+                }
                 acc.kinds.insert(kind);
                 acc.sources.insert(source);
                 acc.resources += 1;
@@ -212,7 +215,9 @@ impl<'a> Acc<'a> {
                     Some(acc) => acc,
                     None => self.unknown.entry(host.to_owned()).or_default(),
                 };
-                acc.pages.insert(page);
+                if acc.pages.last() != Some(&page) {
+                    acc.pages.insert(page);
+                }
                 acc.kinds.insert(kind);
                 acc.sources.insert(source);
                 acc.resources += 1;
@@ -244,8 +249,8 @@ pub fn build(pages: Vec<PageRecord>, info: RunInfo, db: &VendorDb) -> Inventory 
 pub(super) struct RefKey {
     pub(super) url: String,
     pub(super) kind: ResourceKind,
-    pub(super) element: String,
-    pub(super) attribute: String,
+    pub(super) element: std::borrow::Cow<'static, str>,
+    pub(super) attribute: &'static str,
     pub(super) raw: String,
     pub(super) in_noscript: bool,
     pub(super) attrs: BTreeMap<String, String>,
@@ -548,8 +553,8 @@ impl<'a> Builder<'a> {
                     kind: key.kind,
                     party: group.party,
                     vendor: group.vendor,
-                    element: key.element,
-                    attribute: key.attribute,
+                    element: key.element.into_owned(),
+                    attribute: key.attribute.to_owned(),
                     raw: key.raw,
                     in_noscript: key.in_noscript,
                     condition: key.condition,

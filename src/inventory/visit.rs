@@ -209,8 +209,8 @@ impl Builder<'_> {
             let key = RefKey {
                 url: url.clone(),
                 kind: req.kind,
-                element: String::new(),
-                attribute: String::new(),
+                element: std::borrow::Cow::Borrowed(""),
+                attribute: "",
                 raw: String::new(),
                 in_noscript: false,
                 condition: None,
