@@ -31,7 +31,7 @@ pub struct RunInfo<'a> {
     pub payment_paths: Option<globset::GlobSet>,
     /// Treat pages with card inputs as payment pages.
     pub detect_payment_pages: bool,
-    /// List first-party assets (see [`is_asset`]) in `resources`, not only count them.
+    /// List first-party assets (see [`ResourceKind::is_asset`]) in `resources`, not only count them.
     pub list_assets: bool,
     /// Browser mode: the browser's product string and timings.
     pub browser: Option<BrowserInfo>,
@@ -329,7 +329,7 @@ impl<'a> Builder<'a> {
     /// A first-party asset is counted (in the page's and the run's totals); it is listed
     /// only with `--all-resources`. True when it is counted and not to be listed.
     pub(super) fn unlisted_asset(&mut self, party: Party, kind: ResourceKind) -> bool {
-        if party != Party::First || !is_asset(kind) {
+        if party != Party::First || !kind.is_asset() {
             return false;
         }
         self.acc.summary.first_party_assets += 1;
@@ -760,12 +760,6 @@ fn collapse(sources: BTreeSet<Source>) -> Vec<Source> {
     } else {
         sources.into_iter().collect()
     }
-}
-
-/// Kinds that only fetch passive content, counted but not listed when first party: see
-/// [`ResourceKind::is_asset`].
-pub fn is_asset(kind: ResourceKind) -> bool {
-    kind.is_asset()
 }
 
 /// The path of a page URL, as policy patterns see it (`/checkout/`); the whole string

@@ -17,7 +17,7 @@ pub mod chain;
 pub mod contract;
 mod visit;
 
-pub use builder::{BrowserInfo, Builder, RunInfo, build, is_asset, page_path};
+pub use builder::{BrowserInfo, Builder, RunInfo, build, page_path};
 pub use contract::*;
 
 use crate::scope::Scope;
