@@ -437,10 +437,11 @@ pub fn assess(inventory: Inventory, judge: &Judge, db: &VendorDb) -> Report {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    // Extraction is CPU-bound work on the blocking pool: more threads than cores only add
-    // contention, and each thread gets its own malloc arena, whose freed parse trees other
-    // threads cannot reuse (about 35 MB more peak memory on a 1,000-page crawl with
-    // tokio's default of up to 512 threads).
+    // Pages are read on the workers (one per core) and large ones on a thread of their own;
+    // the blocking pool only resolves names (and tokio reads files there). Kept to the
+    // cores: each thread gets its own malloc arena, whose freed parse trees other threads
+    // cannot reuse (about 35 MB more peak memory on a 1,000-page crawl with tokio's default
+    // of up to 512 threads, when pages were read there).
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

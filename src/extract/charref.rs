@@ -80,7 +80,8 @@ fn numeric(n: u32) -> char {
 pub fn decode_attribute(value: &str) -> Cow<'_, str> {
     let Some(first) = memchr::memchr(b'&', value.as_bytes()) else { return Cow::Borrowed(value) };
     let bytes = value.as_bytes();
-    let mut out = String::with_capacity(value.len());
+    // Made only when something decodes: most `&`s in URLs start the next parameter.
+    let mut out: Option<String> = None;
     let mut copied = 0; // bytes of `value` already in `out`
     let mut at = first;
     while at < bytes.len() {
@@ -88,14 +89,20 @@ pub fn decode_attribute(value: &str) -> Cow<'_, str> {
         let amp = at + i;
         let (decoded, end) = reference(bytes, amp);
         if let Some(text) = decoded {
+            let out = out.get_or_insert_with(|| String::with_capacity(value.len()));
             out.push_str(&value[copied..amp]);
-            text.push_to(&mut out);
+            text.push_to(out);
             copied = end;
         }
         at = end.max(amp + 1);
     }
-    out.push_str(&value[copied..]);
-    Cow::Owned(out)
+    match out {
+        None => Cow::Borrowed(value),
+        Some(mut out) => {
+            out.push_str(&value[copied..]);
+            Cow::Owned(out)
+        }
+    }
 }
 
 enum Decoded {
@@ -142,6 +149,11 @@ fn reference(bytes: &[u8], amp: usize) -> (Option<Decoded>, usize) {
         Some(b) if b.is_ascii_alphanumeric() => {
             let run = bytes[at..].iter().take(LONGEST_NAME + 1).take_while(|b| b.is_ascii_alphanumeric()).count();
             let name = &bytes[at..at + run];
+            // `&name=` (a query string's next parameter) is no reference whatever the name:
+            // a legacy prefix of it is followed by an alphanumeric or by that `=`.
+            if bytes.get(at + run) == Some(&b'=') {
+                return (None, at + run);
+            }
             if bytes.get(at + run) == Some(&b';') {
                 if let Some(s) = named(name) {
                     return (Some(Decoded::Str(s)), at + run + 1);
@@ -186,6 +198,10 @@ mod tests {
         assert_eq!(d("&#0;&#x80;&#xD800;&#99999999999;&#;&#x;"), "\u{FFFD}€\u{FFFD}\u{FFFD}&#;&#x;");
         assert_eq!(d("&lt&gt;&QUOT"), "<>\"");
         assert_eq!(d("plain"), "plain");
+        // A query string's `&name=` is left alone, and nothing is copied when nothing decodes.
+        assert_eq!(d("/p?id=1&ev=PageView&amp=1&not=2&notx=3"), "/p?id=1&ev=PageView&amp=1&not=2&notx=3");
+        assert!(matches!(d("/p?id=1&ev=PageView&cd[x]=1"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(d("/p?a&amp;b=1&copy;"), "/p?a&b=1©");
         assert_eq!(d("&CounterClockwiseContourIntegral;"), "\u{2233}");
     }
 }
