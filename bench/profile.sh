@@ -54,7 +54,7 @@ for PROFILE in "${PROFILES[@]}"; do
   start_nginx "$STORE" "$PORT" "$WORK/$PROFILE" off || die "cannot serve the store"
   DATA="$TMP/vendorscan-perf-$PROFILE.data"
   echo "== $PROFILE: load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  "$PERF" record -q -F 1999 --call-graph dwarf,16384 -o "$DATA" -- \
+  "$PERF" record -q -F ${PERF_FREQ:-1999} --call-graph dwarf,16384 -o "$DATA" -- \
     "$BIN" scan "$ORIGIN/" --max-pages "$((PAGES + 50))" -f json -o "$WORK/report.json" --quiet 2>/dev/null
   stop_nginx
   "$PERF" report -i "$DATA" --no-children --sort symbol --stdio --percent-limit 0.7 2>/dev/null \

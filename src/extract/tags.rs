@@ -17,42 +17,98 @@ struct Pattern {
     /// The script must contain this for the pattern to be tried (cheap pre-filter and
     /// context for generic shapes such as `ti: "123"`).
     marker: &'static str,
+    /// Where a match starts, relative to an occurrence of the marker in it.
+    start: Start,
     regex: Regex,
+    /// The same pattern, tried only where a match would start.
+    anchored: regex_automata::meta::Regex,
 }
 
-fn p(kind: &'static str, vendor_host: &'static str, marker: &'static str, re: &str) -> Pattern {
-    Pattern { kind, vendor_host, marker, regex: Regex::new(re).expect("valid tag regex") }
+/// How a match's start follows from the marker it contains: a script of 300 KB is then read
+/// once for every marker, and each pattern tried only at a handful of places, instead of
+/// each pattern whose marker is present running over the whole text.
+#[derive(Clone, Copy)]
+enum Start {
+    /// The match starts with the marker.
+    AtMarker,
+    /// One of these bytes comes right before the marker, and the match starts there.
+    Quote(&'static [u8]),
+    /// One of these bytes, then white space, then the marker (`["'=]\s*`).
+    QuoteSpace(&'static [u8]),
+    /// The marker is not part of the match: the whole text is searched.
+    Anywhere,
 }
+
+fn p(kind: &'static str, vendor_host: &'static str, marker: &'static str, start: Start, re: &str) -> Pattern {
+    Pattern {
+        kind,
+        vendor_host,
+        marker,
+        start,
+        regex: Regex::new(re).expect("valid tag regex"),
+        anchored: regex_automata::meta::Regex::new(re).expect("valid tag regex"),
+    }
+}
+
+const QUOTE_EQ: &[u8] = b"\"'=";
 
 static SCRIPT_PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+    use Start::*;
     vec![
-        p("gtm-container", "www.googletagmanager.com", "GTM-", r#"["'=]\s*(GTM-[A-Z0-9]{4,10})\b"#),
-        p("ga4-measurement", "www.google-analytics.com", "G-", r#"["'=](G-[A-Z0-9]{6,12})\b"#),
-        p("google-ads", "www.googleadservices.com", "AW-", r#"["'=](AW-[0-9]{6,12})\b"#),
-        p("universal-analytics", "www.google-analytics.com", "UA-", r#"["'=](UA-[0-9]{4,10}-[0-9]{1,4})\b"#),
-        p("floodlight", "ad.doubleclick.net", "DC-", r#"["'=](DC-[0-9]{6,10})\b"#),
-        p("meta-pixel", "connect.facebook.net", "fbq", r#"fbq\(\s*["']init["']\s*,\s*["']?([0-9]{10,20})"#),
-        p("tiktok-pixel", "analytics.tiktok.com", "ttq", r#"ttq\.load\(\s*["']([A-Z0-9]{15,25})["']"#),
-        p("pinterest-tag", "ct.pinterest.com", "pintrk", r#"pintrk\(\s*["']load["']\s*,\s*["']([0-9]{10,16})["']"#),
+        p(
+            "gtm-container",
+            "www.googletagmanager.com",
+            "GTM-",
+            QuoteSpace(QUOTE_EQ),
+            r#"["'=]\s*(GTM-[A-Z0-9]{4,10})\b"#,
+        ),
+        p("ga4-measurement", "www.google-analytics.com", "G-", Quote(QUOTE_EQ), r#"["'=](G-[A-Z0-9]{6,12})\b"#),
+        p("google-ads", "www.googleadservices.com", "AW-", Quote(QUOTE_EQ), r#"["'=](AW-[0-9]{6,12})\b"#),
+        p(
+            "universal-analytics",
+            "www.google-analytics.com",
+            "UA-",
+            Quote(QUOTE_EQ),
+            r#"["'=](UA-[0-9]{4,10}-[0-9]{1,4})\b"#,
+        ),
+        p("floodlight", "ad.doubleclick.net", "DC-", Quote(QUOTE_EQ), r#"["'=](DC-[0-9]{6,10})\b"#),
+        p("meta-pixel", "connect.facebook.net", "fbq", AtMarker, r#"fbq\(\s*["']init["']\s*,\s*["']?([0-9]{10,20})"#),
+        p("tiktok-pixel", "analytics.tiktok.com", "ttq", AtMarker, r#"ttq\.load\(\s*["']([A-Z0-9]{15,25})["']"#),
+        p(
+            "pinterest-tag",
+            "ct.pinterest.com",
+            "pintrk",
+            AtMarker,
+            r#"pintrk\(\s*["']load["']\s*,\s*["']([0-9]{10,16})["']"#,
+        ),
         p(
             "linkedin-partner",
             "snap.licdn.com",
             "_linkedin_partner_id",
+            AtMarker,
             r#"_linkedin_partner_id\s*=\s*["']?([0-9]{4,10})"#,
         ),
-        p("microsoft-uet", "bat.bing.com", "bat.bing.com", r#"\bti\s*:\s*["']?([0-9]{5,12})"#),
-        p("hotjar-site", "static.hotjar.com", "hjid", r#"hjid\s*:\s*([0-9]{5,10})"#),
-        p("snap-pixel", "sc-static.net", "snaptr", r#"snaptr\(\s*["']init["']\s*,\s*["']([0-9a-f-]{36})["']"#),
+        p("microsoft-uet", "bat.bing.com", "bat.bing.com", Anywhere, r#"\bti\s*:\s*["']?([0-9]{5,12})"#),
+        p("hotjar-site", "static.hotjar.com", "hjid", AtMarker, r#"hjid\s*:\s*([0-9]{5,10})"#),
+        p(
+            "snap-pixel",
+            "sc-static.net",
+            "snaptr",
+            AtMarker,
+            r#"snaptr\(\s*["']init["']\s*,\s*["']([0-9a-f-]{36})["']"#,
+        ),
         p(
             "x-pixel",
             "static.ads-twitter.com",
             "twq",
+            AtMarker,
             r#"twq\(\s*["'](?:init|config)["']\s*,\s*["']([a-z0-9]{5,10})["']"#,
         ),
         p(
             "clarity-project",
             "www.clarity.ms",
             "clarity",
+            Quote(b"\"'"),
             r#"["']clarity["']\s*,\s*["']script["']\s*,\s*["']([a-z0-9]{8,12})["']"#,
         ),
     ]
@@ -98,22 +154,81 @@ static URL_PATTERNS: LazyLock<Vec<UrlPattern>> = LazyLock::new(|| {
     ]
 });
 
-/// Find tag IDs in an inline script; `found(offset, tag)` gets the byte offset of each.
-/// Every pattern's marker, searched for in one pass over a script: a `contains` per
-/// pattern read a 300 KB inline bundle fifteen times (7% of a crawl of such pages).
-static MARKERS: LazyLock<regex::RegexSet> = LazyLock::new(|| {
-    regex::RegexSet::new(SCRIPT_PATTERNS.iter().map(|p| regex::escape(p.marker))).expect("valid marker set")
+/// Every pattern's marker, found in one pass over a script. Leftmost-first, because only
+/// that search uses the vectorised prefilter (the overlapping one read a bundle a byte at a
+/// time); it misses no occurrence, since no marker can overlap another in any text (a test
+/// holds the list to that).
+static MARKERS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .build(SCRIPT_PATTERNS.iter().map(|p| p.marker))
+        .expect("valid marker set")
 });
 
+/// Find tag IDs in an inline script; `found(offset, tag)` gets the byte offset of each, in
+/// the order of the patterns, then of the text (as each pattern's `captures_iter` over the
+/// whole text would give them).
 pub fn scan_script(text: &str, mut found: impl FnMut(usize, TagId)) {
-    let present = MARKERS.matches(text);
-    for pat in present.iter().map(|i| &SCRIPT_PATTERNS[i]) {
-        for caps in pat.regex.captures_iter(text) {
-            let m = caps.get(1).expect("pattern has a group");
-            found(
-                m.start(),
-                TagId { kind: pat.kind, value: m.as_str().to_owned(), vendor_host: pat.vendor_host, line: 0 },
-            );
+    let b = text.as_bytes();
+    // Where each pattern may match, from the markers' occurrences.
+    let mut starts: Vec<Vec<usize>> = vec![Vec::new(); SCRIPT_PATTERNS.len()];
+    let mut present = vec![false; SCRIPT_PATTERNS.len()];
+    for m in MARKERS.find_iter(text) {
+        let i = m.pattern().as_usize();
+        present[i] = true;
+        let at = m.start();
+        let start = match SCRIPT_PATTERNS[i].start {
+            Start::AtMarker => Some(at),
+            Start::Quote(before) => at.checked_sub(1).filter(|&s| before.contains(&b[s])),
+            Start::QuoteSpace(before) => {
+                let mut s = at;
+                while s > 0 && matches!(b[s - 1], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+                    s -= 1;
+                }
+                match s.checked_sub(1).map(|s| (s, b[s])) {
+                    Some((s, c)) if before.contains(&c) => Some(s),
+                    // Unicode white space (U+00A0 and the like) is `\s` too: rare enough to
+                    // search the whole text for.
+                    Some((_, c)) if c >= 0x80 => {
+                        starts[i].push(usize::MAX);
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            Start::Anywhere => None,
+        };
+        starts[i].extend(start);
+    }
+    for (i, pat) in SCRIPT_PATTERNS.iter().enumerate().filter(|(i, _)| present[*i]) {
+        let mut report = |start: usize, value: &str| {
+            found(start, TagId { kind: pat.kind, value: value.to_owned(), vendor_host: pat.vendor_host, line: 0 })
+        };
+        let whole_text = matches!(pat.start, Start::Anywhere) || starts[i].contains(&usize::MAX);
+        if whole_text {
+            for c in pat.regex.captures_iter(text) {
+                let m = c.get(1).expect("pattern has a group");
+                report(m.start(), m.as_str());
+            }
+            continue;
+        }
+        let list = &mut starts[i];
+        list.sort_unstable();
+        list.dedup();
+        let mut caps = pat.anchored.create_captures();
+        // Matches do not overlap, as `captures_iter` reports them: a start inside the last
+        // match is passed over.
+        let mut end = 0;
+        for &s in list.iter() {
+            if s < end {
+                continue;
+            }
+            let input = regex_automata::Input::new(text).range(s..).anchored(regex_automata::Anchored::Yes);
+            pat.anchored.search_captures(&input, &mut caps);
+            if let (Some(whole), Some(m)) = (caps.get_match(), caps.get_group(1)) {
+                end = whole.end();
+                report(m.start, &text[m.range()]);
+            }
         }
     }
 }
@@ -152,6 +267,151 @@ mod tests {
                 ("tiktok-pixel", "C4ABCDEFGHIJKLMNOPQR".to_owned()),
             ]
         );
+    }
+
+    /// What scanning was before it searched only where markers are: each pattern whose
+    /// marker is present, run over the whole text. The oracle the anchored search is held to.
+    fn reference(text: &str) -> Vec<(usize, &'static str, String)> {
+        let mut v = Vec::new();
+        for pat in SCRIPT_PATTERNS.iter().filter(|p| text.contains(p.marker)) {
+            for caps in pat.regex.captures_iter(text) {
+                let m = caps.get(1).expect("pattern has a group");
+                v.push((m.start(), pat.kind, m.as_str().to_owned()));
+            }
+        }
+        v
+    }
+
+    fn anchored(text: &str) -> Vec<(usize, &'static str, String)> {
+        let mut v = Vec::new();
+        scan_script(text, |at, t| v.push((at, t.kind, t.value)));
+        v
+    }
+
+    /// Scripts made of the pieces the patterns are made of (markers, quotes, white space
+    /// of both kinds, IDs of every shape and length), in every order a seeded generator
+    /// picks: the anchored search finds what the whole-text search finds, in its order.
+    #[test]
+    fn searching_at_markers_finds_what_the_whole_text_finds() {
+        const PIECES: &[&str] = &[
+            "GTM-",
+            "G-",
+            "AW-",
+            "UA-",
+            "DC-",
+            "fbq",
+            "ttq",
+            "pintrk",
+            "_linkedin_partner_id",
+            "bat.bing.com",
+            "hjid",
+            "snaptr",
+            "twq",
+            "clarity",
+            "\"",
+            "'",
+            "=",
+            " ",
+            "\n",
+            "\t",
+            "\u{a0}",
+            "\u{3000}",
+            "(",
+            ")",
+            ",",
+            ":",
+            ".",
+            "load",
+            "init",
+            "config",
+            "script",
+            "ti",
+            "ABCD",
+            "K7Q2",
+            "ABCDEFGHIJKL",
+            "1234",
+            "123456",
+            "1234567890",
+            "12345678901234",
+            "-",
+            "é",
+            "x",
+            "a1b2c3d4e5",
+            "0f",
+            "C4ABCDEFGHIJKLMNOPQR",
+            "bx",
+            // Whole IDs, as snippets write them.
+            "'GTM-K7Q2AB'",
+            "= GTM-ABCD",
+            "\"G-ABCDEF12\"",
+            "'AW-1234567'",
+            "=UA-1234-12",
+            "'DC-1234567'",
+            "fbq('init', '1234567890123')",
+            "ttq.load('C4ABCDEFGHIJKLMNOPQR')",
+            "pintrk('load', '1234567890123')",
+            "_linkedin_partner_id = \"12345\"",
+            "hjid: 123456",
+            "ti: 12345678",
+            "\"clarity\", \"script\", \"abcd1234ef\"",
+            "twq('init','abcde')",
+            "snaptr('init', '0123456789abcdef0123456789abcdef0123')",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut with_ids = 0;
+        for _ in 0..60_000 {
+            let len = (next() % 16) as usize;
+            let js: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let want = reference(&js);
+            with_ids += usize::from(!want.is_empty());
+            assert_eq!(anchored(&js), want, "{js:?}");
+        }
+        // The generator does reach the shapes that are IDs.
+        assert!(with_ids > 20_000, "only {with_ids} scripts held an ID");
+    }
+
+    /// Every inline script of the real pages in the corpus (when it is there, as in CI).
+    #[test]
+    fn searching_at_markers_agrees_on_real_pages() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real-pages/pages");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            assert!(std::env::var_os("CI").is_none(), "no corpus at {}", dir.display());
+            return;
+        };
+        let (mut scripts, mut ids) = (0, 0);
+        for e in entries.flatten() {
+            let Ok(page) = std::fs::read_to_string(e.path()) else { continue };
+            for part in page.split("<script").skip(1) {
+                let body = part.split_once('>').map_or("", |(_, rest)| rest);
+                let js = body.split("</script").next().unwrap_or("");
+                let want = reference(js);
+                ids += want.len();
+                scripts += 1;
+                assert_eq!(anchored(js), want, "{}", e.path().display());
+            }
+        }
+        assert!(scripts > 100 && ids > 10, "{scripts} scripts, {ids} IDs");
+    }
+
+    /// No marker shares a byte with another in any text: none holds another, and none ends
+    /// with what another begins with. So one leftmost-first pass finds every occurrence.
+    #[test]
+    fn markers_cannot_overlap() {
+        let markers: Vec<&str> = SCRIPT_PATTERNS.iter().map(|p| p.marker).collect();
+        for (i, a) in markers.iter().enumerate() {
+            for (_, b) in markers.iter().enumerate().filter(|(j, _)| *j != i) {
+                assert!(!a.contains(b), "{a} holds {b}");
+                for k in 1..a.len().min(b.len()) {
+                    assert!(a[a.len() - k..] != b[..k], "{a} ends with what {b} begins with");
+                }
+            }
+        }
     }
 
     #[test]
