@@ -123,7 +123,12 @@ struct UrlPattern {
     vendor_host: &'static str,
     domain: &'static str,
     path: &'static str,
-    regex: Regex,
+    /// The bytes a match starts with: it is tried, anchored, only there (a URL has a few).
+    lead: &'static [u8],
+    /// The pattern as written (the tests hold the anchored search to it).
+    #[cfg(test)]
+    source: &'static str,
+    regex: regex_automata::meta::Regex,
 }
 
 impl UrlPattern {
@@ -135,8 +140,25 @@ impl UrlPattern {
     }
 }
 
-fn u(kind: &'static str, vendor_host: &'static str, domain: &'static str, path: &'static str, re: &str) -> UrlPattern {
-    UrlPattern { kind, vendor_host, domain, path, regex: Regex::new(re).expect("valid tag regex") }
+fn u(
+    kind: &'static str,
+    vendor_host: &'static str,
+    domain: &'static str,
+    path: &'static str,
+    re: &'static str,
+) -> UrlPattern {
+    let lead: &'static [u8] = if re.starts_with("[?&]") { b"?&" } else { b"/" };
+    let regex = regex_automata::meta::Regex::new(re).expect("valid tag regex");
+    UrlPattern {
+        kind,
+        vendor_host,
+        domain,
+        path,
+        lead,
+        #[cfg(test)]
+        source: re,
+        regex,
+    }
 }
 
 static URL_PATTERNS: LazyLock<Vec<UrlPattern>> = LazyLock::new(|| {
@@ -233,11 +255,21 @@ pub fn scan_script(text: &str, mut found: impl FnMut(usize, TagId)) {
     }
 }
 
-/// Find tag IDs in a resource URL (`gtag/js?id=G-…`, `facebook.com/tr?id=…`, ...).
+/// Find tag IDs in a resource URL (`gtag/js?id=G-…`, `facebook.com/tr?id=…`, ...): the
+/// leftmost match of each pattern that applies, as a search over the whole URL finds it.
 pub fn scan_url(url: &Url, mut found: impl FnMut(TagId)) {
+    let text = url.as_str();
     for pat in URL_PATTERNS.iter().filter(|p| p.applies_to(url)) {
-        if let Some(caps) = pat.regex.captures(url.as_str()) {
-            found(TagId { kind: pat.kind, value: caps[1].to_owned(), vendor_host: pat.vendor_host, line: 0 });
+        let mut caps = pat.regex.create_captures();
+        let leads = text.bytes().enumerate().filter(|(_, c)| pat.lead.contains(c));
+        for (at, _) in leads {
+            let input = regex_automata::Input::new(text).range(at..).anchored(regex_automata::Anchored::Yes);
+            pat.regex.search_captures(&input, &mut caps);
+            if let Some(m) = caps.get_group(1) {
+                let value = text[m.range()].to_owned();
+                found(TagId { kind: pat.kind, value, vendor_host: pat.vendor_host, line: 0 });
+                break;
+            }
         }
     }
 }
@@ -397,6 +429,81 @@ mod tests {
             }
         }
         assert!(scripts > 100 && ids > 10, "{scripts} scripts, {ids} IDs");
+    }
+
+    /// URLs made of the pieces the URL patterns are made of, on each pattern's host: the
+    /// anchored search finds the match a search over the whole URL finds.
+    #[test]
+    fn url_ids_are_the_leftmost_matches() {
+        const PIECES: &[&str] = &[
+            "?",
+            "&",
+            "=",
+            "id",
+            "sdkid",
+            "tid",
+            "pid",
+            "ti",
+            "company_id",
+            "/tag/",
+            "/",
+            "GTM-",
+            "G-",
+            "AW-",
+            "ABCD",
+            "K7Q2AB",
+            "ABCDEFGHIJKLMNOP",
+            "1234",
+            "123456",
+            "1234567890",
+            "12345678901234",
+            "abcd1234ef",
+            "Xy12Ab",
+            "_",
+            "-",
+            "x",
+            "%20",
+            "#",
+            ".",
+            // Whole parameters, as tags write them.
+            "?id=GTM-K7Q2AB",
+            "&id=G-ABCDEF12",
+            "?id=AW-1234567",
+            "&id=1234567890123",
+            "?sdkid=C4ABCDEFGHIJKLMNOPQ",
+            "&tid=1234567890123",
+            "?pid=12345",
+            "&ti=1234567",
+            "?company_id=Xy12Ab",
+            "/tag/abcd1234ef",
+        ];
+        let mut seed: u64 = 0x1234_5678_9abc_def1;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut with_ids = 0;
+        for pat in URL_PATTERNS.iter() {
+            let whole = Regex::new(pat.source).expect("valid tag regex");
+            let base = format!("https://www.{}{}", pat.domain, if pat.path.is_empty() { "/p" } else { pat.path });
+            for _ in 0..4_000 {
+                let len = (next() % 12) as usize;
+                let tail: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+                let Ok(url) = Url::parse(&format!("{base}{tail}")) else { continue };
+                let want: Vec<String> = whole.captures(url.as_str()).map(|c| c[1].to_owned()).into_iter().collect();
+                let mut got = Vec::new();
+                scan_url(&url, |t| {
+                    if t.kind == pat.kind {
+                        got.push(t.value)
+                    }
+                });
+                with_ids += usize::from(!want.is_empty());
+                assert_eq!(got, want, "{url}");
+            }
+        }
+        assert!(with_ids > 2_000, "only {with_ids} URLs held an ID");
     }
 
     /// No marker shares a byte with another in any text: none holds another, and none ends
