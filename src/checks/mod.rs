@@ -285,17 +285,19 @@ pub fn evaluate(
         let key = subject.key();
         let on_pages = on_pages(report, by_subject.get(key.as_str()).map(Vec::as_slice).unwrap_or_default());
         for page in report.page_names(pages) {
-            let path = page_path(page);
+            // Every (subject, page) pair passes here (tens of thousands on a large store), and
+            // most policies name no pages: the path is cut out only when an entry asks.
+            let path = || page_path(page);
             let on = on_pages.get(page);
             // Built only for a finding: most (subject, page) pairs have none.
             let loc = || location(on, page);
-            let hosts: Vec<&str> = on.map(|o| o.hosts.clone()).unwrap_or_default();
+            let hosts: &[&str] = on.map_or(&[], |o| o.hosts.as_slice());
             let matching: Vec<(usize, &Entry)> =
-                policy.allow.iter().enumerate().filter(|(_, e)| e.matches(subject.vendor, &hosts)).collect();
+                policy.allow.iter().enumerate().filter(|(_, e)| e.matches(subject.vendor, hosts)).collect();
             for (i, _) in &matching {
                 used[*i] = true;
             }
-            for deny in policy.deny.iter().filter(|e| e.matches(subject.vendor, &hosts) && e.covers_page(path)) {
+            for deny in policy.deny.iter().filter(|e| e.matches(subject.vendor, hosts) && e.covers_page(path())) {
                 let rule = if matches!(deny.target, Target::Category(_)) {
                     RuleId::DeniedCategory
                 } else {
@@ -303,7 +305,7 @@ pub fn evaluate(
                 };
                 out.add(rule, subject, Some(label(deny)), loc(), deny.severity);
             }
-            let on_page: Vec<&Entry> = matching.iter().map(|(_, e)| *e).filter(|e| e.covers_page(path)).collect();
+            let on_page: Vec<&Entry> = matching.iter().map(|(_, e)| *e).filter(|e| e.covers_page(path())).collect();
             // The acquisition nobody told the store about: approved under one owner, owned
             // by another now.
             if let Some(v) = subject.vendor {

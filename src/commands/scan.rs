@@ -27,7 +27,9 @@ pub fn run(args: ScanArgs, term: &super::Term) -> Result<Outcome, Error> {
         None => policy::today(),
     };
     // Everything that can be wrong with the inputs is found before the crawl starts.
-    let db = load_db(args.target.vendors.as_deref())?;
+    // Never dropped, nor is the report below: freeing their tens of thousands of
+    // allocations one by one took milliseconds of a run the process's exit ends anyway.
+    let db = std::mem::ManuallyDrop::new(load_db(args.target.vendors.as_deref())?);
     let mut policy = match policy::locate(gate.policy.as_deref()) {
         Some(path) => policy::load(&path, &db)?,
         None => Policy::default(),
@@ -78,7 +80,7 @@ pub fn run(args: ScanArgs, term: &super::Term) -> Result<Outcome, Error> {
         today,
         fail_on_new: gate.fail_on_new,
     };
-    let report = pipeline::assess(inventory, &judge, &db);
+    let report = std::mem::ManuallyDrop::new(pipeline::assess(inventory, &judge, &db));
 
     let written = sink.path().map(Path::to_path_buf);
     let paint = written.is_none() && term.paints_stdout();
