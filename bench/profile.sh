@@ -8,6 +8,8 @@
 # Options: --profile P, --pages N (default 1000), --port P (default 8089), --top N (lines of
 # the report, default 25), --no-build. Uses the stores bench/run.sh generates (and generates
 # them the same way when missing). Needs perf (Debian: linux-perf), nginx, python3.
+# PERF_FREQ=N in the environment sets the sampling rate (default 1999 Hz; 7999 gives finer
+# figures from one run).
 # The release profile keeps line tables (`debug = "line-tables-only"`), so the call graph is
 # taken with `--call-graph dwarf`. perf.data files stay in ${TMPDIR:-/tmp}/vendorscan-perf-PROFILE.data.
 set -euo pipefail
