@@ -336,7 +336,17 @@ impl Walk {
     }
 
     fn link(&mut self, raw: Cow<str>) {
-        if cannot_load(&raw) || self.link_set.contains(raw.as_ref()) {
+        if cannot_load(&raw) {
+            return;
+        }
+        // A fragment names a place in the page the link leads to, not another page: a
+        // catalogue's `faq.html#q1` ... `#q12000` are one link, kept once instead of as
+        // twelve thousand (a `#` always starts the fragment, in every kind of URL).
+        let raw = match raw.find('#') {
+            Some(at) => Cow::Owned(raw[..at].to_owned()),
+            None => raw,
+        };
+        if self.link_set.contains(raw.as_ref()) {
             return;
         }
         if self.links.len() >= MAX_LINKS_PER_PAGE {

@@ -357,6 +357,13 @@ fn caps_third_party_padding_is_reported_not_silent() {
     let e = ex(&links);
     assert_eq!(e.links.len(), MAX_LINKS_PER_PAGE);
     assert_eq!(e.cut.map(|c| (c.limits, c.dropped_links)), Some((vec![CutLimit::Links], 3)));
+    // Links to places in one page are one link, and do not count against the cap.
+    let anchors: String =
+        (0..MAX_LINKS_PER_PAGE + 3).map(|i| format!("<a href=\"/faq#q{i}\"><a href=\"#top{i}\">")).collect();
+    let e = ex(&anchors);
+    let got: Vec<&str> = e.links.iter().map(Url::as_str).collect();
+    assert_eq!(got, vec!["https://shop.example/faq"], "a bare #fragment is this page");
+    assert_eq!(e.cut, None);
 }
 
 #[test]
