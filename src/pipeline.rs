@@ -21,7 +21,7 @@ use crate::policy::Policy;
 use crate::progress::Progress;
 use crate::report::{Gate, Report};
 use crate::scope::Scope;
-use crate::vendors::VendorDb;
+use crate::vendors::{DbLoading, VendorDb};
 use jiff::civil::Date;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -167,14 +167,16 @@ fn log_page(p: &PageRecord) {
     }
 }
 
-pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) -> Result<Collected, Error> {
-    let info = RunInfo {
+pub fn collect(run: &Runner, job: &Job, db: &DbLoading, progress: &dyn Progress) -> Result<Collected, Error> {
+    let mut info = Some(RunInfo {
         payment_paths: job.payment_paths.clone(),
         detect_payment_pages: job.detect_payment_pages,
         list_assets: job.list_assets,
         ..RunInfo::new(job.mode(), job.targets.clone(), &job.scope)
-    };
-    let mut builder = inventory::Builder::new(info, db);
+    });
+    // Made when the first page is in: the vendor database may be read meanwhile.
+    let mut builder: Option<inventory::Builder> = None;
+    let mut db_failed: Option<Error> = None;
     let mut page_limit_reached = false;
     // A static scan folds each page into the inventory as it arrives, so memory holds the
     // inventory, not every page's references. Browser mode visits the pages after the
@@ -184,7 +186,13 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
         let keep = job.browser.is_some();
         let mut on_page = |p: PageRecord| {
             log_page(&p);
-            if keep { kept.push(p) } else { builder.add(p) }
+            if keep {
+                return kept.push(p);
+            }
+            match builder_of(&mut builder, &mut info, db) {
+                Ok(b) => b.add(p),
+                Err(e) => drop(db_failed.get_or_insert(e)),
+            }
         };
         match &job.source {
             Source::Crawl(cfg) => {
@@ -205,6 +213,11 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
             }
         }
     }
+    if let Some(e) = db_failed {
+        return Err(e);
+    }
+    builder_of(&mut builder, &mut info, db)?;
+    let Some(mut builder) = builder else { return Err(Error::input("the inventory could not be started")) };
     let (mut browser_info, mut browser_failed) = (None, None);
     if let (Some(cfg), None) = (&job.browser, run.stopped()) {
         let wanted: Vec<(usize, Url)> = kept
@@ -292,6 +305,19 @@ pub fn collect(run: &Runner, job: &Job, db: &VendorDb, progress: &dyn Progress) 
     let why = nothing.then(|| nothing_scanned(builder.pages(), job)).or(browser_failed);
     builder.set_end(stopped, page_limit_reached, browser_info);
     Ok(Collected { inventory: builder.finish(), stopped, deferred_error: why })
+}
+
+/// The run's inventory builder, made on first use (`info` is taken then).
+fn builder_of<'b, 'a>(
+    slot: &'b mut Option<inventory::Builder<'a>>,
+    info: &mut Option<RunInfo<'a>>,
+    db: &'a DbLoading,
+) -> Result<&'b mut inventory::Builder<'a>, Error> {
+    if slot.is_none() {
+        let info = info.take().ok_or_else(|| Error::input("the inventory was started twice"))?;
+        *slot = Some(inventory::Builder::new(info, db.get()?));
+    }
+    slot.as_mut().ok_or_else(|| Error::input("the inventory could not be started"))
 }
 
 /// `--hash-scripts`: fetch the third-party scripts of payment pages and record their

@@ -22,7 +22,7 @@ pub fn run(args: InitArgs) -> Result<Outcome, Error> {
         return Err(Error::input(format!("{} already exists", args.output.display()))
             .with_help("review and edit the existing policy, or pass --force to replace it"));
     }
-    let db = load_db(args.target.vendors.as_deref())?;
+    let db = crate::vendors::DbLoading::ready(load_db(args.target.vendors.as_deref())?);
     let mut job = plan::job(&args.target, &Policy::default().payment, &Policy::default().identity)?;
     // A policy written without the browser's findings would approve too little: stop here.
     if let Some(e) = job.browser_missing.take() {
@@ -53,7 +53,7 @@ pub fn run(args: InitArgs) -> Result<Outcome, Error> {
     }
     let text = render(&collected.inventory, policy::today());
     // Re-read what we wrote: a policy init that the gate rejects would be a bug.
-    policy::parse(&text, Some(&args.output), &db)?;
+    policy::parse(&text, Some(&args.output), db.get()?)?;
     std::fs::write(&args.output, &text)
         .map_err(|e| Error::input(format!("cannot write {}: {e}", args.output.display())))?;
     if !args.quiet {

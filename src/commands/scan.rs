@@ -16,6 +16,7 @@ use crate::pipeline::{self, Collected, Judge, SiteNote, Source};
 use crate::plan;
 use crate::policy::{self, Policy};
 use crate::report::{self, Report};
+use crate::vendors::DbLoading;
 use std::path::Path;
 
 pub fn run(args: ScanArgs, term: &super::Term) -> Result<Outcome, Error> {
@@ -26,12 +27,18 @@ pub fn run(args: ScanArgs, term: &super::Term) -> Result<Outcome, Error> {
         })?,
         None => policy::today(),
     };
-    // Everything that can be wrong with the inputs is found before the crawl starts.
+    // Everything that can be wrong with the inputs is found before the crawl starts: a
+    // policy or vendor file is checked against the database first. Without either, the
+    // built-in database is read while the crawl starts.
     // Never dropped, nor is the report below: freeing their tens of thousands of
     // allocations one by one took milliseconds of a run the process's exit ends anyway.
-    let db = std::mem::ManuallyDrop::new(load_db(args.target.vendors.as_deref())?);
-    let mut policy = match policy::locate(gate.policy.as_deref()) {
-        Some(path) => policy::load(&path, &db)?,
+    let policy_file = policy::locate(gate.policy.as_deref());
+    let db = std::mem::ManuallyDrop::new(match (&policy_file, args.target.vendors.as_deref()) {
+        (None, None) => DbLoading::embedded_in_background(),
+        (_, vendors) => DbLoading::ready(load_db(vendors)?),
+    });
+    let mut policy = match policy_file {
+        Some(path) => policy::load(&path, db.get()?)?,
         None => Policy::default(),
     };
     if let Some(level) = gate.fail_on {
@@ -80,7 +87,7 @@ pub fn run(args: ScanArgs, term: &super::Term) -> Result<Outcome, Error> {
         today,
         fail_on_new: gate.fail_on_new,
     };
-    let report = std::mem::ManuallyDrop::new(pipeline::assess(inventory, &judge, &db));
+    let report = std::mem::ManuallyDrop::new(pipeline::assess(inventory, &judge, db.get()?));
 
     let written = sink.path().map(Path::to_path_buf);
     let paint = written.is_none() && term.paints_stdout();

@@ -64,6 +64,47 @@ pub struct VendorDb {
     compromised: HashMap<Box<str>, usize>,
 }
 
+/// The vendor database of a run, possibly still being read on a thread of its own.
+///
+/// A scan with no policy or vendor file to check before it starts needs the database only
+/// when its first page is in: reading the built-in file (about 10 ms) then overlaps with
+/// setting up the HTTP client and fetching the first pages, on a second core that would
+/// otherwise wait (issue #17).
+pub struct DbLoading {
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<Result<VendorDb, Error>>>>,
+    db: std::sync::OnceLock<Result<VendorDb, Error>>,
+}
+
+impl DbLoading {
+    /// A database already read.
+    pub fn ready(db: VendorDb) -> Self {
+        DbLoading { thread: std::sync::Mutex::new(None), db: std::sync::OnceLock::from(Ok(db)) }
+    }
+
+    /// The built-in database, read on a thread of its own (or here, when no thread can be
+    /// started).
+    pub fn embedded_in_background() -> Self {
+        match std::thread::Builder::new().name("vendorscan-vendor-db".into()).spawn(VendorDb::embedded) {
+            Ok(handle) => DbLoading { thread: std::sync::Mutex::new(Some(handle)), db: std::sync::OnceLock::new() },
+            Err(_) => {
+                DbLoading { thread: std::sync::Mutex::new(None), db: std::sync::OnceLock::from(VendorDb::embedded()) }
+            }
+        }
+    }
+
+    /// The database, waiting for it the first time if it is still being read.
+    pub fn get(&self) -> Result<&VendorDb, Error> {
+        let loaded = self.db.get_or_init(|| {
+            let handle = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+            match handle.map(std::thread::JoinHandle::join) {
+                Some(Ok(read)) => read,
+                Some(Err(_)) | None => Err(Error::input("the built-in vendor database could not be read")),
+            }
+        });
+        loaded.as_ref().map_err(Clone::clone)
+    }
+}
+
 impl VendorDb {
     /// The embedded database. It is checked by tests at build time, so failure here is a
     /// bug, but it still comes back as an error rather than a panic.
@@ -224,6 +265,18 @@ pub fn load_user_file(path: &std::path::Path, builtin: &VendorDb) -> Result<DbFi
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Read in the background, the built-in database is the one read in place, and every
+    /// caller gets that one copy.
+    #[test]
+    fn the_database_read_in_the_background_is_the_built_in_one() {
+        let loading = DbLoading::embedded_in_background();
+        let first = loading.get().expect("the built-in file loads");
+        assert_eq!(first.file, VendorDb::embedded().expect("the built-in file loads").file);
+        assert!(std::ptr::eq(first, loading.get().expect("still there")));
+        let ready = DbLoading::ready(VendorDb::from_file(first.file.clone()));
+        assert_eq!(ready.get().expect("ready").file.vendors.len(), first.file.vendors.len());
+    }
 
     /// A vendor for tests: named and owned by its id, category `other`.
     pub(crate) fn vendor(id: &str, domains: &[&str], hosts: &[&str]) -> Vendor {
