@@ -151,6 +151,10 @@ fn the_tokenizer_agrees_on_tricky_markup() {
         ),
         ("script end tags", "<script>a</scripts>b</SCRIPT foo=\">\">c</script><p>"),
         (
+            "script text with many < and a few </ and <!",
+            "<script>if(a<b&&c<d){x='</div>'}<!b</sc</script><img src=1><script>a<!-- <script>b</div></script> c --></script><img src=2><script><!--></script><img src=3><script>x</script",
+        ),
+        (
             "foreign",
             "<svg><script/><style>.a{}</style><title>t<b>x</b></title></svg><img src=1><svg><foreignObject><script>x</script></foreignObject></svg><svg><![CDATA[<img src=no>]]><p><img src=2></p></svg><math><mi><style>s</style></mi></math>",
         ),
