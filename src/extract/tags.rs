@@ -14,10 +14,12 @@ use url::Url;
 struct Pattern {
     kind: &'static str,
     vendor_host: &'static str,
-    /// The script must contain this for the pattern to be tried (cheap pre-filter and
-    /// context for generic shapes such as `ti: "123"`).
-    marker: &'static str,
-    /// Where a match starts, relative to an occurrence of the marker in it.
+    /// The script must contain one of these for the pattern to be tried (cheap pre-filter
+    /// and context for generic shapes such as `ti: "123"`). Each is three bytes or more:
+    /// the vectorised search then fingerprints three bytes, and a bundle's text sets off far
+    /// fewer false candidates than with the two of `G-` (the pass took half the time).
+    markers: &'static [&'static str],
+    /// Where a match starts, relative to an occurrence of a marker in it.
     start: Start,
     regex: Regex,
     /// The same pattern, tried only where a match would start.
@@ -39,11 +41,17 @@ enum Start {
     Anywhere,
 }
 
-fn p(kind: &'static str, vendor_host: &'static str, marker: &'static str, start: Start, re: &str) -> Pattern {
+fn p(
+    kind: &'static str,
+    vendor_host: &'static str,
+    markers: &'static [&'static str],
+    start: Start,
+    re: &str,
+) -> Pattern {
     Pattern {
         kind,
         vendor_host,
-        marker,
+        markers,
         start,
         regex: Regex::new(re).expect("valid tag regex"),
         anchored: regex_automata::meta::Regex::new(re).expect("valid tag regex"),
@@ -58,56 +66,68 @@ static SCRIPT_PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "gtm-container",
             "www.googletagmanager.com",
-            "GTM-",
+            &["GTM-"],
             QuoteSpace(QUOTE_EQ),
             r#"["'=]\s*(GTM-[A-Z0-9]{4,10})\b"#,
         ),
-        p("ga4-measurement", "www.google-analytics.com", "G-", Quote(QUOTE_EQ), r#"["'=](G-[A-Z0-9]{6,12})\b"#),
-        p("google-ads", "www.googleadservices.com", "AW-", Quote(QUOTE_EQ), r#"["'=](AW-[0-9]{6,12})\b"#),
+        p(
+            "ga4-measurement",
+            "www.google-analytics.com",
+            &["\"G-", "'G-", "=G-"],
+            AtMarker,
+            r#"["'=](G-[A-Z0-9]{6,12})\b"#,
+        ),
+        p("google-ads", "www.googleadservices.com", &["AW-"], Quote(QUOTE_EQ), r#"["'=](AW-[0-9]{6,12})\b"#),
         p(
             "universal-analytics",
             "www.google-analytics.com",
-            "UA-",
+            &["UA-"],
             Quote(QUOTE_EQ),
             r#"["'=](UA-[0-9]{4,10}-[0-9]{1,4})\b"#,
         ),
-        p("floodlight", "ad.doubleclick.net", "DC-", Quote(QUOTE_EQ), r#"["'=](DC-[0-9]{6,10})\b"#),
-        p("meta-pixel", "connect.facebook.net", "fbq", AtMarker, r#"fbq\(\s*["']init["']\s*,\s*["']?([0-9]{10,20})"#),
-        p("tiktok-pixel", "analytics.tiktok.com", "ttq", AtMarker, r#"ttq\.load\(\s*["']([A-Z0-9]{15,25})["']"#),
+        p("floodlight", "ad.doubleclick.net", &["DC-"], Quote(QUOTE_EQ), r#"["'=](DC-[0-9]{6,10})\b"#),
+        p(
+            "meta-pixel",
+            "connect.facebook.net",
+            &["fbq"],
+            AtMarker,
+            r#"fbq\(\s*["']init["']\s*,\s*["']?([0-9]{10,20})"#,
+        ),
+        p("tiktok-pixel", "analytics.tiktok.com", &["ttq"], AtMarker, r#"ttq\.load\(\s*["']([A-Z0-9]{15,25})["']"#),
         p(
             "pinterest-tag",
             "ct.pinterest.com",
-            "pintrk",
+            &["pintrk"],
             AtMarker,
             r#"pintrk\(\s*["']load["']\s*,\s*["']([0-9]{10,16})["']"#,
         ),
         p(
             "linkedin-partner",
             "snap.licdn.com",
-            "_linkedin_partner_id",
+            &["_linkedin_partner_id"],
             AtMarker,
             r#"_linkedin_partner_id\s*=\s*["']?([0-9]{4,10})"#,
         ),
-        p("microsoft-uet", "bat.bing.com", "bat.bing.com", Anywhere, r#"\bti\s*:\s*["']?([0-9]{5,12})"#),
-        p("hotjar-site", "static.hotjar.com", "hjid", AtMarker, r#"hjid\s*:\s*([0-9]{5,10})"#),
+        p("microsoft-uet", "bat.bing.com", &["bat.bing.com"], Anywhere, r#"\bti\s*:\s*["']?([0-9]{5,12})"#),
+        p("hotjar-site", "static.hotjar.com", &["hjid"], AtMarker, r#"hjid\s*:\s*([0-9]{5,10})"#),
         p(
             "snap-pixel",
             "sc-static.net",
-            "snaptr",
+            &["snaptr"],
             AtMarker,
             r#"snaptr\(\s*["']init["']\s*,\s*["']([0-9a-f-]{36})["']"#,
         ),
         p(
             "x-pixel",
             "static.ads-twitter.com",
-            "twq",
+            &["twq"],
             AtMarker,
             r#"twq\(\s*["'](?:init|config)["']\s*,\s*["']([a-z0-9]{5,10})["']"#,
         ),
         p(
             "clarity-project",
             "www.clarity.ms",
-            "clarity",
+            &["clarity"],
             Quote(b"\"'"),
             r#"["']clarity["']\s*,\s*["']script["']\s*,\s*["']([a-z0-9]{8,12})["']"#,
         ),
@@ -180,11 +200,14 @@ static URL_PATTERNS: LazyLock<Vec<UrlPattern>> = LazyLock::new(|| {
 /// that search uses the vectorised prefilter (the overlapping one read a bundle a byte at a
 /// time); it misses no occurrence, since no marker can overlap another in any text (a test
 /// holds the list to that).
-static MARKERS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-    aho_corasick::AhoCorasick::builder()
+static MARKERS: LazyLock<(aho_corasick::AhoCorasick, Vec<usize>)> = LazyLock::new(|| {
+    let (owners, markers): (Vec<usize>, Vec<&str>) =
+        SCRIPT_PATTERNS.iter().enumerate().flat_map(|(i, p)| p.markers.iter().map(move |m| (i, *m))).unzip();
+    let search = aho_corasick::AhoCorasick::builder()
         .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-        .build(SCRIPT_PATTERNS.iter().map(|p| p.marker))
-        .expect("valid marker set")
+        .build(markers)
+        .expect("valid marker set");
+    (search, owners)
 });
 
 /// Find tag IDs in an inline script; `found(offset, tag)` gets the byte offset of each, in
@@ -195,8 +218,9 @@ pub fn scan_script(text: &str, mut found: impl FnMut(usize, TagId)) {
     // Where each pattern may match, from the markers' occurrences.
     let mut starts: Vec<Vec<usize>> = vec![Vec::new(); SCRIPT_PATTERNS.len()];
     let mut present = vec![false; SCRIPT_PATTERNS.len()];
-    for m in MARKERS.find_iter(text) {
-        let i = m.pattern().as_usize();
+    let (markers, owners) = &*MARKERS;
+    for m in markers.find_iter(text) {
+        let i = owners[m.pattern().as_usize()];
         present[i] = true;
         let at = m.start();
         let start = match SCRIPT_PATTERNS[i].start {
@@ -305,7 +329,7 @@ mod tests {
     /// marker is present, run over the whole text. The oracle the anchored search is held to.
     fn reference(text: &str) -> Vec<(usize, &'static str, String)> {
         let mut v = Vec::new();
-        for pat in SCRIPT_PATTERNS.iter().filter(|p| text.contains(p.marker)) {
+        for pat in SCRIPT_PATTERNS.iter().filter(|p| p.markers.iter().any(|m| text.contains(m))) {
             for caps in pat.regex.captures_iter(text) {
                 let m = caps.get(1).expect("pattern has a group");
                 v.push((m.start(), pat.kind, m.as_str().to_owned()));
@@ -510,7 +534,8 @@ mod tests {
     /// with what another begins with. So one leftmost-first pass finds every occurrence.
     #[test]
     fn markers_cannot_overlap() {
-        let markers: Vec<&str> = SCRIPT_PATTERNS.iter().map(|p| p.marker).collect();
+        let markers: Vec<&str> = SCRIPT_PATTERNS.iter().flat_map(|p| p.markers.iter().copied()).collect();
+        assert!(markers.iter().all(|m| m.len() >= 3), "a marker under three bytes slows the search");
         for (i, a) in markers.iter().enumerate() {
             for (_, b) in markers.iter().enumerate().filter(|(j, _)| *j != i) {
                 assert!(!a.contains(b), "{a} holds {b}");
