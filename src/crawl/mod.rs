@@ -213,7 +213,7 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 /// such pages on the two blocking threads kept twice that resident, and three or four of
 /// them in a crawl more (the huge-pages bench profile of issue #17 peaked at 146 MB). On
 /// one thread, each large page reuses the memory of the one before; small pages go on
-/// beside it on the blocking pool.
+/// beside it on the runtime's workers.
 mod large_pages {
     use std::sync::{Mutex, mpsc};
 
