@@ -342,9 +342,13 @@ impl Walk {
         // A fragment names a place in the page the link leads to, not another page: a
         // catalogue's `faq.html#q1` ... `#q12000` are one link, kept once instead of as
         // twelve thousand (a `#` always starts the fragment, in every kind of URL).
-        let raw = match raw.find('#') {
-            Some(at) => Cow::Owned(raw[..at].to_owned()),
-            None => raw,
+        let raw = match (raw.find('#'), raw) {
+            (Some(at), Cow::Borrowed(text)) => Cow::Borrowed(&text[..at]),
+            (Some(at), Cow::Owned(mut text)) => {
+                text.truncate(at);
+                Cow::Owned(text)
+            }
+            (None, raw) => raw,
         };
         if self.link_set.contains(raw.as_ref()) {
             return;
@@ -1367,6 +1371,23 @@ fn count_newlines(bytes: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests;
+
+/// Texts made of `pieces`, in orders a seeded xorshift generator picks: each call gives one
+/// of fewer than `max_len` pieces. The differential tests of extraction's shortcuts feed
+/// them to the shortcut and to what it replaced.
+#[cfg(test)]
+pub(crate) fn pieced<'p>(pieces: &'p [&'p str], mut seed: u64) -> impl FnMut(u64) -> String + 'p {
+    move |max_len| {
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let len = next() % max_len;
+        (0..len).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect()
+    }
+}
 
 #[cfg(test)]
 mod refresh_tests {

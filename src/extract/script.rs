@@ -47,19 +47,9 @@ fn valid_host(host: &str) -> bool {
 const NAMESPACE_HOSTS: &[&str] =
     &["www.w3.org", "schema.org", "purl.org", "xmlns.com", "ogp.me", "json-schema.org", "ns.adobe.com"];
 
-/// The script with its comments blanked out byte for byte (spaces; newlines kept), so
-/// offsets still point into the original and a URL in a comment (`//utag.data[...]`, a
-/// commented-out snippet), which loads nothing, is not found.
-///
-/// A small lexer of ECMAScript's comments (§ 12.4 Comments, and Annex B.1.1's `<!--` and
-/// `-->` line comments): string and template literals and regular expression literals are
-/// skipped so a `//` inside them (`'https://…'`, `/\/\//`) is not a comment. Whether a `/`
-/// starts a regular expression depends on the grammar; the usual approximation is taken
-/// (after an operator, an opening bracket or a keyword like `return`, it does). A regular
-/// expression or a quoted string ends at the line's end at the latest, so a misreading is
-/// confined to one line.
-/// The bytes where [`without_comments`] may change state: line ends, a `/`, the `<` of
-/// `<!--`, the `-` of `-->`, and quotes. Everything else only moves `prev`.
+/// The bytes where [`without_comments`] may change state in a script that holds `<!--` or
+/// `-->`: line ends, a `/`, the `<` of `<!--`, the `-` of `-->`, and quotes. Everything else
+/// only moves `prev`.
 static LEXER_STOPS: [bool; 256] = {
     let mut stops = [false; 256];
     let mut i = 0;
@@ -75,6 +65,17 @@ fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
 }
 
+/// The script with its comments blanked out byte for byte (spaces; newlines kept), so
+/// offsets still point into the original and a URL in a comment (`//utag.data[...]`, a
+/// commented-out snippet), which loads nothing, is not found.
+///
+/// A small lexer of ECMAScript's comments (§ 12.4 Comments, and Annex B.1.1's `<!--` and
+/// `-->` line comments): string and template literals and regular expression literals are
+/// skipped so a `//` inside them (`'https://…'`, `/\/\//`) is not a comment. Whether a `/`
+/// starts a regular expression depends on the grammar; the usual approximation is taken
+/// (after an operator, an opening bracket or a keyword like `return`, it does). A regular
+/// expression or a quoted string ends at the line's end at the latest, so a misreading is
+/// confined to one line.
 pub(crate) fn without_comments(js: &str) -> Cow<'_, str> {
     let cuts = comments(js);
     if cuts.is_empty() {
@@ -153,14 +154,14 @@ fn comments(js: &str) -> Vec<std::ops::Range<usize>> {
     let mut prev = b'(';
     // Only whitespace (or comments) since the line began: `-->` is a comment there.
     let mut line_start = true;
-    // Without `<!--` and `-->` anywhere (nearly every script), `<`, `-` and line ends
-    // change nothing that matters: a run then ends only at a slash, a quote or a backtick,
-    // found with memchr instead of a byte at a time. The next backtick is remembered, as
-    // memchr looks for three bytes at most.
     let mut i = 0;
     while i < b.len() {
         // A run of bytes that change no state but `prev` and `line_start`: skipped in one
         // go, then read backwards for its last token (a bundle is mostly such runs).
+        // Without `<!--` and `-->` anywhere (nearly every script), `<`, `-` and line ends
+        // change nothing that matters: a run then ends only at a slash, a quote or a
+        // backtick, found with memchr instead of a byte at a time. The next backtick is
+        // remembered, as memchr looks for three bytes at most.
         let run = i;
         if html_comments {
             while i < b.len() && !LEXER_STOPS[b[i] as usize] {
@@ -678,16 +679,9 @@ mod tests {
             "2",
             "$_",
         ];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut generate = crate::extract::pieced(PIECES, 0x9e37_79b9_7f4a_7c15);
         for _ in 0..50_000 {
-            let len = (next() % 24) as usize;
-            let js: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let js = generate(24);
             assert_eq!(without_comments(&js), reference(&js), "{js:?}");
         }
     }

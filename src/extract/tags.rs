@@ -218,6 +218,7 @@ pub fn scan_script(text: &str, mut found: impl FnMut(usize, TagId)) {
     // Where each pattern may match, from the markers' occurrences.
     let mut starts: Vec<Vec<usize>> = vec![Vec::new(); SCRIPT_PATTERNS.len()];
     let mut present = vec![false; SCRIPT_PATTERNS.len()];
+    let mut whole_text: Vec<bool> = SCRIPT_PATTERNS.iter().map(|p| matches!(p.start, Start::Anywhere)).collect();
     let (markers, owners) = &*MARKERS;
     for m in markers.find_iter(text) {
         let i = owners[m.pattern().as_usize()];
@@ -236,7 +237,7 @@ pub fn scan_script(text: &str, mut found: impl FnMut(usize, TagId)) {
                     // Unicode white space (U+00A0 and the like) is `\s` too: rare enough to
                     // search the whole text for.
                     Some((_, c)) if c >= 0x80 => {
-                        starts[i].push(usize::MAX);
+                        whole_text[i] = true;
                         None
                     }
                     _ => None,
@@ -250,8 +251,7 @@ pub fn scan_script(text: &str, mut found: impl FnMut(usize, TagId)) {
         let mut report = |start: usize, value: &str| {
             found(start, TagId { kind: pat.kind, value: value.to_owned(), vendor_host: pat.vendor_host, line: 0 })
         };
-        let whole_text = matches!(pat.start, Start::Anywhere) || starts[i].contains(&usize::MAX);
-        if whole_text {
+        if whole_text[i] {
             for c in pat.regex.captures_iter(text) {
                 let m = c.get(1).expect("pattern has a group");
                 report(m.start(), m.as_str());
@@ -413,17 +413,10 @@ mod tests {
             "twq('init','abcde')",
             "snaptr('init', '0123456789abcdef0123456789abcdef0123')",
         ];
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut generate = crate::extract::pieced(PIECES, 0x2545_f491_4f6c_dd1d);
         let mut with_ids = 0;
         for _ in 0..60_000 {
-            let len = (next() % 16) as usize;
-            let js: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let js = generate(16);
             let want = reference(&js);
             with_ids += usize::from(!want.is_empty());
             assert_eq!(anchored(&js), want, "{js:?}");
@@ -501,20 +494,13 @@ mod tests {
             "?company_id=Xy12Ab",
             "/tag/abcd1234ef",
         ];
-        let mut seed: u64 = 0x1234_5678_9abc_def1;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut generate = crate::extract::pieced(PIECES, 0x1234_5678_9abc_def1);
         let mut with_ids = 0;
         for pat in URL_PATTERNS.iter() {
             let whole = Regex::new(pat.source).expect("valid tag regex");
             let base = format!("https://www.{}{}", pat.domain, if pat.path.is_empty() { "/p" } else { pat.path });
             for _ in 0..4_000 {
-                let len = (next() % 12) as usize;
-                let tail: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+                let tail = generate(12);
                 let Ok(url) = Url::parse(&format!("{base}{tail}")) else { continue };
                 let want: Vec<String> = whole.captures(url.as_str()).map(|c| c[1].to_owned()).into_iter().collect();
                 let mut got = Vec::new();
