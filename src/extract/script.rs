@@ -47,7 +47,7 @@ fn valid_host(host: &str) -> bool {
 const NAMESPACE_HOSTS: &[&str] =
     &["www.w3.org", "schema.org", "purl.org", "xmlns.com", "ogp.me", "json-schema.org", "ns.adobe.com"];
 
-/// The bytes where [`without_comments`] may change state in a script that holds `<!--` or
+/// The bytes where [`comments`] may change state in a script that holds `<!--` or
 /// `-->`: line ends, a `/`, the `<` of `<!--`, the `-` of `-->`, and quotes. Everything else
 /// only moves `prev`.
 static LEXER_STOPS: [bool; 256] = {
@@ -65,19 +65,78 @@ fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
 }
 
-/// The script with its comments blanked out byte for byte (spaces; newlines kept), so
-/// offsets still point into the original and a URL in a comment (`//utag.data[...]`, a
-/// commented-out snippet), which loads nothing, is not found.
-///
-/// A small lexer of ECMAScript's comments (§ 12.4 Comments, and Annex B.1.1's `<!--` and
-/// `-->` line comments): string and template literals and regular expression literals are
-/// skipped so a `//` inside them (`'https://…'`, `/\/\//`) is not a comment. Whether a `/`
-/// starts a regular expression depends on the grammar; the usual approximation is taken
-/// (after an operator, an opening bracket or a keyword like `return`, it does). A regular
-/// expression or a quoted string ends at the line's end at the latest, so a misreading is
-/// confined to one line.
-pub(crate) fn without_comments(js: &str) -> Cow<'_, str> {
-    let cuts = comments(js);
+/// What one pass over a script finds of the pairs of bytes the rest of the reading depends
+/// on. Each of these was its own search over the whole text, and an inlined 300 KB bundle
+/// was read a dozen times (issue #17).
+struct Landmarks {
+    /// Where each `//` and each `/\/` starts, overlapping ones included (`///` holds two),
+    /// in order: the only places a plain URL can be.
+    slashes: Vec<usize>,
+    /// A `/*`: the script may hold a block comment.
+    block_comment: bool,
+    /// A `<!--` or a `-->`: the script may hold an HTML-like comment (Annex B.1.1).
+    html_comment: bool,
+    /// A `'.` or a `".`: a host suffix may be concatenated (`+ '.google-analytics.com/…'`).
+    quote_dot: bool,
+}
+
+const SLASH_PAIRS: [&str; 3] = ["//", "/\\/", "/*"];
+const OTHER_PAIRS: [&str; 4] = ["<!--", "-->", "'.", "\"."];
+
+/// The searches of [`landmarks`]: every pair, then (once a `'.` or `".` is seen, as in a
+/// jQuery theme's `$(".btn")` every few lines) the same without those two.
+static LANDMARKS: LazyLock<[aho_corasick::AhoCorasick; 2]> = LazyLock::new(|| {
+    let build = |pairs: &[&str]| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(pairs)
+            .expect("valid landmark set")
+    };
+    let all: Vec<&str> = SLASH_PAIRS.iter().chain(&OTHER_PAIRS).copied().collect();
+    [build(&all), build(&all[..SLASH_PAIRS.len() + 2])]
+});
+
+fn landmarks(b: &[u8]) -> Landmarks {
+    let mut marks = Landmarks { slashes: Vec::new(), block_comment: false, html_comment: false, quote_dot: false };
+    // A slash pair can start inside the one just found (`///`, `/\//`), where a search
+    // for matches that do not overlap does not look: only there, as the pairs are short.
+    let slash_pair_at = |p: usize| b[p..].starts_with(b"//") || b[p..].starts_with(b"/\\/");
+    let mut at = 0;
+    let mut search = &LANDMARKS[0];
+    while let Some(m) = search.find(aho_corasick::Input::new(b).span(at..b.len())) {
+        at = m.end();
+        match m.pattern().as_usize() {
+            0 | 1 => {
+                marks.slashes.push(m.start());
+                for inner in m.start() + 1..m.end() {
+                    if slash_pair_at(inner) {
+                        marks.slashes.push(inner);
+                    }
+                    marks.block_comment |= b[inner..].starts_with(b"/*");
+                }
+            }
+            2 => marks.block_comment = true,
+            3 | 4 => marks.html_comment = true,
+            _ => {
+                marks.quote_dot = true;
+                search = &LANDMARKS[1];
+            }
+        }
+    }
+    marks
+}
+
+/// The script with its comments blanked (see [`blanked`]): what the reading of URLs looks
+/// at, and what the tests hold the lexer to.
+#[cfg(test)]
+fn without_comments(js: &str) -> Cow<'_, str> {
+    blanked(js, &comments(js, &landmarks(js.as_bytes())))
+}
+
+/// `js` with the byte ranges `cuts` (in order, on character boundaries) blanked out byte for
+/// byte (spaces; newlines kept), so offsets still point into the original and a URL in a
+/// comment (`//utag.data[...]`, a commented-out snippet), which loads nothing, is not found.
+fn blanked<'a>(js: &'a str, cuts: &[std::ops::Range<usize>]) -> Cow<'a, str> {
     if cuts.is_empty() {
         return Cow::Borrowed(js);
     }
@@ -94,16 +153,20 @@ pub(crate) fn without_comments(js: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The byte ranges of the comments in `js`, in order (see [`without_comments`]).
-fn comments(js: &str) -> Vec<std::ops::Range<usize>> {
+/// The byte ranges of the comments in `js`, in order, given its [`landmarks`].
+///
+/// A small lexer of ECMAScript's comments (§ 12.4 Comments, and Annex B.1.1's `<!--` and
+/// `-->` line comments): string and template literals and regular expression literals are
+/// skipped so a `//` inside them (`'https://…'`, `/\/\//`) is not a comment. Whether a `/`
+/// starts a regular expression depends on the grammar; the usual approximation is taken
+/// (after an operator, an opening bracket or a keyword like `return`, it does). A regular
+/// expression or a quoted string ends at the line's end at the latest, so a misreading is
+/// confined to one line.
+fn comments(js: &str, marks: &Landmarks) -> Vec<std::ops::Range<usize>> {
     let b = js.as_bytes();
     let mut cuts = Vec::new();
-    // Each of these reads the whole script (300 KB for an inlined bundle), so they are as
-    // few as can be: `<!--` and `-->` both hold `--`, which most scripts lack.
-    let dashes = memchr::memmem::find(b, b"--").is_some();
-    let html_comments =
-        dashes && (memchr::memmem::find(b, b"<!--").is_some() || memchr::memmem::find(b, b"-->").is_some());
-    if !html_comments && memchr::memmem::find(b, b"//").is_none() && memchr::memmem::find(b, b"/*").is_none() {
+    let html_comments = marks.html_comment;
+    if !html_comments && marks.slashes.is_empty() && !marks.block_comment {
         return cuts;
     }
     // A string ends at a CR as at a LF; most scripts have none, and then one byte fewer is
@@ -271,31 +334,18 @@ fn comments(js: &str) -> Vec<std::ops::Range<usize>> {
 /// running the regex over the whole text. Every match holds a `//` or `/\/` (its two
 /// slashes) at most 7 bytes after its start (`https:\/`), and cannot run past a space, a
 /// quote or a bracket; so the regex runs on the window from 7 bytes before each such pair
-/// to the next of those bytes after it. A 300 KB inline bundle has a few dozen pairs;
-/// the regex over all of it was a fifth of the crawl's CPU on such pages (issue #17).
-fn plain_urls(text: &str) -> impl Iterator<Item = (usize, regex::Captures<'_>)> {
+/// to the next of those bytes after it. `slashes` are where the pairs are in `text` (see
+/// [`Landmarks::slashes`]). A 300 KB inline bundle has a few dozen pairs; the regex over
+/// all of it was a fifth of the crawl's CPU on such pages (issue #17).
+fn plain_urls<'t>(text: &'t str, slashes: &'t [usize]) -> impl Iterator<Item = (usize, regex::Captures<'t>)> {
     let b = text.as_bytes();
     let mut pos = 0;
-    // The next `//` and the next `/\/` at or after `pos`, each searched for again only once
-    // `pos` has passed it: a bundle without a `/\/` was read to its end once per `//` in it.
-    let next = move |from: usize, pair: &[u8]| memchr::memmem::find(&b[from..], pair).map_or(usize::MAX, |k| from + k);
-    let (mut plain, mut escaped) = (next(0, b"//"), next(0, b"/\\/"));
+    let mut pairs = slashes.iter().copied().peekable();
     std::iter::from_fn(move || {
         loop {
-            // The next pair of slashes at or after `pos`: `//`, or `/\/`.
-            if pos > b.len() {
-                return None;
-            }
-            if plain < pos {
-                plain = next(pos, b"//");
-            }
-            if escaped < pos {
-                escaped = next(pos, b"/\\/");
-            }
-            let slash = plain.min(escaped);
-            if slash == usize::MAX {
-                return None;
-            }
+            // The next pair of slashes at or after `pos`.
+            while pairs.next_if(|&p| p < pos).is_some() {}
+            let slash = pairs.next()?;
             let mut start = slash.saturating_sub(7).max(pos);
             while !text.is_char_boundary(start) {
                 start -= 1;
@@ -334,14 +384,30 @@ fn plain_urls(text: &str) -> impl Iterator<Item = (usize, regex::Captures<'_>)> 
     })
 }
 
+/// The slash pairs of `js` (at `slashes`) that blanking the comments at `cuts` leaves
+/// whole: it turns every byte of a comment into a space or a line feed, so a pair with a
+/// byte in one is gone, and no pair is made.
+fn outside(js: &[u8], mut slashes: Vec<usize>, cuts: &[std::ops::Range<usize>]) -> Vec<usize> {
+    let mut cut = cuts.iter().peekable();
+    slashes.retain(|&p| {
+        let len = if js[p + 1] == b'/' { 2 } else { 3 };
+        while cut.next_if(|c| c.end <= p).is_some() {}
+        cut.peek().is_none_or(|c| c.start >= p + len)
+    });
+    slashes
+}
+
 pub fn urls_in_script(js: &str) -> Vec<ScriptUrl<'_>> {
     if !js.contains("//") && !js.contains("\\/") && !js.contains('+') {
         return Vec::new();
     }
-    let clean = without_comments(js);
+    let marks = landmarks(js.as_bytes());
+    let cuts = comments(js, &marks);
+    let clean = blanked(js, &cuts);
     let text = clean.as_ref();
+    let slashes = outside(js.as_bytes(), marks.slashes, &cuts);
     let mut found = Vec::new();
-    for (at, caps) in plain_urls(text) {
+    for (at, caps) in plain_urls(text, &slashes) {
         let whole = caps.get(0).expect("match");
         let whole = at + whole.start()..at + whole.end();
         let host = &caps[1];
@@ -368,13 +434,9 @@ pub fn urls_in_script(js: &str) -> Vec<ScriptUrl<'_>> {
         found.push(ScriptUrl { offset: whole.start, raw: &js[whole], url: format!("{scheme}://{host}{port}{path}") });
     }
     // Both need a quote right after `//` or before `.`: most scripts have neither, and then
-    // the whole text is not run through them.
-    // (A script has few `//`s: walking them is one pass, where looking for `//'` and for
-    // `//"` was two.)
-    let concat = memchr::memmem::find_iter(text.as_bytes(), b"//")
-        .any(|at| matches!(text.as_bytes().get(at + 2), Some(b'\'' | b'"')));
-    let suffix = memchr::memmem::find(text.as_bytes(), b"'.").is_some()
-        || memchr::memmem::find(text.as_bytes(), b"\".").is_some();
+    // the whole text is not run through them. (A `'.` in a comment only costs that run.)
+    let concat = slashes.iter().any(|&p| matches!(text.as_bytes()[p + 1..], [b'/', b'\'' | b'"', ..]));
+    let suffix = marks.quote_dot;
     for caps in CONCAT.captures_iter(if concat { text } else { "" }) {
         let (whole, host) = (caps.get(0).expect("match"), &caps[1]);
         if valid_host(host) {
@@ -488,7 +550,8 @@ mod tests {
                 .captures_iter(text)
                 .map(|c| c.iter().map(|m| m.map(|m| (m.start(), m.end()))).collect())
                 .collect();
-            let windowed: Vec<Vec<Option<(usize, usize)>>> = plain_urls(text)
+            let slashes = landmarks(text.as_bytes()).slashes;
+            let windowed: Vec<Vec<Option<(usize, usize)>>> = plain_urls(text, &slashes)
                 .map(|(at, c)| c.iter().map(|m| m.map(|m| (at + m.start(), at + m.end()))).collect())
                 .collect();
             assert_eq!(windowed, whole, "{text}");
@@ -683,6 +746,57 @@ mod tests {
         for _ in 0..50_000 {
             let js = generate(24);
             assert_eq!(without_comments(&js), reference(&js), "{js:?}");
+        }
+    }
+
+    /// The one pass of [`landmarks`] finds what a search for each pair finds: every `//` and
+    /// `/\/`, overlapping ones too, and whether each other pair is there. In the blanked text,
+    /// the pairs [`urls_in_script`] keeps are those a search there finds.
+    #[test]
+    fn landmarks_find_what_each_search_finds() {
+        const PIECES: &[&str] = &[
+            "/",
+            "\\",
+            "*",
+            "<",
+            "!",
+            "-",
+            ">",
+            "'",
+            "\"",
+            ".",
+            "//",
+            "/\\/",
+            "<!--",
+            "-->",
+            "/*",
+            "*/",
+            "a",
+            " ",
+            "\n",
+            "ü",
+            "'.",
+            "https://h.example.com/p",
+            "`",
+        ];
+        let at = |b: &[u8], pair: &[u8]| -> Vec<usize> { (0..b.len()).filter(|&i| b[i..].starts_with(pair)).collect() };
+        let has = |b: &[u8], pair: &str| memchr::memmem::find(b, pair.as_bytes()).is_some();
+        let mut generate = crate::extract::pieced(PIECES, 0x2545_f491_4f6c_dd1d);
+        for _ in 0..50_000 {
+            let js = generate(30);
+            let b = js.as_bytes();
+            let marks = landmarks(b);
+            let mut slashes = [at(b, b"//"), at(b, b"/\\/")].concat();
+            slashes.sort_unstable();
+            assert_eq!(marks.slashes, slashes, "{js:?}");
+            assert_eq!(marks.block_comment, has(b, "/*"), "{js:?}");
+            assert_eq!(marks.html_comment, has(b, "<!--") || has(b, "-->"), "{js:?}");
+            assert_eq!(marks.quote_dot, has(b, "'.") || has(b, "\"."), "{js:?}");
+            let clean = without_comments(&js);
+            let c = clean.as_bytes();
+            let mut kept = [at(c, b"//"), at(c, b"/\\/")].concat();
+            kept.sort_unstable();
+            assert_eq!(outside(b, marks.slashes, &comments(&js, &landmarks(b))), kept, "{js:?}");
         }
     }
 
