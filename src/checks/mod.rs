@@ -10,7 +10,9 @@
 pub use crate::rules::{RuleId, RuleInfo, Severity};
 
 use crate::baseline::Changes;
-use crate::inventory::{DataObservedOut, Inventory, Occurrence, Party, ResourceOut, Source, Stopped, page_path};
+use crate::inventory::{
+    DataObservedOut, Inventory, Occurrence, PageIndex, Party, ResourceOut, Source, Stopped, page_path,
+};
 use crate::model::FastMap;
 use crate::model::ResourceKind;
 use crate::policy::{Entry, EntryRef, FailOn, Policy, Target, UnknownMode};
@@ -210,15 +212,23 @@ struct OnPage<'a> {
     unsigned: Vec<Occurrence<'a>>,
 }
 
-/// The pages one subject's resources occur on, with what the checks need per page.
-fn on_pages<'a>(report: &'a Inventory, resources: &[&'a ResourceOut]) -> FastMap<&'a str, OnPage<'a>> {
+/// The pages one subject's resources occur on, with what the checks need per page, keyed
+/// by page index: every (subject, page) pair looks itself up here, and an integer key spares
+/// a store's hundred thousand pairs the hashing of a URL. Pages that share a name (two
+/// redirects to one URL) share one entry, under the index `canon` gives them all.
+fn on_pages<'a>(
+    report: &'a Inventory,
+    resources: &[&'a ResourceOut],
+    canon: &[PageIndex],
+) -> FastMap<PageIndex, OnPage<'a>> {
     let rank = |r: &Occurrence| (r.line == 0, r.line);
-    let mut on: FastMap<&str, OnPage> = FastMap::default();
+    let mut on: FastMap<PageIndex, OnPage> = FastMap::default();
     for &res in resources {
         let unsigned =
             res.kind == ResourceKind::Script && !res.attributes.get("integrity").is_some_and(|i| valid_sri(i));
-        for r in report.each(res) {
-            let e = on.entry(r.page).or_insert_with(|| OnPage { first: r, hosts: Vec::new(), unsigned: Vec::new() });
+        for (o, r) in res.occurrences.iter().zip(report.each(res)) {
+            let page = canon.get(o.page as usize).copied().unwrap_or(o.page);
+            let e = on.entry(page).or_insert_with(|| OnPage { first: r, hosts: Vec::new(), unsigned: Vec::new() });
             if rank(&r) < rank(&e.first) {
                 e.first = r;
             }
@@ -231,6 +241,17 @@ fn on_pages<'a>(report: &'a Inventory, resources: &[&'a ResourceOut]) -> FastMap
         }
     }
     on
+}
+
+/// For each page, the index that stands for its name: the last page of that name, whose
+/// file and payment flag a lookup by name found before (a map built in page order keeps the
+/// last value of a repeated key).
+fn canonical_pages(report: &Inventory) -> Vec<PageIndex> {
+    let mut last: FastMap<&str, PageIndex> = FastMap::default();
+    for (i, p) in report.pages.iter().enumerate() {
+        last.insert(p.name(), i as PageIndex);
+    }
+    report.pages.iter().map(|p| last[p.name()]).collect()
 }
 
 /// Evaluate the policy (and the baseline changes, if any) over a built inventory.
@@ -247,8 +268,7 @@ pub fn evaluate(
     // Where each (subject, page) was seen: first resource by line, and the page's file.
     let page_file: FastMap<&str, Option<&String>> =
         report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.file.as_ref())).collect();
-    let payment: FastMap<&str, bool> =
-        report.pages.iter().map(|p| (p.final_url.as_deref().unwrap_or(&p.url), p.payment_page)).collect();
+    let canon = canonical_pages(report);
     // Third-party resources by subject (vendor id, or host when unknown). The per-page
     // details are built one subject at a time: a 10,000-page store has ~20 third parties
     // on every page, and a map over every (subject, page) pair would hold them all at once.
@@ -270,7 +290,7 @@ pub fn evaluate(
     let mut out = Collector::default();
     let mut used = vec![false; policy.allow.len()];
     let mut approvals = BTreeMap::new();
-    let mut subjects: Vec<(Subject, &[crate::inventory::PageIndex])> = Vec::new();
+    let mut subjects: Vec<(Subject, &[PageIndex])> = Vec::new();
     for v in report.vendors.iter().filter(|v| !v.first_party) {
         let host = v.hosts.first().map(|h| h.host.clone());
         if let Some(vendor) = db.get(&v.id) {
@@ -283,12 +303,15 @@ pub fn evaluate(
 
     for (subject, pages) in &subjects {
         let key = subject.key();
-        let on_pages = on_pages(report, by_subject.get(key.as_str()).map(Vec::as_slice).unwrap_or_default());
-        for page in report.page_names(pages) {
+        let resources = by_subject.get(key.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let on_pages = on_pages(report, resources, &canon);
+        for &index in pages.iter() {
+            let page = report.page_name(index);
+            let index = canon.get(index as usize).copied().unwrap_or(index);
             // Every (subject, page) pair passes here (tens of thousands on a large store), and
             // most policies name no pages: the path is cut out only when an entry asks.
             let path = || page_path(page);
-            let on = on_pages.get(page);
+            let on = on_pages.get(&index);
             // Built only for a finding: most (subject, page) pairs have none.
             let loc = || location(on, page);
             let hosts: &[&str] = on.map_or(&[], |o| o.hosts.as_slice());
@@ -342,7 +365,7 @@ pub fn evaluate(
                 },
             }
             // PCI DSS 6.4.3: scripts on payment pages need SRI or a justified approval.
-            if policy.payment.require_integrity && payment.get(page).copied().unwrap_or(false) {
+            if policy.payment.require_integrity && report.pages.get(index as usize).is_some_and(|p| p.payment_page) {
                 let justified = on_page.iter().any(|e| !e.expired(today) && e.justified());
                 if !justified {
                     for r in on.iter().flat_map(|o| &o.unsigned) {
