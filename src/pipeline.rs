@@ -450,9 +450,39 @@ pub struct Judge<'a> {
 
 /// Compare with the baseline, run the checks, decide the verdict.
 pub fn assess(inventory: Inventory, judge: &Judge, db: &VendorDb) -> Report {
+    let (changes, eval) = judged(&inventory, judge, db);
+    verdict(inventory, changes, eval, judge)
+}
+
+/// [`assess`], with `beside` run over the same inventory on a second thread meanwhile: the
+/// crawl is over, and its second core would otherwise wait for the checks.
+pub fn assess_beside<T: Send>(
+    inventory: Inventory,
+    judge: &Judge,
+    db: &VendorDb,
+    beside: impl FnOnce(&Inventory) -> T + Send,
+) -> (Report, T) {
+    let ((changes, eval), other) = std::thread::scope(|s| {
+        let other = s.spawn(|| beside(&inventory));
+        let judged = judged(&inventory, judge, db);
+        (judged, other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    (verdict(inventory, changes, eval, judge), other)
+}
+
+fn judged(inventory: &Inventory, judge: &Judge, db: &VendorDb) -> (Option<baseline::Changes>, checks::Evaluation) {
     let changes =
-        judge.baseline.as_ref().map(|(name, old)| baseline::compare(name, old, &baseline::view_of(&inventory)));
-    let eval = checks::evaluate(&inventory, changes.as_ref(), judge.policy, db, judge.today, judge.fail_on_new);
+        judge.baseline.as_ref().map(|(name, old)| baseline::compare(name, old, &baseline::view_of(inventory)));
+    let eval = checks::evaluate(inventory, changes.as_ref(), judge.policy, db, judge.today, judge.fail_on_new);
+    (changes, eval)
+}
+
+fn verdict(
+    inventory: Inventory,
+    changes: Option<baseline::Changes>,
+    eval: checks::Evaluation,
+    judge: &Judge,
+) -> Report {
     let gate = Gate {
         policy: judge.policy,
         fail_on_new: judge.fail_on_new,

@@ -198,6 +198,13 @@ impl SafeJson {
         SafeJson { inline_arrays: true, ..SafeJson::pretty() }
     }
 
+    /// [`SafeJson::report`] for a value written `depth` levels into the report, as that
+    /// formatter would write it there: the JSON report writes its top-level fields one by
+    /// one, some ahead of time.
+    pub fn report_at(depth: usize) -> Self {
+        SafeJson { depth, ..SafeJson::report() }
+    }
+
     fn newline<W: ?Sized + Write>(&self, w: &mut W) -> io::Result<()> {
         w.write_all(b"\n")?;
         for _ in 0..self.depth {

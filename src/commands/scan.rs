@@ -87,13 +87,21 @@ pub fn run(args: ScanArgs, term: &super::Term) -> Result<Outcome, Error> {
         today,
         fail_on_new: gate.fail_on_new,
     };
-    let report = std::mem::ManuallyDrop::new(pipeline::assess(inventory, &judge, db.get()?));
+    // The JSON report's resources are rendered beside the checks: they need nothing the
+    // checks decide, and are most of its bytes.
+    let json = std::iter::once(args.format).chain(saves.iter().map(|(f, _)| *f)).any(|f| f == report::Format::Json);
+    let (report, ahead) = if json {
+        pipeline::assess_beside(inventory, &judge, db.get()?, report::prerender)
+    } else {
+        (pipeline::assess(inventory, &judge, db.get()?), None)
+    };
+    let report = std::mem::ManuallyDrop::new(report);
 
     let written = sink.path().map(Path::to_path_buf);
     let paint = written.is_none() && term.paints_stdout();
-    sink.write_with(|w| report::render_painted(&report, args.format, w, paint))?;
+    sink.write_with(|w| report::render_painted(&report, args.format, w, paint, ahead.as_ref()))?;
     for (format, sink) in saves {
-        sink.write_with(|w| report::render(&report, format, w))?;
+        sink.write_with(|w| report::render_with(&report, format, w, ahead.as_ref()))?;
     }
     write_step_summary(&report, args.format)?;
     if let Some(why) = deferred_error.or(browser_missing) {
