@@ -4,8 +4,9 @@
 //! Enters: a [`Report`]. Leaves: the inventory's fields in their documented order, with the
 //! assessment placed where the schema has it: each vendor's `approval`, then `policy` (the
 //! verdict), `findings` and `changes` at the end. It is serialised straight into the output
-//! (a buffered file), never built as a string or a tree first; arrays of numbers and of
-//! arrays (page indexes, `[page, line]` occurrences) are written on one line each.
+//! (a buffered file), never built as a tree; only the head of `resources`, at most 8 MiB,
+//! may be rendered ahead into memory while the checks run ([`prerender`]). Arrays of numbers
+//! and of arrays (page indexes, `[page, line]` occurrences) are written on one line each.
 
 use super::Report;
 use crate::checks::Approval;
