@@ -49,7 +49,10 @@ pub fn prerender(resources: &[ResourceOut], budget: usize) -> io::Result<Prerend
     Ok(Prerendered { bytes, count })
 }
 
-/// One element of a top-level array, as serde_json's pretty layout puts it.
+/// One element of an array in the top-level object (`resources`), as serde_json's pretty
+/// layout puts it. Every value goes through [`SafeJson`]: control, bidi and CI-command
+/// characters from the site are written as \u escapes, so the data reads back the same and a
+/// CI log that prints the file shows no raw command.
 fn element<W: Write, T: Serialize + ?Sized>(out: &mut W, first: bool, value: &T) -> io::Result<()> {
     out.write_all(if first { b"\n    " } else { b",\n    " })?;
     value.serialize(&mut serde_json::Serializer::with_formatter(out, SafeJson::report_at(2)))?;
@@ -72,6 +75,7 @@ impl<W: Write> Top<W> {
         self.out.write_all(b"\": ")
     }
 
+    /// A value through [`SafeJson`], as [`element`] writes one.
     fn field<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> io::Result<()> {
         self.key(name)?;
         value.serialize(&mut serde_json::Serializer::with_formatter(&mut self.out, SafeJson::report_at(1)))?;
