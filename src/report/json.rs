@@ -63,13 +63,14 @@ fn element<W: Write, T: Serialize + ?Sized>(out: &mut W, first: bool, value: &T)
 /// struct would write them, but the `resources` array may come partly rendered already.
 struct Top<W> {
     out: W,
-    fields: usize,
+    /// A field is written: the next one follows a comma.
+    opened: bool,
 }
 
 impl<W: Write> Top<W> {
     fn key(&mut self, name: &str) -> io::Result<()> {
-        let open: &[u8] = if self.fields == 0 { b"{\n  \"" } else { b",\n  \"" };
-        self.fields += 1;
+        let open: &[u8] = if self.opened { b",\n  \"" } else { b"{\n  \"" };
+        self.opened = true;
         self.out.write_all(open)?;
         self.out.write_all(name.as_bytes())?;
         self.out.write_all(b"\": ")
@@ -136,7 +137,7 @@ pub fn render(report: &Report, out: &mut dyn Write, pre: Option<&Prerendered>) -
     } = &report.inventory;
     let vendors: Vec<VendorJson> =
         vendors.iter().map(|v| VendorJson { vendor: v, approval: report.approval(&v.id) }).collect();
-    let mut top = Top { out: &mut out, fields: 0 };
+    let mut top = Top { out: &mut out, opened: false };
     top.field("schema_version", schema_version)?;
     top.field("tool", tool)?;
     top.field("mode", mode)?;
