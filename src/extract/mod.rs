@@ -18,6 +18,7 @@
 
 mod charref;
 mod css;
+mod memo;
 mod script;
 mod tags;
 pub mod tokenizer;
@@ -1094,7 +1095,7 @@ impl Reader<'_, '_> {
     fn inline_script(&mut self, text: &str, line: u32, condition: Option<Condition>) {
         let mut counter = LineCounter::new(text);
         for found in urls_in_script(text) {
-            let Ok(url) = Url::parse(&found.url) else { continue };
+            let Some(url) = memo::parse(&found.url) else { continue };
             let f = Found {
                 kind: ResourceKind::InlineScriptUrl,
                 element: Cow::Borrowed("script"),
@@ -1211,9 +1212,14 @@ fn trimmed(s: String) -> String {
     if s.trim().len() == s.len() { s } else { s.trim().to_owned() }
 }
 
+/// [`resolve_fresh`], remembered across pages (see `memo`).
+fn resolve(base: &Url, raw: &str) -> Option<Url> {
+    memo::resolve(base, raw)
+}
+
 /// Resolve a reference to an absolute http(s) URL; anything else (data:, javascript:,
 /// mailto:, relative references in a `file:` document) cannot reach a third party.
-fn resolve(base: &Url, raw: &str) -> Option<Url> {
+fn resolve_fresh(base: &Url, raw: &str) -> Option<Url> {
     let raw = raw.trim();
     if raw.is_empty() || raw.starts_with('#') {
         return None;
