@@ -253,6 +253,7 @@ impl Walk {
                     }
                     r.element(&tag);
                     r.styled(&tag);
+                    tokens.recycle(tag.attrs);
                 }
                 Token::Text { of, text, offset } => r.text(of, text, offset),
                 Token::End { .. } => {}

@@ -151,6 +151,10 @@ pub struct Tokenizer<'a> {
     last_opened: bool,
     /// Raw text still to hand out after the start tag that opened it.
     pending: Option<Token<'a>>,
+    /// An attribute list handed back by the caller ([`Tokenizer::recycle`]), empty, for the
+    /// next start tag: a store page has some hundreds of tags with attributes, and each
+    /// had its own allocation.
+    spare: Vec<Attr<'a>>,
 }
 
 fn is_space(b: u8) -> bool {
@@ -351,6 +355,16 @@ impl<'a> Tokenizer<'a> {
             frameset: false,
             last_opened: false,
             pending: None,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Hand back a start tag's attribute list once the tag is read, for the next one.
+    pub fn recycle(&mut self, mut attrs: Vec<Attr<'a>>) {
+        // A tag with thousands of attributes does not keep its list for the rest of the page.
+        if attrs.capacity() <= 64 {
+            attrs.clear();
+            self.spare = attrs;
         }
     }
 
@@ -421,7 +435,8 @@ impl<'a> Tokenizer<'a> {
             let next = bytes.get(lt + 1).copied();
             match next {
                 Some(b) if b.is_ascii_alphabetic() => {
-                    let Some((tag, end)) = self.tag(lt, lt + 1) else {
+                    let spare = std::mem::take(&mut self.spare);
+                    let Some((tag, end)) = self.tag(lt, lt + 1, spare) else {
                         self.pos = bytes.len(); // EOF inside a tag: the tag is dropped
                         return None;
                     };
@@ -430,12 +445,14 @@ impl<'a> Tokenizer<'a> {
                 }
                 Some(b'/') => match bytes.get(lt + 2).copied() {
                     Some(b) if b.is_ascii_alphabetic() => {
-                        let Some((tag, end)) = self.tag(lt, lt + 2) else {
+                        let spare = std::mem::take(&mut self.spare);
+                        let Some((tag, end)) = self.tag(lt, lt + 2, spare) else {
                             self.pos = bytes.len();
                             return None;
                         };
                         self.pos = end;
                         self.close(tag.name);
+                        self.recycle(tag.attrs);
                         return Some(Token::End { name: tag.name });
                     }
                     Some(b'>') => self.pos = lt + 3, // `</>` is dropped
@@ -496,19 +513,16 @@ impl<'a> Tokenizer<'a> {
 
     /// Read a tag from its name at `name_at`; `None` when the page ends inside it.
     /// Returns the tag and the offset just past its `>`.
-    fn tag(&self, lt: usize, name_at: usize) -> Option<(StartTag<'a>, usize)> {
+    /// `attrs`: an empty list to fill (see [`Tokenizer::recycle`]).
+    fn tag(&self, lt: usize, name_at: usize, attrs: Vec<Attr<'a>>) -> Option<(StartTag<'a>, usize)> {
+        debug_assert!(attrs.is_empty());
         let bytes = self.bytes();
         let mut i = name_at;
         while i < bytes.len() && !is_space(bytes[i]) && bytes[i] != b'/' && bytes[i] != b'>' {
             i += 1;
         }
-        let mut tag = StartTag {
-            name: &self.src[name_at..i],
-            attrs: Vec::new(),
-            self_closing: false,
-            offset: lt,
-            ns: Namespace::Html,
-        };
+        let mut tag =
+            StartTag { name: &self.src[name_at..i], attrs, self_closing: false, offset: lt, ns: Namespace::Html };
         loop {
             // Before an attribute name.
             while i < bytes.len() && (is_space(bytes[i]) || bytes[i] == b'/') {
@@ -886,7 +900,7 @@ impl<'a> Tokenizer<'a> {
     /// Past the `>` of an end tag whose name ended at `from` (its attributes, quoted or not,
     /// are read like a start tag's and dropped).
     fn skip_end_tag(&self, from: usize) -> usize {
-        match self.tag(from, from) {
+        match self.tag(from, from, Vec::new()) {
             Some((_, end)) => end,
             None => self.src.len(),
         }
@@ -1080,5 +1094,24 @@ mod tests {
         let n = t.by_ref().count();
         assert_eq!(n, 100_001);
         assert!(t.open.len() <= MAX_OPEN);
+    }
+
+    /// Lists handed back for reuse give the same tags, attributes and all, as fresh ones:
+    /// nothing of one tag is left in the next.
+    #[test]
+    fn recycled_attribute_lists_start_empty() {
+        let src = "<a href=1 class=x id=y><b></b><img src=2 alt=''></a attr=z><p a b c d e f g h><br><i title=t>\
+                   <script src=3 async>x</script><svg><image href=4/></svg>";
+        let fresh: Vec<Token> = Tokenizer::new(src).collect();
+        let mut t = Tokenizer::new(src);
+        let mut recycled = Vec::new();
+        while let Some(tok) = t.next_token() {
+            if let Token::Start(tag) = &tok {
+                t.recycle(tag.attrs.clone());
+            }
+            recycled.push(tok);
+        }
+        assert_eq!(recycled, fresh);
+        assert!(fresh.iter().any(|t| matches!(t, Token::Start(s) if s.attrs.len() == 8)), "{fresh:?}");
     }
 }
