@@ -1202,7 +1202,9 @@ fn hides(el: &StartTag) -> bool {
 /// commands such as `::error`.
 /// The string itself is kept when it needs no change (most do).
 fn one_line(s: String) -> String {
-    if !s.chars().any(char::is_control) {
+    // Every control character (C0, DEL, C1) has one of these bytes in UTF-8 (C1's lead
+    // byte is 0xC2): most strings are passed by a byte scan, without decoding characters.
+    if !s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) || !s.chars().any(char::is_control) {
         return s;
     }
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()

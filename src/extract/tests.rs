@@ -268,6 +268,16 @@ fn evidence_is_one_line() {
     let r =
         one("<script src=\"https://a.example/x.js\" integrity=\"sha384-x\n::error file=README.md::owned\"></script>");
     assert_eq!(r.evidence.attrs["integrity"], "sha384-x ::error file=README.md::owned");
+    // C0, DEL and C1 controls (U+0085 is a line end to some readers) become spaces; other
+    // characters, including those whose UTF-8 starts with the byte C1 controls start with
+    // (U+00A2), are kept.
+    for (raw, want) in [
+        ("a\u{85}b\u{9f}c\u{7f}d\u{1}e", "a b c d e"),
+        ("\u{a2}\u{e9}\u{2028}x", "\u{a2}\u{e9}\u{2028}x"),
+        ("plain", "plain"),
+    ] {
+        assert_eq!(one_line(raw.to_owned()), want, "{raw:?}");
+    }
 }
 
 #[test]
