@@ -46,6 +46,9 @@ struct Memo {
     /// are a handful of these at most and they are searched in order.
     maps: Vec<(By, Box<str>, Results)>,
     entries: usize,
+    /// Lookups answered from the memo, for the tests to see it used.
+    #[cfg(test)]
+    hits: usize,
 }
 
 impl Memo {
@@ -58,6 +61,10 @@ impl Memo {
             }
         };
         if let Some(found) = self.maps[at].2.get(raw) {
+            #[cfg(test)]
+            {
+                self.hits += 1;
+            }
             return found.clone();
         }
         let result = compute();
@@ -80,10 +87,23 @@ thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests read pages with and without the memo, to hold one to the other.
+    static BYPASS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn bypassed() -> bool {
+    #[cfg(test)]
+    return BYPASS.get();
+    #[cfg(not(test))]
+    false
+}
+
 /// What of `base` the resolution of `raw` (already trimmed) can depend on, when that is
 /// worth a key; `None` when `raw` is to be resolved afresh.
 fn base_part<'b>(base: &'b Url, raw: &str) -> Option<&'b str> {
-    if raw.len() > MAX_KEY || !matches!(base.scheme(), "http" | "https") {
+    if bypassed() || raw.len() > MAX_KEY || !matches!(base.scheme(), "http" | "https") {
         return None;
     }
     if raw.starts_with("https://") || raw.starts_with("http://") {
@@ -107,7 +127,7 @@ pub(super) fn resolve(base: &Url, raw: &str) -> Option<Url> {
 
 /// `Url::parse(absolute)`, remembered for short inputs.
 pub(super) fn parse(absolute: &str) -> Option<Url> {
-    if absolute.len() > MAX_KEY {
+    if bypassed() || absolute.len() > MAX_KEY {
         return Url::parse(absolute).ok();
     }
     MEMO.with_borrow_mut(|m| m.get_or(By::Parse, "", absolute, || Url::parse(absolute).ok()))
@@ -175,5 +195,38 @@ mod tests {
         let before = MEMO.with_borrow(|m| m.entries);
         assert_eq!(resolve(&base, &long), resolve_fresh(&base, &long));
         assert_eq!(MEMO.with_borrow(|m| m.entries), before, "a long reference is not kept");
+    }
+
+    /// Every real page of the corpus (when it is there, as in CI) reads the same with the
+    /// memo, warmed by the pages before it, as without: resources, links and all.
+    #[test]
+    fn real_pages_read_the_same_with_and_without_the_memo() {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real-pages");
+        let Ok(tsv) = std::fs::read_to_string(corpus.join("SOURCES.tsv")) else {
+            assert!(std::env::var_os("CI").is_none(), "no corpus at {}", corpus.display());
+            return;
+        };
+        let (mut pages, mut hits) = (0, 0);
+        for line in tsv.lines().skip(1) {
+            let mut cols = line.split('\t');
+            let (Some(file), Some(url)) = (cols.next(), cols.next()) else { continue };
+            let Ok(bytes) = std::fs::read(corpus.join("pages").join(file)) else { continue };
+            let text = crate::decode::decode_html(&bytes, Some("text/html"));
+            let url = Url::parse(url).unwrap();
+            let opts = crate::extract::Options { count_own_assets: true };
+            let before = MEMO.with_borrow(|m| m.hits);
+            let with = crate::extract::extract_with(&url, &text, opts);
+            hits += MEMO.with_borrow(|m| m.hits) - before;
+            BYPASS.set(true);
+            let without = crate::extract::extract_with(&url, &text, opts);
+            BYPASS.set(false);
+            let rows = |e: &crate::extract::Extracted| {
+                e.resources.iter().map(|r| (r.url.clone(), r.kind, r.evidence.line)).collect::<Vec<_>>()
+            };
+            assert_eq!(rows(&with), rows(&without), "{file}: resources");
+            assert_eq!(with.links, without.links, "{file}: links");
+            pages += 1;
+        }
+        assert!(pages > 40 && hits > 1000, "{pages} pages, {hits} references answered by the memo");
     }
 }
