@@ -1,24 +1,29 @@
-//! Remembered URL resolutions: a reference's text and what its result depends on in, the
-//! result the URL parser gave for it before out.
+//! Remembered work: a reference's text (with what its result depends on) or an inline
+//! script's text in, what the URL parser or the script reading gave for it before out.
 //!
-//! A store repeats itself: the same tag manager, pixel and navigation links on every page.
-//! Parsing each occurrence again was a tenth of a tag-heavy crawl's CPU; a hash lookup and
-//! a clone of the stored `Url` cost a fraction of that. Each extracting thread keeps its own
-//! memo (no lock on the hot path), bounded in entries and key length, and emptied whole when
-//! full, so a store of only distinct URLs costs a bounded amount of memory and a lookup
+//! A store repeats itself: the same tag manager, pixel and navigation links on every page,
+//! and the same tag snippets and theme settings inline. Parsing each URL again was a tenth
+//! of a tag-heavy crawl's CPU, and reading the same snippets again about as much; a hash
+//! lookup and a clone cost a fraction of that. Each extracting thread keeps its own memos
+//! (no lock on the hot path), bounded in entries and bytes, and emptied whole when full, so
+//! a store of only distinct URLs or scripts costs a bounded amount of memory and a lookup
 //! that misses.
 //!
-//! The result is a function of the key by construction: a reference is remembered only
-//! when what it depends on is in the key. `https://` and `http://` references depend on no
-//! base; references starting with `/` (a path, or another host written `//host`) depend on
-//! the base's scheme, credentials, host and port, which is the base up to its path; any
-//! other reference (`a.js`, `?v=2`, `https:a.js`) depends on the base's path too and is
-//! not remembered. Only http(s) bases are used: every such base can be a base, so the part
-//! before the path says everything about them a `/` reference can see.
+//! A result is a function of its key by construction. For URLs, a reference is remembered
+//! only when what it depends on is in the key: `https://` and `http://` references depend
+//! on no base; references starting with `/` (a path, or another host written `//host`)
+//! depend on the base's scheme, credentials, host and port, which is the base up to its
+//! path; any other reference (`a.js`, `?v=2`, `https:a.js`) depends on the base's path too
+//! and is not remembered. Only http(s) bases are used: every such base can be a base, so
+//! the part before the path says everything about them a `/` reference can see. For
+//! scripts, [`ScriptRead`] holds what depends on the text alone (the URLs, the tag IDs,
+//! their lines within the script); where the script is on the page is added by the caller.
 
-use super::resolve_fresh;
-use crate::model::FastMap;
+use super::{ScriptRead, read_script, resolve_fresh};
+use crate::model::{FastMap, FastSet};
 use std::cell::RefCell;
+use std::hash::BuildHasher;
+use std::rc::Rc;
 use url::{Position, Url};
 
 /// Entries kept by one thread before its memo is emptied. A 1,000-page tag-heavy store has
@@ -85,6 +90,27 @@ impl Memo {
 
 thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+    static SCRIPTS: RefCell<Scripts> = RefCell::new(Scripts::default());
+}
+
+/// Inline scripts longer than this are read each time: a tag snippet or a theme's settings
+/// repeat on every page; a large bundle is rarely inline on more than one.
+const MAX_SCRIPT: usize = 64 * 1024;
+/// Script text one thread keeps, at most, before its script memo is emptied.
+const MAX_SCRIPT_BYTES: usize = 1 << 20;
+/// Scripts seen once, remembered by hash only, before that list is emptied.
+const MAX_SEEN_SCRIPTS: usize = 16 * 1024;
+
+/// Inline scripts read before, by text. A script is kept the second time it is seen: most
+/// pages have one of their own (a product's JSON) that would only push the shared ones out.
+#[derive(Default)]
+struct Scripts {
+    read: FastMap<Box<str>, Rc<ScriptRead>>,
+    bytes: usize,
+    /// Hashes of the scripts seen once.
+    seen: FastSet<u64>,
+    #[cfg(test)]
+    hits: usize,
 }
 
 #[cfg(test)]
@@ -123,6 +149,36 @@ pub(super) fn resolve(base: &Url, raw: &str) -> Option<Url> {
         Some(part) => MEMO.with_borrow_mut(|m| m.get_or(By::Resolve, part, trimmed, || resolve_fresh(base, trimmed))),
         None => resolve_fresh(base, raw),
     }
+}
+
+/// [`read_script`]`(text)`, remembered for scripts seen on more than one page.
+pub(super) fn script(text: &str) -> Rc<ScriptRead> {
+    if bypassed() || text.len() > MAX_SCRIPT {
+        return Rc::new(read_script(text));
+    }
+    SCRIPTS.with_borrow_mut(|s| {
+        if let Some(read) = s.read.get(text) {
+            #[cfg(test)]
+            {
+                s.hits += 1;
+            }
+            return read.clone();
+        }
+        let read = Rc::new(read_script(text));
+        if s.seen.len() >= MAX_SEEN_SCRIPTS {
+            s.seen.clear();
+        }
+        if s.seen.insert(s.read.hasher().hash_one(text)) {
+            return read;
+        }
+        if s.bytes + text.len() > MAX_SCRIPT_BYTES {
+            s.read.clear();
+            s.bytes = 0;
+        }
+        s.bytes += text.len();
+        s.read.insert(text.into(), read.clone());
+        read
+    })
 }
 
 /// `Url::parse(absolute)`, remembered for short inputs.
@@ -217,16 +273,51 @@ mod tests {
             let before = MEMO.with_borrow(|m| m.hits);
             let with = crate::extract::extract_with(&url, &text, opts);
             hits += MEMO.with_borrow(|m| m.hits) - before;
+            // Read again: the page's scripts are now remembered.
+            let again = crate::extract::extract_with(&url, &text, opts);
             BYPASS.set(true);
             let without = crate::extract::extract_with(&url, &text, opts);
             BYPASS.set(false);
             let rows = |e: &crate::extract::Extracted| {
                 e.resources.iter().map(|r| (r.url.clone(), r.kind, r.evidence.line)).collect::<Vec<_>>()
             };
-            assert_eq!(rows(&with), rows(&without), "{file}: resources");
-            assert_eq!(with.links, without.links, "{file}: links");
+            for (read, name) in [(&with, "first"), (&again, "again")] {
+                assert_eq!(rows(read), rows(&without), "{file}: resources, {name}");
+                assert_eq!(read.links, without.links, "{file}: links, {name}");
+                assert_eq!(read.tag_ids, without.tag_ids, "{file}: tag IDs, {name}");
+            }
             pages += 1;
         }
         assert!(pages > 40 && hits > 1000, "{pages} pages, {hits} references answered by the memo");
+    }
+
+    /// A script shared by pages gives each page its own lines and evidence once it is
+    /// remembered: the same snippet further down a page is found further down.
+    #[test]
+    fn a_remembered_script_is_placed_on_each_page() {
+        let snippet = "<script>\n(function(w,d){var s=d.createElement('script');\n\
+                       s.src='https://www.googletagmanager.com/gtm.js?id=GTM-ABC1234';})(window,document);\n</script>";
+        let base = Url::parse("https://shop.example/").unwrap();
+        let opts = crate::extract::Options { count_own_assets: true };
+        let before = SCRIPTS.with_borrow(|s| s.hits);
+        for lines in [0, 3, 10, 1] {
+            let page = format!("<html><body>{}{snippet}</body></html>", "<p>x</p>\n".repeat(lines));
+            let with = crate::extract::extract_with(&base, &page, opts);
+            BYPASS.set(true);
+            let without = crate::extract::extract_with(&base, &page, opts);
+            BYPASS.set(false);
+            let rows = |e: &crate::extract::Extracted| {
+                e.resources
+                    .iter()
+                    .map(|r| (r.url.to_string(), r.evidence.raw.clone(), r.evidence.line))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(rows(&with), rows(&without), "{lines} lines down");
+            assert_eq!(with.tag_ids, without.tag_ids, "{lines} lines down");
+            assert_eq!(with.resources[0].evidence.line, lines as u32 + 3, "{:?}", rows(&with));
+            assert_eq!(with.tag_ids[0].line, lines as u32 + 3, "{:?}", with.tag_ids);
+        }
+        // Seen once, kept the second time, read from the memo the third and fourth.
+        assert_eq!(SCRIPTS.with_borrow(|s| s.hits) - before, 2);
     }
 }

@@ -1094,28 +1094,56 @@ impl Reader<'_, '_> {
     }
 
     fn inline_script(&mut self, text: &str, line: u32, condition: Option<Condition>) {
-        let mut counter = LineCounter::new(text);
-        for found in urls_in_script(text) {
-            let Some(url) = memo::parse(&found.url) else { continue };
+        let read = memo::script(text);
+        for u in &read.urls {
             let f = Found {
                 kind: ResourceKind::InlineScriptUrl,
                 element: Cow::Borrowed("script"),
                 attribute: "#text",
-                raw: found.raw.to_owned(),
-                line: line + counter.line_at(found.offset),
+                raw: text[u.raw.clone()].to_owned(),
+                line: line + u.line,
                 in_noscript: self.doc.in_noscript,
                 attrs: BTreeMap::new(),
-                url: Some(Box::new(url)),
+                url: Some(Box::new(u.url.clone())),
                 condition: condition.clone(),
             };
             self.push(f);
         }
-        let mut counter = LineCounter::new(text);
-        tags::scan_script(text, |offset, tag| {
-            let l = line + counter.line_at(offset);
-            self.walk.tag_ids.push(TagId { line: l, ..tag });
-        });
+        for (l, tag) in &read.tags {
+            self.walk.tag_ids.push(TagId { line: line + l, ..tag.clone() });
+        }
     }
+}
+
+/// What an inline script yields, as a function of its text alone (so it can be
+/// remembered, see `memo::script`): the URLs in it and the tag IDs, each with its line
+/// within the script (0 for the first).
+pub(crate) struct ScriptRead {
+    urls: Vec<ScriptRef>,
+    tags: Vec<(u32, TagId)>,
+}
+
+struct ScriptRef {
+    /// Where the reference is written in the script.
+    raw: std::ops::Range<usize>,
+    line: u32,
+    url: Url,
+}
+
+fn read_script(text: &str) -> ScriptRead {
+    let mut counter = LineCounter::new(text);
+    let mut urls = Vec::new();
+    for found in urls_in_script(text) {
+        let Some(url) = memo::parse(&found.url) else { continue };
+        // `raw` is written at `offset`.
+        let raw = found.offset..found.offset + found.raw.len();
+        debug_assert_eq!(text.get(raw.clone()), Some(found.raw));
+        urls.push(ScriptRef { raw, line: counter.line_at(found.offset), url });
+    }
+    let mut counter = LineCounter::new(text);
+    let mut tags = Vec::new();
+    tags::scan_script(text, |offset, tag| tags.push((counter.line_at(offset), tag)));
+    ScriptRead { urls, tags }
 }
 
 /// The text an SVG `<script>` or `<style>` runs or applies: its child text, which is the
