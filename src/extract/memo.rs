@@ -34,7 +34,7 @@ const MAX_ENTRIES: usize = 4096;
 /// a full memo under a few megabytes.
 const MAX_KEY: usize = 256;
 
-/// What a stored result was computed by: [`Memo::resolve`]'s function over a base part, or
+/// What a stored result was computed by: [`resolve_fresh`] over a base part, or
 /// a plain parse of an absolute URL.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum By {
