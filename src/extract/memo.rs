@@ -126,6 +126,19 @@ fn bypassed() -> bool {
     false
 }
 
+/// Empty this thread's memos.
+pub(super) fn forget() {
+    MEMO.with_borrow_mut(|m| {
+        m.maps.clear();
+        m.entries = 0;
+    });
+    SCRIPTS.with_borrow_mut(|s| {
+        s.read.clear();
+        s.seen.clear();
+        s.bytes = 0;
+    });
+}
+
 /// What of `base` the resolution of `raw` (already trimmed) can depend on, when that is
 /// worth a key; `None` when `raw` is to be resolved afresh.
 fn base_part<'b>(base: &'b Url, raw: &str) -> Option<&'b str> {
@@ -251,6 +264,8 @@ mod tests {
         let before = MEMO.with_borrow(|m| m.entries);
         assert_eq!(resolve(&base, &long), resolve_fresh(&base, &long));
         assert_eq!(MEMO.with_borrow(|m| m.entries), before, "a long reference is not kept");
+        forget();
+        assert_eq!(MEMO.with_borrow(|m| (m.entries, m.maps.len())), (0, 0), "forgotten");
     }
 
     /// Every real page of the corpus (when it is there, as in CI) reads the same with the

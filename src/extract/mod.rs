@@ -1243,6 +1243,13 @@ fn trimmed(s: String) -> String {
     if s.trim().len() == s.len() { s } else { s.trim().to_owned() }
 }
 
+/// Empty this thread's memos of URL resolutions and inline scripts (see `memo`).
+/// Extraction gives the same results either way; a benchmark that reads one page over and
+/// over calls this to read it as a crawl reads a page it has not seen.
+pub fn forget_remembered() {
+    memo::forget();
+}
+
 /// [`resolve_fresh`], remembered across pages (see `memo`).
 fn resolve(base: &Url, raw: &str) -> Option<Url> {
     memo::resolve(base, raw)
