@@ -96,8 +96,14 @@ thread_local! {
 /// Inline scripts longer than this are read each time: a tag snippet or a theme's settings
 /// repeat on every page; a large bundle is rarely inline on more than one.
 const MAX_SCRIPT: usize = 64 * 1024;
-/// Script text one thread keeps, at most, before its script memo is emptied.
+/// What one thread's script memo holds, at most, before it is emptied: the texts and, at
+/// [`PER_FOUND`] bytes each, the URLs and tag IDs read from them.
 const MAX_SCRIPT_BYTES: usize = 1 << 20;
+/// What a URL or a tag ID read from a script is counted as (a `Url` and its text, its
+/// place): a script of short URLs must not hold many times its own size.
+const PER_FOUND: usize = 256;
+/// Scripts that yield more than this are read each time: a snippet holds a few URLs.
+const MAX_FOUND: usize = 256;
 /// Scripts seen once, remembered by hash only, before that list is emptied.
 const MAX_SEEN_SCRIPTS: usize = 16 * 1024;
 
@@ -178,17 +184,22 @@ pub(super) fn script(text: &str) -> Rc<ScriptRead> {
             return read.clone();
         }
         let read = Rc::new(read_script(text));
+        let found = read.urls.len() + read.tags.len();
+        if found > MAX_FOUND {
+            return read;
+        }
         if s.seen.len() >= MAX_SEEN_SCRIPTS {
             s.seen.clear();
         }
         if s.seen.insert(s.read.hasher().hash_one(text)) {
             return read;
         }
-        if s.bytes + text.len() > MAX_SCRIPT_BYTES {
+        let cost = text.len() + found * PER_FOUND;
+        if s.bytes + cost > MAX_SCRIPT_BYTES {
             s.read.clear();
             s.bytes = 0;
         }
-        s.bytes += text.len();
+        s.bytes += cost;
         s.read.insert(text.into(), read.clone());
         read
     })
@@ -334,5 +345,26 @@ mod tests {
         }
         // Seen once, kept the second time, read from the memo the third and fourth.
         assert_eq!(SCRIPTS.with_borrow(|s| s.hits) - before, 2);
+    }
+
+    /// The script memo holds no more than its budget, however many scripts repeat, and
+    /// does not keep a script that yields more than a snippet does.
+    #[test]
+    fn the_script_memo_stays_bounded() {
+        forget();
+        let many: String = (0..MAX_FOUND + 1).map(|i| format!("u{i}='https://h{i}.example.com/a';\n")).collect();
+        for _ in 0..3 {
+            assert_eq!(script(&many).urls.len(), MAX_FOUND + 1);
+        }
+        assert_eq!(SCRIPTS.with_borrow(|s| s.read.len()), 0, "a script of many URLs is not kept");
+        let pad = "x".repeat(30_000);
+        for i in 0..80 {
+            let js = format!("var a{i}='{pad}';var u='https://cdn{i}.example.com/x.js';");
+            for _ in 0..3 {
+                assert_eq!(script(&js).urls.len(), 1);
+            }
+            let (bytes, held) = SCRIPTS.with_borrow(|s| (s.bytes, s.read.keys().map(|k| k.len()).sum::<usize>()));
+            assert!(bytes <= MAX_SCRIPT_BYTES && held <= bytes, "{bytes} counted, {held} bytes of text after {i}");
+        }
     }
 }
