@@ -33,6 +33,10 @@ const MAX_ENTRIES: usize = 4096;
 /// Longer references are resolved each time: they are rarely repeated, and the bound keeps
 /// a full memo under a few megabytes.
 const MAX_KEY: usize = 256;
+/// Base parts (origins) kept at once. A crawl stays on one store, with a few origins; a page
+/// can name any in its `<base href>`, and a memo searched through thousands would be slower
+/// than none.
+const MAX_MAPS: usize = 16;
 
 /// What a stored result was computed by: [`resolve_fresh`] over a base part, or
 /// a plain parse of an absolute URL.
@@ -73,7 +77,7 @@ impl Memo {
             return found.clone();
         }
         let result = compute();
-        if self.entries >= MAX_ENTRIES {
+        if self.entries >= MAX_ENTRIES || self.maps.len() > MAX_MAPS {
             // Emptied whole rather than evicted one by one: what a store repeats is back
             // after a page or two, and nothing is kept that would need bookkeeping.
             self.maps.clear();
@@ -275,6 +279,11 @@ mod tests {
         let before = MEMO.with_borrow(|m| m.entries);
         assert_eq!(resolve(&base, &long), resolve_fresh(&base, &long));
         assert_eq!(MEMO.with_borrow(|m| m.entries), before, "a long reference is not kept");
+        for i in 0..100 {
+            let other = Url::parse(&format!("https://shop{i}.example/")).unwrap();
+            assert_eq!(resolve(&other, "/cart"), resolve_fresh(&other, "/cart"));
+            assert!(MEMO.with_borrow(|m| m.maps.len()) <= MAX_MAPS + 1, "origins after {i}");
+        }
         forget();
         assert_eq!(MEMO.with_borrow(|m| (m.entries, m.maps.len())), (0, 0), "forgotten");
     }
