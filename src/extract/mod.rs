@@ -3,7 +3,8 @@
 //! Enters: the page's URL and its decoded text. Leaves: [`Extracted`]: the resources
 //! (absolute http(s) URLs with kind and evidence), the links the crawl may follow, the
 //! tag IDs visible in the page, and whether a limit cut the page short. Pure: no I/O, no
-//! async, no knowledge of vendors or scope.
+//! async, no knowledge of vendors or scope. What a store repeats on every page (URLs, inline
+//! scripts) is remembered by each thread (`memo`), which changes no result, only its cost.
 //!
 //! One match (`Reader::element` below, with `Reader::svg_element` for SVG and the
 //! `style`/`hidden` handler next to them) decides which element and attribute yields which
