@@ -62,7 +62,7 @@ struct Memo {
 
 impl Memo {
     fn get_or(&mut self, by: By, part: &str, raw: &str, compute: impl FnOnce() -> Option<Url>) -> Option<Url> {
-        let at = match self.maps.iter().position(|(b, p, _)| *b == by && **p == *part) {
+        let mut at = match self.maps.iter().position(|(b, p, _)| *b == by && **p == *part) {
             Some(at) => at,
             None => {
                 self.maps.push((by, part.into(), Results::default()));
@@ -83,10 +83,9 @@ impl Memo {
             self.maps.clear();
             self.entries = 0;
             self.maps.push((by, part.into(), Results::default()));
-            self.maps[0].2.insert(raw.into(), result.clone());
-        } else {
-            self.maps[at].2.insert(raw.into(), result.clone());
+            at = 0;
         }
+        self.maps[at].2.insert(raw.into(), result.clone());
         self.entries += 1;
         result
     }

@@ -1119,7 +1119,7 @@ impl Reader<'_, '_> {
 /// What an inline script yields, as a function of its text alone (so it can be
 /// remembered, see `memo::script`): the URLs in it and the tag IDs, each with its line
 /// within the script (0 for the first).
-pub(crate) struct ScriptRead {
+struct ScriptRead {
     urls: Vec<ScriptRef>,
     tags: Vec<(u32, TagId)>,
 }
